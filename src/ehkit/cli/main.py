@@ -1,0 +1,35 @@
+"""The ``ehkit`` command. Sub-commands register themselves from their own modules
+so that one command's heavy imports never slow down another."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+app = typer.Typer(
+    name="ehkit",
+    help="eHerkenning aansluitkit: connect, test and run an eHerkenning login.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# (module, attribute) pairs; each module exposes a `register(app)` function.
+_COMMAND_MODULES = [
+    "ehkit.cli.keys",
+    "ehkit.cli.inspect",
+]
+
+
+def _register_all() -> None:
+    for name in _COMMAND_MODULES:
+        module = importlib.import_module(name)
+        module.register(app)
+
+
+_register_all()
+
+
+def main() -> None:  # pragma: no cover - thin wrapper
+    app()

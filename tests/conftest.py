@@ -1,0 +1,63 @@
+"""Shared fixtures. Real servers (Redis, PostgreSQL) and the system Chromium are
+used when present; without them those tests skip with a clear message, unless
+EHKIT_REQUIRE_SERVICES=1 (set by .ci/run), in which case they fail."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REQUIRE_SERVICES = os.environ.get("EHKIT_REQUIRE_SERVICES") == "1"
+REFERENCE = Path(__file__).resolve().parent / "data" / "reference"
+
+
+def _missing(what: str, how: str) -> None:
+    message = f"{what} is not available: {how}"
+    if REQUIRE_SERVICES:
+        pytest.fail(message + " (required because EHKIT_REQUIRE_SERVICES=1)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = os.environ.get("EHKIT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_connect_timeout=1)
+        client.ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not here"
+        _missing("Redis", f"no server answered at {url} ({exc.__class__.__name__}); start redis-server or set EHKIT_TEST_REDIS_URL")
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    url = os.environ.get("EHKIT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    try:
+        import psycopg
+
+        with psycopg.connect(url, connect_timeout=2) as conn:
+            conn.execute("select 1")
+    except Exception as exc:  # noqa: BLE001
+        _missing("PostgreSQL", f"no server answered at {url} ({exc.__class__.__name__}); start PostgreSQL or set EHKIT_TEST_POSTGRES_URL")
+    return url
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = os.environ.get("EHKIT_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        _missing("Chromium", "install the system browser (apt-get install chromium) or set EHKIT_CHROMIUM")
+    return path
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    """The real messages and metadata in ../shared/reference (read-only)."""
+    if not REFERENCE.is_dir():
+        _missing("shared/reference", f"expected at {REFERENCE}")
+    return REFERENCE
