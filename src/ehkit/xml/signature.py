@@ -1,0 +1,344 @@
+"""A strict XMLDSig profile for eHerkenning: sign and verify.
+
+Only one shape is accepted, the one the afsprakenstelsel prescribes: an
+enveloped signature that is a direct child of the signed element, exactly one
+Reference whose URI is ``#`` + that element's ``ID``, transforms exactly
+enveloped-signature + exc-c14n (optionally with InclusiveNamespaces), exc-c14n
+for SignedInfo, RSA with SHA-256 or stronger. A general XMLDSig engine accepts
+far more, and every extra form (XPath transforms, multiple references, HMAC,
+keys from KeyInfo) has been an attack somewhere.
+
+Verification returns the element that was verified; callers read data only
+from that element and check its position themselves.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Sequence
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from lxml import etree
+
+from ehkit.errors import SignatureError
+from ehkit.xml import algorithms as alg
+from ehkit.xml.ns import (
+    DS,
+    DS_C14N_METHOD,
+    DS_DIGEST_METHOD,
+    DS_DIGEST_VALUE,
+    DS_KEY_INFO,
+    DS_KEY_NAME,
+    DS_REFERENCE,
+    DS_SIGNATURE,
+    DS_SIGNATURE_METHOD,
+    DS_SIGNATURE_VALUE,
+    DS_SIGNED_INFO,
+    DS_TRANSFORM,
+    DS_TRANSFORMS,
+    DS_X509_CERTIFICATE,
+    DS_X509_DATA,
+    EC_INCLUSIVE_NAMESPACES,
+    EXC_C14N,
+    SAML_ISSUER,
+)
+from ehkit.xml.trust import TrustedKey, TrustSet
+
+_PKCS1 = padding.PKCS1v15()
+
+
+@dataclass(frozen=True)
+class VerifiedSignature:
+    """Proof that ``element`` was signed by ``key``. Read only from ``element``."""
+
+    element: etree._Element
+    key: TrustedKey
+    signature_method: str
+    key_name: str | None
+
+
+def _fail(message: str, reason: str = "signature_invalid") -> SignatureError:
+    return SignatureError(message, reason=reason)
+
+
+def _children(el: etree._Element) -> list[etree._Element]:
+    """Element children only; comments and PIs are not structure."""
+    return [c for c in el if isinstance(c.tag, str)]
+
+
+def _b64decode_strict(text: str | None, what: str) -> bytes:
+    if text is None:
+        raise _fail(f"{what} is empty")
+    cleaned = "".join(text.split())
+    if not cleaned:
+        raise _fail(f"{what} is empty")
+    try:
+        return base64.b64decode(cleaned, validate=True)
+    except (binascii.Error, ValueError):
+        raise _fail(f"{what} is not valid base64") from None
+
+
+def _signature_slot(element: etree._Element) -> int:
+    """Where the schema puts ds:Signature: right after a saml:Issuer first child, else first."""
+    kids = _children(element)
+    return 1 if kids and kids[0].tag == SAML_ISSUER else 0
+
+
+def canonicalize(element: etree._Element, inclusive_prefixes: Sequence[str] | None = None) -> bytes:
+    """Exclusive c14n without comments. Any failure, or an empty result, is fatal
+    (a c14n error silently yielding "" was CVE-2025-66568)."""
+    try:
+        out = etree.tostring(
+            element,
+            method="c14n",
+            exclusive=True,
+            with_comments=False,
+            inclusive_ns_prefixes=list(inclusive_prefixes) if inclusive_prefixes else None,
+        )
+    except Exception as exc:  # noqa: BLE001 - lxml raises several types here
+        raise _fail(f"canonicalisation failed: {exc.__class__.__name__}", "c14n_failed") from None
+    if not out:
+        raise _fail("canonicalisation produced no output", "c14n_failed")
+    return out
+
+
+def _digest_without(element: etree._Element, signature: etree._Element, prefixes: Sequence[str] | None, hash_cls: type[hashes.HashAlgorithm]) -> bytes:
+    """Digest of ``element`` with ``signature`` taken out (the enveloped transform).
+
+    The signature is detached and re-attached rather than the tree copied: a
+    copy costs as much as the canonicalisation itself. Its tail text stays in
+    place, since the enveloped transform removes only the element node.
+    """
+    parent = signature.getparent()
+    assert parent is not None
+    index = parent.index(signature)
+    tail = signature.tail
+    prev = signature.getprevious()
+    if tail:
+        if prev is not None:
+            prev_tail = prev.tail
+            prev.tail = (prev_tail or "") + tail
+        else:
+            parent_text = parent.text
+            parent.text = (parent_text or "") + tail
+    signature.tail = None
+    parent.remove(signature)
+    try:
+        c14n = canonicalize(element, prefixes)
+    finally:
+        if tail:
+            if prev is not None:
+                prev.tail = prev_tail  # type: ignore[possibly-undefined]
+            else:
+                parent.text = parent_text  # type: ignore[possibly-undefined]
+        parent.insert(index, signature)
+        signature.tail = tail
+    h = hashes.Hash(hash_cls())
+    h.update(c14n)
+    return h.finalize()
+
+
+def _prefix_list(holder: etree._Element) -> list[str] | None:
+    kids = _children(holder)
+    if not kids:
+        return None
+    if len(kids) != 1 or kids[0].tag != EC_INCLUSIVE_NAMESPACES:
+        raise _fail("unexpected content in a c14n method", "signature_profile")
+    plist = kids[0].get("PrefixList", "")
+    prefixes = plist.split()
+    for p in prefixes:
+        if p != "#default" and not p.replace("-", "").replace("_", "").replace(".", "").isalnum():
+            raise _fail("malformed InclusiveNamespaces PrefixList", "signature_profile")
+    return prefixes
+
+
+def find_signature(element: etree._Element) -> etree._Element | None:
+    """The element's own enveloped signature, or None. More than one is refused."""
+    sigs = [c for c in element if c.tag == DS_SIGNATURE]
+    if len(sigs) > 1:
+        raise _fail("more than one Signature on one element", "signature_multiple")
+    return sigs[0] if sigs else None
+
+
+def verify_element(element: etree._Element, trust: TrustSet, *, required: bool = True) -> VerifiedSignature:
+    """Verify the enveloped signature of ``element`` against ``trust``.
+
+    Raises :class:`SignatureError` with a stable reason; returns the proof.
+    """
+    if not trust:
+        raise _fail("no trusted keys configured for this signer", "signature_no_trusted_keys")
+    signature = find_signature(element)
+    if signature is None:
+        raise _fail("the element is not signed", "signature_missing")
+    kids = _children(element)
+    if kids.index(signature) != _signature_slot(element):
+        raise _fail("Signature is not in its schema position", "signature_position")
+    element_id = element.get("ID")
+    if not element_id:
+        raise _fail("the signed element has no ID attribute", "signature_reference")
+
+    parts = _children(signature)
+    tags = [p.tag for p in parts]
+    if tags not in ([DS_SIGNED_INFO, DS_SIGNATURE_VALUE], [DS_SIGNED_INFO, DS_SIGNATURE_VALUE, DS_KEY_INFO]):
+        raise _fail("Signature must hold SignedInfo, SignatureValue and optionally KeyInfo, nothing else", "signature_profile")
+    signed_info, sig_value_el = parts[0], parts[1]
+    key_info = parts[2] if len(parts) == 3 else None
+
+    si = _children(signed_info)
+    if len(si) != 3 or [c.tag for c in si] != [DS_C14N_METHOD, DS_SIGNATURE_METHOD, DS_REFERENCE]:
+        raise _fail("SignedInfo must hold exactly CanonicalizationMethod, SignatureMethod and one Reference", "signature_profile")
+    c14n_method, sig_method, reference = si
+    if c14n_method.get("Algorithm") != alg.EXC_C14N:
+        raise _fail(f"canonicalisation {c14n_method.get('Algorithm')!r} is not allowed; use exclusive c14n", "signature_algorithm")
+    si_prefixes = _prefix_list(c14n_method)
+    sig_alg = sig_method.get("Algorithm")
+    sig_hash = alg.SIGNATURE_METHODS.get(sig_alg or "")
+    if sig_hash is None or _children(sig_method):
+        raise _fail(f"signature algorithm {sig_alg!r} is not allowed; use rsa-sha256 or stronger", "signature_algorithm")
+
+    if reference.get("URI") != "#" + element_id:
+        raise _fail("the Reference must point at the signed element's own ID", "signature_reference")
+    ref_parts = _children(reference)
+    if [c.tag for c in ref_parts] != [DS_TRANSFORMS, DS_DIGEST_METHOD, DS_DIGEST_VALUE]:
+        raise _fail("Reference must hold Transforms, DigestMethod and DigestValue", "signature_profile")
+    transforms_el, digest_method, digest_value_el = ref_parts
+    transforms = _children(transforms_el)
+    if (
+        len(transforms) != 2
+        or any(t.tag != DS_TRANSFORM for t in transforms)
+        or transforms[0].get("Algorithm") != alg.ENVELOPED
+        or transforms[1].get("Algorithm") != alg.EXC_C14N
+        or _children(transforms[0])
+    ):
+        raise _fail("transforms must be exactly enveloped-signature and exclusive c14n", "signature_transforms")
+    ref_prefixes = _prefix_list(transforms[1])
+    digest_alg = digest_method.get("Algorithm")
+    digest_hash = alg.DIGEST_METHODS.get(digest_alg or "")
+    if digest_hash is None or _children(digest_method):
+        raise _fail(f"digest algorithm {digest_alg!r} is not allowed; use SHA-256 or stronger", "signature_algorithm")
+    if _children(digest_value_el) or _children(sig_value_el):
+        raise _fail("DigestValue and SignatureValue must hold only text", "signature_profile")
+    expected_digest = _b64decode_strict("".join(digest_value_el.xpath("text()")), "DigestValue")
+    sig_bytes = _b64decode_strict("".join(sig_value_el.xpath("text()")), "SignatureValue")
+
+    key_name = None
+    if key_info is not None:
+        for child in _children(key_info):
+            if child.tag == DS_KEY_NAME:
+                key_name = "".join(child.xpath("text()")).strip() or None
+                break
+
+    # Digest first: it ties SignedInfo to this element. Then the RSA check over SignedInfo.
+    actual = _digest_without(element, signature, ref_prefixes, digest_hash)
+    if not _consteq(actual, expected_digest):
+        raise _fail("digest mismatch: the signed element was changed", "signature_digest")
+    si_c14n = canonicalize(signed_info, si_prefixes)
+    for key in trust.candidates(key_name):
+        if len(sig_bytes) != (key.public_key.key_size + 7) // 8:
+            continue
+        try:
+            key.public_key.verify(sig_bytes, si_c14n, _PKCS1, sig_hash())
+        except InvalidSignature:
+            continue
+        return VerifiedSignature(element, key, sig_alg, key_name)  # type: ignore[arg-type]
+    raise _fail("the signature does not verify with any trusted key", "signature_untrusted")
+
+
+def _consteq(a: bytes, b: bytes) -> bool:
+    import hmac
+
+    return hmac.compare_digest(a, b)
+
+
+def sign_element(
+    element: etree._Element,
+    private_key: rsa.RSAPrivateKey,
+    *,
+    key_name: str | None = None,
+    certificate: x509.Certificate | None = None,
+    inclusive_prefixes: Sequence[str] = (),
+    position: int | None = None,
+    signature_algorithm: str = "rsa-sha256",
+    digest_algorithm: str = "sha256",
+) -> etree._Element:
+    """Add an enveloped signature to ``element`` in place and return the Signature.
+
+    Sign an element where it will be sent: exclusive c14n is stable under
+    re-embedding only for namespaces the element declares or visibly uses, and
+    InclusiveNamespaces prefixes are taken from the context at signing time.
+    Sign inner elements (Assertion) before outer ones (Response).
+    """
+    element_id = element.get("ID")
+    if not element_id:
+        raise SignatureError("cannot sign an element without an ID attribute", reason="signature_reference")
+    sig_uri = alg.SIGNATURE_BY_NAME.get(signature_algorithm, signature_algorithm)
+    dig_uri = alg.DIGEST_BY_NAME.get(digest_algorithm, digest_algorithm)
+    sig_hash = alg.SIGNATURE_METHODS.get(sig_uri)
+    dig_hash = alg.DIGEST_METHODS.get(dig_uri)
+    if sig_hash is None or dig_hash is None:
+        raise SignatureError(f"refusing to sign with {signature_algorithm}/{digest_algorithm}", reason="signature_algorithm")
+    if find_signature(element) is not None:
+        raise SignatureError("element is already signed", reason="signature_multiple")
+
+    prefixes = list(inclusive_prefixes)
+    digest = base64.b64encode(_digest_plain(element, prefixes, dig_hash)).decode("ascii")
+
+    E = _DsBuilder()
+    signature = E.el("Signature", nsmap={"ds": DS})
+    signed_info = E.sub(signature, "SignedInfo")
+    E.sub(signed_info, "CanonicalizationMethod", Algorithm=alg.EXC_C14N)
+    E.sub(signed_info, "SignatureMethod", Algorithm=sig_uri)
+    ref = E.sub(signed_info, "Reference", URI="#" + element_id)
+    transforms = E.sub(ref, "Transforms")
+    E.sub(transforms, "Transform", Algorithm=alg.ENVELOPED)
+    t2 = E.sub(transforms, "Transform", Algorithm=alg.EXC_C14N)
+    if prefixes:
+        inc = etree.SubElement(t2, EC_INCLUSIVE_NAMESPACES, nsmap={"ec": EXC_C14N})
+        inc.set("PrefixList", " ".join(prefixes))
+    E.sub(ref, "DigestMethod", Algorithm=dig_uri)
+    E.sub(ref, "DigestValue").text = digest
+    sv = E.sub(signature, "SignatureValue")
+    if key_name or certificate is not None:
+        ki = E.sub(signature, "KeyInfo")
+        if key_name:
+            E.sub(ki, "KeyName").text = key_name
+        if certificate is not None:
+            xd = E.sub(ki, "X509Data")
+            E.sub(xd, "X509Certificate").text = base64.b64encode(
+                certificate.public_bytes(serialization.Encoding.DER)
+            ).decode("ascii")
+
+    slot = _signature_slot(element) if position is None else position
+    kids = _children(element)
+    if slot < len(kids):
+        kids[slot].addprevious(signature)
+    else:
+        element.append(signature)
+    si_c14n = canonicalize(signed_info)
+    sv.text = base64.b64encode(private_key.sign(si_c14n, _PKCS1, sig_hash())).decode("ascii")
+    return signature
+
+
+def _digest_plain(element: etree._Element, prefixes: Sequence[str], hash_cls: type[hashes.HashAlgorithm]) -> bytes:
+    h = hashes.Hash(hash_cls())
+    h.update(canonicalize(element, prefixes))
+    return h.finalize()
+
+
+class _DsBuilder:
+    def el(self, local: str, nsmap: dict[str, str] | None = None, **attrs: str) -> etree._Element:
+        e = etree.Element("{%s}%s" % (DS, local), nsmap=nsmap)
+        for k, v in attrs.items():
+            e.set(k, v)
+        return e
+
+    def sub(self, parent: etree._Element, local: str, **attrs: str) -> etree._Element:
+        e = etree.SubElement(parent, "{%s}%s" % (DS, local))
+        for k, v in attrs.items():
+            e.set(k, v)
+        return e
