@@ -1,0 +1,38 @@
+"""SOAP 1.1 envelopes for artifact resolution. Strict: one Body, one child, no Header processing."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from ehkit.errors import LoginRejected
+from ehkit.xml.ns import SOAP11, q
+from ehkit.xml.parse import DEFAULT_LIMITS, ParseLimits, parse_document, ParsedDocument
+
+CONTENT_TYPE = "text/xml; charset=utf-8"
+SOAP_ACTION = "http://www.oasis-open.org/committees/security"
+
+
+def wrap(payload: etree._Element) -> bytes:
+    env = etree.Element(q(SOAP11, "Envelope"), nsmap={"soap11": SOAP11})
+    body = etree.SubElement(env, q(SOAP11, "Body"))
+    body.append(payload)
+    return etree.tostring(env, xml_declaration=True, encoding="utf-8")
+
+
+def unwrap(data: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> tuple[etree._Element, ParsedDocument]:
+    """The single element inside soap:Body, parsed by the hardened parser."""
+    doc = parse_document(data, limits)
+    env = doc.root
+    if env.tag != q(SOAP11, "Envelope"):
+        raise LoginRejected("not a SOAP 1.1 envelope", reason="soap_malformed")
+    kids = [c for c in env if isinstance(c.tag, str)]
+    bodies = [c for c in kids if c.tag == q(SOAP11, "Body")]
+    if len(bodies) != 1 or any(c.tag not in (q(SOAP11, "Header"), q(SOAP11, "Body")) for c in kids):
+        raise LoginRejected("SOAP envelope must hold exactly one Body", reason="soap_malformed")
+    payload = [c for c in bodies[0] if isinstance(c.tag, str)]
+    if len(payload) != 1:
+        raise LoginRejected("SOAP Body must hold exactly one element", reason="soap_malformed")
+    if payload[0].tag == q(SOAP11, "Fault"):
+        fault = payload[0].findtext("faultstring") or "SOAP fault"
+        raise LoginRejected(f"the broker answered with a SOAP fault: {fault[:200]}", reason="soap_fault")
+    return payload[0], doc
