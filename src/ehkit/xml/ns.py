@@ -18,7 +18,7 @@ SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XS = "http://www.w3.org/2001/XMLSchema"
 XACML_SAML = "urn:oasis:xacml:2.0:saml:assertion:schema:os"
-XACML_CONTEXT = "urn:oasis:xacml:2.0:context:schema:os"
+XACML_CONTEXT = "urn:oasis:names:tc:xacml:2.0:context:schema:os"
 XINCLUDE = "http://www.w3.org/2001/XInclude"
 XML = "http://www.w3.org/XML/1998/namespace"
 
