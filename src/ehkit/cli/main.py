@@ -19,6 +19,9 @@ app = typer.Typer(
 _COMMAND_MODULES = [
     "ehkit.cli.keys",
     "ehkit.cli.inspect",
+    "ehkit.cli.assess",
+    "ehkit.cli.catalogue",
+    "ehkit.cli.metadata",
 ]
 
 
