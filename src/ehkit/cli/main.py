@@ -17,6 +17,7 @@ app = typer.Typer(
 
 # (module, attribute) pairs; each module exposes a `register(app)` function.
 _COMMAND_MODULES = [
+    "ehkit.cli.demo",
     "ehkit.cli.keys",
     "ehkit.cli.inspect",
     "ehkit.cli.assess",

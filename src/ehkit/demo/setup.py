@@ -1,0 +1,88 @@
+"""The demo's working folder: test PKI, broker keys and an ``ehkit.toml``.
+
+Created on the first run and reused afterwards, so a DV-side developer can
+open the files, change the configuration and run again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ehkit.util.files import atomic_write
+
+DEMO_OIN = "00000001234567890000"
+PORTAL_PORT = 8800
+BROKER_PORT = 8801
+
+
+@dataclass(frozen=True)
+class DemoPaths:
+    root: Path
+
+    @property
+    def config(self) -> Path:
+        return self.root / "ehkit.toml"
+
+    @property
+    def broker_state(self) -> Path:
+        return self.root / "broker-state"
+
+    @property
+    def broker_cert(self) -> Path:
+        return self.broker_state / "keys" / "hm.crt"
+
+
+def _portal_url(host: str, port: int) -> str:
+    return f"http://{host}:{port}"
+
+
+def broker_url(host: str, port: int) -> str:
+    return f"http://{host}:{port}"
+
+
+def prepare(root: Path, *, host: str = "127.0.0.1", portal_port: int = PORTAL_PORT, broker_port: int = BROKER_PORT) -> DemoPaths:
+    """Create (or refresh the URLs in) the demo folder and return its paths.
+
+    The ports are written into the configuration each time, so running the
+    demo on other ports keeps working with the same keys and UUIDs.
+    """
+    from ehkit.broker.app import build_broker
+    from ehkit.broker.settings import BrokerSettings
+    from ehkit.config.example import EXAMPLE_BROKER_ENTITY_ID, example_toml
+    from ehkit.pki import TestCA
+
+    paths = DemoPaths(root.resolve())
+    paths.root.mkdir(parents=True, exist_ok=True)
+    # The broker's keys must exist before the DV pins its certificate.
+    build_broker(BrokerSettings(base_url=broker_url(host, broker_port), state_dir=paths.broker_state))
+    if not paths.config.exists():
+        keys = paths.root / "keys"
+        keys.mkdir(exist_ok=True)
+        ca_dir = paths.root / "dv-ca"
+        ca = TestCA.load(ca_dir) if TestCA.exists(ca_dir) else TestCA.create("ehkit Demo DV PKI")
+        if not TestCA.exists(ca_dir):
+            ca.save(ca_dir)
+        dv = ca.issue(DEMO_OIN, "DV", organisation="Gemeente Voorbeeldstad")
+        atomic_write(keys / "dv.key", dv.private_pem(), mode=0o600)
+        atomic_write(keys / "dv.crt", dv.certificate_pem())
+        text = example_toml(oin=DEMO_OIN, broker_entity_id=EXAMPLE_BROKER_ENTITY_ID, acs_url=_portal_url(host, portal_port) + "/acs")
+        atomic_write(paths.config, _demo_adjust(text).encode("utf-8"))
+    _refresh_urls(paths, host, portal_port, broker_port)
+    return paths
+
+
+def _demo_adjust(text: str) -> str:
+    """Point the example configuration at the local simulator."""
+    text = text.replace('metadata_file = "broker/metadata.xml"', 'metadata_url = "http://127.0.0.1:8801/broker/metadata/1.13"')
+    text = text.replace('pinned_certs = ["broker/metadata-signing.crt"]', 'pinned_certs = ["broker-state/keys/hm.crt"]')
+    return text
+
+
+def _refresh_urls(paths: DemoPaths, host: str, portal_port: int, broker_port: int) -> None:
+    text = paths.config.read_text(encoding="utf-8")
+    new = re.sub(r'(?m)^acs_url = "[^"]*"', f'acs_url = "{_portal_url(host, portal_port)}/acs"', text)
+    new = re.sub(r'(?m)^metadata_url = "[^"]*"', f'metadata_url = "{broker_url(host, broker_port)}/broker/metadata/1.13"', new)
+    if new != text:
+        atomic_write(paths.config, new.encode("utf-8"))
