@@ -67,7 +67,8 @@ def prepare(root: Path, *, host: str = "127.0.0.1", portal_port: int = PORTAL_PO
         dv = ca.issue(DEMO_OIN, "DV", organisation="Gemeente Voorbeeldstad")
         atomic_write(keys / "dv.key", dv.private_pem(), mode=0o600)
         atomic_write(keys / "dv.crt", dv.certificate_pem())
-        text = example_toml(oin=DEMO_OIN, broker_entity_id=EXAMPLE_BROKER_ENTITY_ID, acs_url=_portal_url(host, portal_port) + "/acs")
+        # Fixed UUIDs: the simulator's personas are authorised against them.
+        text = example_toml(oin=DEMO_OIN, broker_entity_id=EXAMPLE_BROKER_ENTITY_ID, acs_url=_portal_url(host, portal_port) + "/acs", fresh_uuids=False)
         atomic_write(paths.config, _demo_adjust(text).encode("utf-8"))
     _refresh_urls(paths, host, portal_port, broker_port)
     return paths
@@ -77,6 +78,8 @@ def _demo_adjust(text: str) -> str:
     """Point the example configuration at the local simulator."""
     text = text.replace('metadata_file = "broker/metadata.xml"', 'metadata_url = "http://127.0.0.1:8801/broker/metadata/1.13"')
     text = text.replace('pinned_certs = ["broker/metadata-signing.crt"]', 'pinned_certs = ["broker-state/keys/hm.crt"]')
+    # Let intermediaries (accountants) report on behalf of their clients: shows ketenmachtiging.
+    text = text.replace('loa = "EH2+"\n', 'loa = "EH2+"\nintermediation = "generalAvailable"\n', 1)
     return text
 
 

@@ -1,0 +1,220 @@
+"""The demo as a newcomer uses it: the sample portal, the simulator's screens,
+back at the portal logged in. Playwright drives the system Chromium headless
+against ``ehkit.demo.runner.start`` on free loopback ports."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.network]
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from ehkit.demo.runner import start
+
+    root = tmp_path_factory.mktemp("demo")
+    running = start(root, portal_port=_free_port(), broker_port=_free_port())
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path: str) -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(locale="nl-NL")
+    pg = context.new_page()
+    pg.set_default_timeout(20_000)
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+def start_login(page: Any, demo: Any, service: str) -> None:
+    page.goto(demo.portal_url + "/")
+    assert page.locator("html").get_attribute("lang") == "nl"
+    page.get_by_test_id(f"login-{service}").click()
+    page.get_by_test_id("service-name").wait_for()
+    assert page.url.startswith(demo.broker_url)
+
+
+def choose_ad(page: Any, ad: str) -> None:
+    page.get_by_test_id(f"ad-{ad}").check()
+    page.locator("#ad-submit, [data-testid='submit-ad']").first.click()
+    page.get_by_test_id("ad-name").wait_for()
+
+
+def log_in(page: Any, persona: str, password: str = "test") -> None:
+    page.get_by_test_id(f"persona-{persona}").check()
+    page.get_by_test_id("password").fill(password)
+    page.get_by_test_id("login-submit").click()
+
+
+def at_result(page: Any, demo: Any, service: str) -> dict[str, str]:
+    page.get_by_test_id("result").wait_for()
+    assert page.url == f"{demo.portal_url}/dienst/{service}"
+    out = {}
+    for field in ("legal-subject", "vestiging", "pseudonym", "loa-used", "loa-required", "intermediary"):
+        out[field] = page.get_by_test_id(field).inner_text()
+    return out
+
+
+def test_home_lists_the_three_services(page: Any, demo: Any) -> None:
+    page.goto(demo.portal_url + "/")
+    assert page.get_by_test_id("loa-melding").inner_text() == "EH2+"
+    assert page.get_by_test_id("loa-vergunning").inner_text() == "EH3"
+    assert page.get_by_test_id("loa-eidas").inner_text() == "EH3"
+    page.get_by_test_id("lang-switch").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Log in with eHerkenning" in page.get_by_test_id("login-melding").inner_text()
+
+
+def test_company_login_and_logout(page: Any, demo: Any) -> None:
+    start_login(page, demo, "vergunning")
+    choose_ad(page, "alfa")
+    log_in(page, "anna-app")
+    page.get_by_test_id("option-korenaar-all-direct").check()
+    page.get_by_test_id("represent-submit").click()
+    r = at_result(page, demo, "vergunning")
+    assert r["legal-subject"] == "30123456"
+    assert r["loa-used"] == "EH3" and r["loa-required"] == "EH3"
+    assert r["vestiging"] == "alle vestigingen"
+    assert r["intermediary"] == "geen"
+    assert "@" in r["pseudonym"] and len(r["pseudonym"]) == 97
+    assert "Bakkerij De Korenaar" in page.get_by_test_id("company-name").inner_text()
+    page.get_by_test_id("logout").click()
+    assert page.get_by_test_id("message").inner_text() == "U bent uitgelogd."
+    assert page.get_by_test_id("login-vergunning").is_visible()
+
+
+def test_pseudonym_is_stable_per_person_and_company(page: Any, demo: Any) -> None:
+    seen = []
+    for _ in range(2):
+        start_login(page, demo, "melding")
+        choose_ad(page, "alfa")
+        log_in(page, "anna-app")
+        page.get_by_test_id("represent-submit").click()
+        seen.append(at_result(page, demo, "melding")["pseudonym"])
+        page.get_by_test_id("logout").click()
+    assert seen[0] == seen[1]
+
+
+def test_vestiging_restricted_person(page: Any, demo: Any) -> None:
+    start_login(page, demo, "vergunning")
+    choose_ad(page, "alfa")
+    log_in(page, "bram-app")
+    page.get_by_test_id("option-korenaar-000012345602-direct").check()
+    page.get_by_test_id("represent-submit").click()
+    r = at_result(page, demo, "vergunning")
+    assert r["legal-subject"] == "30123456"
+    assert r["vestiging"] == "000012345602"
+
+
+def test_intermediary_chain_authorisation(page: Any, demo: Any) -> None:
+    start_login(page, demo, "melding")
+    choose_ad(page, "beta")
+    log_in(page, "carla-app")
+    page.get_by_test_id("option-vandijk-all-telling").check()
+    page.get_by_test_id("represent-submit").click()
+    r = at_result(page, demo, "melding")
+    assert r["legal-subject"] == "30234567"
+    assert r["intermediary"].startswith("KvK 30345678")
+
+
+def test_eidas_person(page: Any, demo: Any) -> None:
+    start_login(page, demo, "eidas")
+    choose_ad(page, "eidas")
+    log_in(page, "giulia-eidas")
+    r = at_result(page, demo, "eidas")
+    assert r["loa-used"] == "EH3"
+    assert r["legal-subject"]  # a pseudonym, not a KvK number
+    assert not r["legal-subject"].isdigit()
+
+
+def test_cancel_ends_on_a_clear_dutch_page(page: Any, demo: Any) -> None:
+    start_login(page, demo, "melding")
+    page.get_by_test_id("cancel").click()
+    page.get_by_test_id("problem").wait_for()
+    assert page.get_by_test_id("problem").get_attribute("data-reason") == "cancelled"
+    assert page.get_by_test_id("problem-title").inner_text() == "Inloggen afgebroken"
+    assert page.get_by_test_id("retry").get_attribute("href") == "/login/melding"
+
+
+def test_not_authorised_shows_explanation_at_broker(page: Any, demo: Any) -> None:
+    start_login(page, demo, "vergunning")
+    choose_ad(page, "zeta")
+    log_in(page, "eva-key")
+    page.get_by_test_id("not-authorised").wait_for()
+    assert page.url.startswith(demo.broker_url)  # no response to the portal
+    page.get_by_test_id("cancel").click()
+    assert page.get_by_test_id("problem").get_attribute("data-reason") == "cancelled"
+
+
+def test_insufficient_loa_page(page: Any, demo: Any) -> None:
+    start_login(page, demo, "vergunning")
+    page.locator("#test-options summary").click()
+    page.get_by_test_id("scenario-select").select_option("loa_too_low")
+    page.get_by_test_id("options-save").click()
+    choose_ad(page, "alfa")
+    log_in(page, "anna-app")
+    page.get_by_test_id("represent-submit").click()
+    page.get_by_test_id("problem").wait_for()
+    assert page.get_by_test_id("problem").get_attribute("data-reason") == "loa_too_low"
+    assert "EH3" in page.get_by_test_id("problem-text").inner_text()
+
+
+def test_unreachable_broker_page(page: Any, demo: Any, tmp_path: Path) -> None:
+    """The broker goes away between the login and the artifact resolution."""
+    from ehkit.saml.artifact import Artifact
+
+    start_login(page, demo, "melding")  # creates a pending request in this browser's session
+    broker_server = demo.servers[0]
+    broker_server.should_exit = True
+    demo.threads[0].join(10)
+    try:
+        art = Artifact.new("urn:etoegang:HM:00000009876543210000:entities:9001").encode()
+        from urllib.parse import quote
+
+        page.goto(f"{demo.portal_url}/acs?SAMLart={quote(art, safe='')}")
+        page.get_by_test_id("problem").wait_for()
+        assert page.get_by_test_id("problem-title").inner_text() == "eHerkenning is niet bereikbaar"
+    finally:
+        # Leave the module's demo usable for tests that might run after this one.
+        import threading
+
+        import uvicorn
+
+        server = uvicorn.Server(broker_server.config)
+        th = threading.Thread(target=server.run, daemon=True)
+        th.start()
+        demo.servers[0], demo.threads[0] = server, th
+        import time
+
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
