@@ -102,10 +102,20 @@ def build_artifact_response(
     status = sub(el, SAMLP, "Status")
     sub(status, SAMLP, "StatusCode", Value=c.STATUS_SUCCESS)
     if message_xml is not None:
-        el.append(etree.fromstring(message_xml))
+        # Spliced in as text and parsed again: appending a parsed subtree lets lxml rewrite
+        # nested prefixes (saml: under saml2:), which breaks the inner signatures (pitfalls.md).
+        marker = b"<!--ehkit-message-->"
+        el.append(etree.Comment("ehkit-message"))
+        text = etree.tostring(el, encoding="utf-8").replace(marker, _without_declaration(message_xml), 1)
+        el = etree.fromstring(text)
     if key is not None:
         sign_element(el, key, key_name=key_name, inclusive_prefixes=inclusive_prefixes)
     return el
+
+
+def _without_declaration(xml: bytes) -> bytes:
+    xml = xml.lstrip()
+    return xml[xml.index(b"?>") + 2 :].lstrip() if xml.startswith(b"<?xml") else xml
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,9 @@ def redirect_url(
         signature = private_key.sign(_query_to_sign(param, encoded, relay_state, sig_alg), padding.PKCS1v15(), hash_cls())
         query.append(("Signature", b64encode(signature)))
     parts = urlsplit(destination)
-    sep_query = (parts.query + "&" if parts.query else "") + urlencode(query)
+    # Encode exactly as the signed string was built (quote, not quote_plus): a space in
+    # RelayState would otherwise be "+" in the URL and "%20" in what was signed.
+    sep_query = (parts.query + "&" if parts.query else "") + urlencode(query, quote_via=quote)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, sep_query, parts.fragment))
 
 

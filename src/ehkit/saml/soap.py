@@ -13,10 +13,15 @@ SOAP_ACTION = "http://www.oasis-open.org/committees/security"
 
 
 def wrap(payload: etree._Element) -> bytes:
-    env = etree.Element(q(SOAP11, "Envelope"), nsmap={"soap11": SOAP11})
-    body = etree.SubElement(env, q(SOAP11, "Body"))
-    body.append(payload)
-    return etree.tostring(env, xml_declaration=True, encoding="utf-8")
+    """The payload in a SOAP 1.1 envelope, spliced in as text.
+
+    Appending the element to an envelope document would let lxml rewrite
+    namespace prefixes of nested signed content that reuses a URI declared
+    higher up (a ``saml:`` assertion inside a ``saml2:`` response became
+    ``saml2:``), breaking its exclusive-c14n digest (research/pitfalls.md).
+    """
+    head = b'<?xml version=\'1.0\' encoding=\'utf-8\'?>\n<soap11:Envelope xmlns:soap11="' + SOAP11.encode() + b'"><soap11:Body>'
+    return head + etree.tostring(payload, encoding="utf-8") + b"</soap11:Body></soap11:Envelope>"
 
 
 def unwrap(data: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> tuple[etree._Element, ParsedDocument]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -49,7 +48,7 @@ from ehkit.xml.ns import (
     XENC_ENCRYPTION_METHOD,
     XENC_REFERENCE_LIST,
 )
-from ehkit.xml.parse import ParseLimits, parse_xml
+from ehkit.xml.parse import ParseLimits, direct_text, parse_xml
 
 ELEMENT_TYPE = XENC + "Element"
 DEFAULT_MAX_ENCRYPTED_KEYS = 8
@@ -153,7 +152,7 @@ def _key_name_of(ek: etree._Element) -> str | None:
         return None
     for c in _children(ki):
         if c.tag == DS_KEY_NAME:
-            return "".join(c.xpath("text()")).strip().lower() or None
+            return direct_text(c).strip().lower() or None
     return None
 
 
@@ -194,7 +193,7 @@ def _oaep_for(ek: etree._Element, policy: DecryptionPolicy) -> padding.OAEP:
     if method is None:
         raise _refuse("EncryptedKey has no EncryptionMethod", "encryption_structure")
     uri = method.get("Algorithm")
-    if uri not in policy.key_transports:
+    if uri not in policy.key_transports or uri not in alg.KEY_TRANSPORTS:
         raise _refuse(f"key transport {uri!r} is not allowed", "encryption_algorithm")
     digest_uri = alg.SHA1
     mgf_hash: type[hashes.HashAlgorithm] = hashes.SHA1
@@ -227,7 +226,7 @@ def decrypt_element(container: etree._Element, policy: DecryptionPolicy) -> etre
     data, keys = find_encrypted_parts(container, policy)
     method = next((c for c in _children(data) if c.tag == XENC_ENCRYPTION_METHOD), None)
     data_uri = method.get("Algorithm") if method is not None else None
-    if data_uri not in policy.data_algorithms:
+    if data_uri not in policy.data_algorithms or data_uri not in alg.DATA_ALGORITHMS:
         raise _refuse(f"data encryption algorithm {data_uri!r} is not allowed", "encryption_algorithm")
     if data.get("Type") not in (None, ELEMENT_TYPE):
         raise _refuse("only encrypted elements are accepted", "encryption_structure")
@@ -265,7 +264,7 @@ def _cipher_value(el: etree._Element) -> bytes:
     cvs = _children(cd)
     if len(cvs) != 1 or cvs[0].tag != XENC_CIPHER_VALUE:
         raise _refuse("CipherData must hold one CipherValue (no CipherReference)", "encryption_structure")
-    return _b64("".join(cvs[0].xpath("text()")))
+    return _b64(direct_text(cvs[0]))
 
 
 def _decrypt_data(mode: str, key: bytes, blob: bytes) -> bytes:
@@ -297,12 +296,14 @@ def _new_id() -> str:
 
 
 def serialize_standalone(element: etree._Element) -> bytes:
-    """The element as bytes that parse on their own: every namespace it uses is declared.
+    """The element as bytes that parse on their own: every namespace in scope is declared.
 
-    A deep copy detaches the element, and lxml then carries the in-scope
-    declarations along (python-xmlsec omits them; see research/pitfalls.md).
+    Serializing the element where it stands makes lxml write all in-scope
+    declarations on it (python-xmlsec omits them; see research/pitfalls.md). A deep
+    copy would keep only the prefixes used in element and attribute names and drop
+    those used in content (``xsi:type="xs:string"``); the tail is not part of the element.
     """
-    return etree.tostring(copy.deepcopy(element), encoding="utf-8")
+    return etree.tostring(element, encoding="utf-8", with_tail=False)
 
 
 def encrypt_element(

@@ -47,9 +47,14 @@ from ehkit.xml.ns import (
     EXC_C14N,
     SAML_ISSUER,
 )
+from ehkit.xml.parse import direct_text
 from ehkit.xml.trust import TrustedKey, TrustSet
 
 _PKCS1 = padding.PKCS1v15()
+# Real messages list at most three prefixes ("xacml-saml xs xsd"). libxml2's exclusive
+# c14n costs elements x prefixes x namespace declarations in scope: an unbounded list
+# made one 92 KB unsigned message cost about a minute of CPU before any RSA check.
+MAX_INCLUSIVE_PREFIXES = 16
 
 
 @dataclass(frozen=True)
@@ -83,15 +88,19 @@ def _b64decode_strict(text: str | None, what: str) -> bytes:
         raise _fail(f"{what} is not valid base64") from None
 
 
-def _signature_slot(element: etree._Element) -> int:
-    """Where the schema puts ds:Signature: right after a saml:Issuer first child, else first."""
-    kids = _children(element)
+def _signature_slot(element: etree._Element, signature: etree._Element | None = None) -> int:
+    """Where the schema puts ds:Signature: right after a saml:Issuer first child, else first.
+    The signature itself does not count (a Signature placed before the Issuer is out of place)."""
+    kids = [k for k in _children(element) if k is not signature]
     return 1 if kids and kids[0].tag == SAML_ISSUER else 0
 
 
 def canonicalize(element: etree._Element, inclusive_prefixes: Sequence[str] | None = None) -> bytes:
     """Exclusive c14n without comments. Any failure, or an empty result, is fatal
     (a c14n error silently yielding "" was CVE-2025-66568)."""
+    if inclusive_prefixes and ("#default" in inclusive_prefixes or "" in inclusive_prefixes):
+        if _default_ns_differs(element):
+            raise _fail("InclusiveNamespaces #default is not supported where it changes the output", "c14n_failed")
     try:
         out = etree.tostring(
             element,
@@ -105,6 +114,28 @@ def canonicalize(element: etree._Element, inclusive_prefixes: Sequence[str] | No
     if not out:
         raise _fail("canonicalisation produced no output", "c14n_failed")
     return out
+
+
+def _default_ns_differs(apex: etree._Element) -> bool:
+    """True when "#default" in a PrefixList would change the exclusive c14n of ``apex``.
+
+    lxml silently drops "#default" (it keeps only prefixes it knows by name), while
+    conforming implementations (libxmlsec1, Santuario) then render the in-scope
+    default namespace (or xmlns="") on every prefixed element where it differs from
+    the one rendered by the nearest output ancestor. Where that never happens the two
+    agree and "#default" is a no-op; otherwise ehkit would compute a digest different
+    from the signer's.
+    """
+    stack: list[tuple[etree._Element, str]] = [(apex, "")]
+    while stack:
+        el, rendered = stack.pop()
+        default = el.nsmap.get(None) or ""
+        if el.prefix is None:
+            rendered = default  # visibly utilised: both render it (or xmlns="")
+        elif default != rendered:
+            return True
+        stack.extend((child, rendered) for child in el if isinstance(child.tag, str))
+    return False
 
 
 def _digest_without(element: etree._Element, signature: etree._Element, prefixes: Sequence[str] | None, hash_cls: type[hashes.HashAlgorithm]) -> bytes:
@@ -151,6 +182,8 @@ def _prefix_list(holder: etree._Element) -> list[str] | None:
         raise _fail("unexpected content in a c14n method", "signature_profile")
     plist = kids[0].get("PrefixList", "")
     prefixes = plist.split()
+    if len(prefixes) > MAX_INCLUSIVE_PREFIXES:
+        raise _fail(f"InclusiveNamespaces PrefixList longer than {MAX_INCLUSIVE_PREFIXES} prefixes", "signature_profile")
     for p in prefixes:
         if p != "#default" and not p.replace("-", "").replace("_", "").replace(".", "").isalnum():
             raise _fail("malformed InclusiveNamespaces PrefixList", "signature_profile")
@@ -176,7 +209,7 @@ def verify_element(element: etree._Element, trust: TrustSet, *, required: bool =
     if signature is None:
         raise _fail("the element is not signed", "signature_missing")
     kids = _children(element)
-    if kids.index(signature) != _signature_slot(element):
+    if kids.index(signature) != _signature_slot(element, signature):
         raise _fail("Signature is not in its schema position", "signature_position")
     element_id = element.get("ID")
     if not element_id:
@@ -223,14 +256,14 @@ def verify_element(element: etree._Element, trust: TrustSet, *, required: bool =
         raise _fail(f"digest algorithm {digest_alg!r} is not allowed; use SHA-256 or stronger", "signature_algorithm")
     if _children(digest_value_el) or _children(sig_value_el):
         raise _fail("DigestValue and SignatureValue must hold only text", "signature_profile")
-    expected_digest = _b64decode_strict("".join(digest_value_el.xpath("text()")), "DigestValue")
-    sig_bytes = _b64decode_strict("".join(sig_value_el.xpath("text()")), "SignatureValue")
+    expected_digest = _b64decode_strict(direct_text(digest_value_el), "DigestValue")
+    sig_bytes = _b64decode_strict(direct_text(sig_value_el), "SignatureValue")
 
     key_name = None
     if key_info is not None:
         for child in _children(key_info):
             if child.tag == DS_KEY_NAME:
-                key_name = "".join(child.xpath("text()")).strip() or None
+                key_name = direct_text(child).strip() or None
                 break
 
     # Digest first: it ties SignedInfo to this element. Then the RSA check over SignedInfo.
