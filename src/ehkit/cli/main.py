@@ -23,6 +23,7 @@ _COMMAND_MODULES = [
     "ehkit.cli.assess",
     "ehkit.cli.catalogue",
     "ehkit.cli.metadata",
+    "ehkit.cli.broker",
 ]
 
 

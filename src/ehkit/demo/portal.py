@@ -16,6 +16,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -134,7 +135,8 @@ def create_portal(sp: Any, config: Any) -> Starlette:
             return render(request, "problem.html", 404, title="404", text=key, reason="unknown_service", service=None, show_code=True)
         sid, session = sessions.get(request)
         try:
-            start = sp.start_login(key, relay_state=f"/dienst/{key}")
+            # The SP does blocking I/O (metadata, artifact resolution) and RSA work: keep it off the event loop.
+            start = await run_in_threadpool(sp.start_login, key, relay_state=f"/dienst/{key}")
         except EhkitError as exc:
             log.warning("start_login failed: %s (%s)", exc.reason, exc)
             return problem(request, exc, key)
@@ -153,7 +155,8 @@ def create_portal(sp: Any, config: Any) -> Starlette:
             form = await request.form()
             params.update({k: str(v) for k, v in form.items()})
         try:
-            result = sp.finish_login(
+            result = await run_in_threadpool(
+                sp.finish_login,
                 saml_art=params.get("SAMLart"),
                 saml_response=params.get("SAMLResponse"),
                 relay_state=params.get("RelayState"),

@@ -1,0 +1,85 @@
+"""The ASGI application of the broker simulator.
+
+``create_app(settings)`` is all a host needs: ``ehkit broker serve`` runs it
+with uvicorn, ``ehkit demo`` runs it in-process next to a sample DV, and the
+tests run it on a loopback port.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import httpx
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ehkit.broker import routes_api, routes_saml, routes_ui
+from ehkit.broker.data import TestData, load_test_data
+from ehkit.broker.dv_registry import DvRegistry, RegisteredDv, dvs_from_config, load_dvs
+from ehkit.broker.engine import Broker
+from ehkit.broker.keys import load_or_create_keys
+from ehkit.broker.metadata import build_hm_metadata
+from ehkit.broker.settings import BrokerSettings
+
+
+def _ad_entity_ids(data: TestData) -> dict[str, str]:
+    return {ad.id: ad.entity_id for ad in data.authentication_services}
+
+
+def build_broker(settings: BrokerSettings, *, http_transport: httpx.AsyncBaseTransport | None = None) -> Broker:
+    """Load data, keys and DVs into a :class:`Broker` (raises ConfigError with a clear message)."""
+    data = settings.data or load_test_data(settings.data_file)
+    keys = settings.keys or load_or_create_keys(
+        settings.state_dir,
+        hm_entity_id=settings.hm_entity_id,
+        mr_entity_id=data.machtigingenregister.entity_id,
+        ads=_ad_entity_ids(data),
+    )
+    missing = set(_ad_entity_ids(data)) - set(keys.ads)
+    if missing:
+        raise ValueError(f"the given BrokerKeys have no key for authentication service(s) {', '.join(sorted(missing))}")
+    dvs: list[RegisteredDv] = list(settings.dvs)
+    dvs.extend(load_dvs(settings.dv_metadata, settings.dv_catalogues))
+    configs = list(settings.configs)
+    if settings.config_files:
+        from ehkit.config import load_config
+
+        configs.extend(load_config(path) for path in settings.config_files)
+    for config in configs:
+        dvs.extend(dvs_from_config(config, at=settings.clock()))
+    return Broker(settings, data, keys, DvRegistry(dvs), http_transport=http_transport)
+
+
+def create_app(settings: BrokerSettings | None = None, *, broker: Broker | None = None, http_transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
+    """The simulator as a Starlette app. Pass a ready ``broker`` to share one between apps or tests."""
+    settings = settings or (broker.settings if broker else BrokerSettings())
+    broker = broker or build_broker(settings, http_transport=http_transport)
+    static_dir = Path(str(resources.files("ehkit.broker").joinpath("static")))
+    routes = [
+        Route("/", routes_ui.index),
+        Route(settings.metadata_path, routes_saml.metadata),
+        Route(settings.metadata_path + "/signing.pem", routes_saml.signing_certificate),
+        Route("/broker/ca.pem", routes_saml.ca_certificate),
+        Route(settings.sso_path, routes_saml.sso, methods=["GET", "POST"]),
+        Route(settings.ars_path, routes_saml.artifact_resolution, methods=["POST"]),
+        Route("/broker/login/{flow_id}", routes_ui.choose_ad),
+        Route("/broker/login/{flow_id}/ad", routes_ui.choose_ad_post, methods=["POST"]),
+        Route("/broker/login/{flow_id}/authenticate", routes_ui.authenticate),
+        Route("/broker/login/{flow_id}/authenticate", routes_ui.authenticate_post, methods=["POST"]),
+        Route("/broker/login/{flow_id}/represent", routes_ui.represent),
+        Route("/broker/login/{flow_id}/represent", routes_ui.represent_post, methods=["POST"]),
+        Route("/broker/login/{flow_id}/cancel", routes_ui.cancel, methods=["POST"]),
+        Route("/broker/login/{flow_id}/options", routes_ui.options, methods=["POST"]),
+        Route("/api/personas", routes_api.personas),
+        Route("/api/scenarios", routes_api.scenarios),
+        Route("/api/dvs", routes_api.dvs),
+        Route("/api/dvs", routes_api.add_dv, methods=["POST"]),
+        Route("/api/login", routes_api.login, methods=["POST"]),
+        Mount("/broker/static", StaticFiles(directory=static_dir), name="static"),
+    ]
+    app = Starlette(routes=routes)
+    app.state.broker = broker
+    app.state.metadata_xml = build_hm_metadata(settings, broker.keys.hm, now=settings.clock())
+    return app
