@@ -48,7 +48,8 @@ def test_chain_authorisation_intermediary(net, messages, t0, form, urn):
             add_attribute(root, urn, nid)
         add_attribute(root, urns.INTERMEDIATE_COMPANY_NAME, "Boekhouders B.V.")
 
-    s = Scenario(net, messages, t0)
+    # A plain NameID is only acceptable under a "decrypt at broker" contract.
+    s = Scenario(net, messages, t0, require_encrypted_identifiers=(form != "nameid"))
     result = s.submit(edit=add)
     assert result.intermediary.kvk == "12345678"
     assert result.intermediary.urn == urn
@@ -57,7 +58,7 @@ def test_chain_authorisation_intermediary(net, messages, t0, form, urn):
 
 
 def test_intermediary_must_be_a_kvk_number(net, messages, t0):
-    s = Scenario(net, messages, t0)
+    s = Scenario(net, messages, t0, require_encrypted_identifiers=False)
     exc = s.reject(edit=lambda root: add_attribute(root, urns.INTERMEDIATE_KVK, _nameid("urn:etoegang:1.9:EntityConcernedID:RSIN", "123456789")))
     assert exc.reason == "identifier_type_not_allowed"
 

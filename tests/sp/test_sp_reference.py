@@ -71,8 +71,11 @@ def test_real_2023_in_its_soap_envelope(net, messages, t0):
 
 def test_real_2023_plain_nameids_as_delivered_by_decrypt_at_broker(net, messages, t0):
     """The file as published (identifiers shown decrypted) is also what a broker
-    with "decrypt at broker" sends: plain NameIDs are accepted, nothing decrypted."""
-    s = Scenario(net, messages, t0, real_formats=True)
+    with "decrypt at broker" sends: plain NameIDs are accepted when the DV says
+    so, nothing decrypted. By default they are refused (end-to-end encryption)."""
+    strict = Scenario(net, messages, t0, real_formats=True)
+    assert strict.reject(strict.build(encrypt=False)).reason == "identifier_not_encrypted"
+    s = Scenario(net, messages, t0, real_formats=True, require_encrypted_identifiers=False)
     before = PrivateKeyCounter.count
     result = s.submit(s.build(encrypt=False))
     assert PrivateKeyCounter.count == before
@@ -103,7 +106,7 @@ def test_real_2020_post_response_with_broker_plaintext_identifiers(net, t0):
     Subject NameID. Its LegalSubjectID/ActingSubjectID exist only inside Advice,
     encrypted to the real DV; they are never touched."""
     messages_2020 = ReferenceMessages(net, RESPONSE_2020)
-    s = Scenario(net, messages_2020, t0, service="melding", response_binding="post")
+    s = Scenario(net, messages_2020, t0, service="melding", response_binding="post", require_encrypted_identifiers=False)
     before = PrivateKeyCounter.count
     built = s.build(encrypt=False, resolve_id=None, service_id=n.OTHER_SERVICE_ID, service_uuid=n.OTHER_SERVICE_UUID)
     result = s.submit(built, binding="post")

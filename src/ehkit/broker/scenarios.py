@@ -172,9 +172,9 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "plaintext_identifiers", "Identificerende gegevens onversleuteld", "Identifiers in plaintext",
         "ActingSubjectID and LegalSubjectID (also in the MR statement) are plain NameIDs instead of EncryptedIDs, "
-        "as brokers that 'decrypt at the broker' send them. The ehkit SP accepts this by design; a DV that "
-        "requires end-to-end encryption refuses it.",
-        None, "content", tamper=lambda g: Tamper(plaintext_identifiers=True),
+        "as brokers that 'decrypt at the broker' send them. The ehkit SP refuses this by default "
+        "(end-to-end encryption); broker.require_encrypted_identifiers = false accepts it.",
+        "identifier_not_encrypted", "content", tamper=lambda g: Tamper(plaintext_identifiers=True),
     ),
 )
 

@@ -105,6 +105,9 @@ class BrokerConfig(_Section):
     metadata_refresh: int = Field(default=86400, ge=60, le=7 * 86400)
     artifact_resolution_timeout: TimeoutConfig = Field(default_factory=TimeoutConfig)
     tls_ca: ConfigPath | None = None
+    # Identifiers must arrive encrypted for the DV (end-to-end). Only a broker contract with
+    # "decrypt at broker" needs false.
+    require_encrypted_identifiers: bool = True
 
     @model_validator(mode="before")
     @classmethod

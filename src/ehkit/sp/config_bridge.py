@@ -82,6 +82,7 @@ def provider_parts(
         pending_ttl=timedelta(seconds=state.pending_ttl),
         clock_skew=timedelta(seconds=state.clock_skew),
         validate_identifier_formats=validate_identifier_formats,
+        require_encrypted_identifiers=cfg.broker.require_encrypted_identifiers,
         audit_key=audit_key,
     )
 

@@ -133,9 +133,18 @@ def validate_identifier(kind: IdentifierType, urn: str, value: str) -> str:
 class IdentityReader:
     """Reads identity from one assertion; decrypts through ``decrypt`` on demand."""
 
-    def __init__(self, *, decrypt: Decryptor, validate_formats: bool) -> None:
+    def __init__(self, *, decrypt: Decryptor, validate_formats: bool, require_encrypted: bool = True) -> None:
         self._decrypt = decrypt
         self._validate = validate_formats
+        self._require_encrypted = require_encrypted
+
+    def _plaintext(self, what: str) -> None:
+        if self._require_encrypted:
+            raise _reject(
+                f"{what} arrived in plain text; identifiers must be encrypted for the DV "
+                "(set broker.require_encrypted_identifiers = false only for a 'decrypt at broker' contract)",
+                "identifier_not_encrypted",
+            )
 
     # -- primitives
 
@@ -155,6 +164,7 @@ class IdentityReader:
             raise _reject(f"{what} must have exactly one value", "attribute_multivalued")
         value = attr.values[0]
         if value.kind == "nameid":
+            self._plaintext(what)
             return value.name_id
         if value.kind == "encrypted":
             return self._decrypted_name_id(value, what)
@@ -197,6 +207,7 @@ class IdentityReader:
                 raise _reject("LegalSubjectID must be a NameID or an EncryptedID", "attribute_value_invalid")
             legal = self.identifier(nid, "LegalSubjectID", allowed=allowed)
         elif len(additional) == 1:
+            self._plaintext("the legal subject")
             legal = additional.pop()
             if allowed and legal.type not in allowed:
                 raise _reject(f"legal subject of type {legal.type.name} is not allowed for this service", "identifier_type_not_allowed")
@@ -239,6 +250,7 @@ class IdentityReader:
         nid = assertion.subject_name_id
         if nid is None or nid.format != c.NAMEID_PERSISTENT:
             raise _reject("the assertion names no acting subject (ActingSubjectID)", "acting_subject_missing")
+        self._plaintext("the acting subject (Subject NameID)")
         kind = IdentifierType.PSEUDO
         return Identifier(kind, self.check(kind, kind.urn, nid.value, "Subject NameID"), kind.urn)
 

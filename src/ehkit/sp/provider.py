@@ -512,6 +512,7 @@ class ServiceProvider:
         reader = IdentityReader(
             decrypt=lambda el: decrypt_element(el, decryption),
             validate_formats=settings.validate_identifier_formats,
+            require_encrypted=settings.require_encrypted_identifiers,
         )
         identity = reader.read(assertion, attributes, service)
         if settings.audit_key is not None:

@@ -101,6 +101,9 @@ class SpSettings:
     max_message_age: timedelta = timedelta(minutes=5)
     require_response_signature: bool = False
     validate_identifier_formats: bool = True
+    # End-to-end encryption: the MR encrypts identifiers for the DV so the broker cannot
+    # read them. Turn off only for a broker contract with "decrypt at broker".
+    require_encrypted_identifiers: bool = True
     check_certificate_validity: bool = True
     max_encrypted_ids: int = 10
     allowed_data_algorithms: tuple[str, ...] = ("aes256-cbc", "aes128-gcm", "aes256-gcm")
