@@ -28,8 +28,8 @@ class _Identifier(str):
         return super().__new__(cls, value)
 
     @classmethod
-    def _check(cls, value: str) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
+    def _check(cls, value: str) -> None:  # pragma: no cover - every concrete class overrides it
+        raise TypeError(f"{cls.__name__} is abstract: use Oin, KvKNumber, BSN, ...")
 
     @classmethod
     def is_valid(cls, value: object) -> bool:
