@@ -1,4 +1,4 @@
-"""Shared fixtures. Real servers (Redis, PostgreSQL) and the system Chromium are
+"""Shared fixtures. Real servers (Redis) and the system Chromium are
 used when present; without them those tests skip with a clear message, unless
 EHKIT_REQUIRE_SERVICES=1 (set by .ci/run), in which case they fail."""
 
@@ -31,19 +31,6 @@ def redis_url() -> str:
         client.ping()
     except Exception as exc:  # noqa: BLE001 - any failure means "not here"
         _missing("Redis", f"no server answered at {url} ({exc.__class__.__name__}); start redis-server or set EHKIT_TEST_REDIS_URL")
-    return url
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> str:
-    url = os.environ.get("EHKIT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    try:
-        import psycopg
-
-        with psycopg.connect(url, connect_timeout=2) as conn:
-            conn.execute("select 1")
-    except Exception as exc:  # noqa: BLE001
-        _missing("PostgreSQL", f"no server answered at {url} ({exc.__class__.__name__}); start PostgreSQL or set EHKIT_TEST_POSTGRES_URL")
     return url
 
 
