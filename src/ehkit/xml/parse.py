@@ -29,9 +29,15 @@ class ParseLimits:
     max_bytes: int = 256 * 1024
     max_depth: int = 64
     max_elements: int = 5000
-    # Namespace declarations, counted as occurrences of "xmlns" (real messages: < 40).
-    # Exclusive c14n with a PrefixList costs elements x prefixes x declarations in scope.
-    max_namespaces: int = 256
+    # Namespace declarations, counted as occurrences of "xmlns" (real messages: < 40 in
+    # 25 KiB). None: one per 512 bytes of max_bytes (512 for messages), so the larger
+    # limits used for metadata and catalogues scale along. A backstop for the c14n cost;
+    # the signature profile bounds declarations in scope precisely.
+    max_namespaces: int | None = None
+
+    @property
+    def namespace_limit(self) -> int:
+        return self.max_namespaces if self.max_namespaces is not None else max(256, self.max_bytes // 512)
 
 
 DEFAULT_LIMITS = ParseLimits()
@@ -81,8 +87,8 @@ def parse_document(data: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> ParsedD
         raise XmlParseError("XML message is empty", reason="xml_empty")
     # Every namespace declaration contains the bytes "xmlns", so this bounds them (cheaply,
     # before parsing) whichever way the tree is checked afterwards.
-    if data.count(b"xmlns") > limits.max_namespaces:
-        raise XmlLimitError(f"XML has more than {limits.max_namespaces} namespace declarations", reason="xml_too_many_namespaces")
+    if data.count(b"xmlns") > limits.namespace_limit:
+        raise XmlLimitError(f"XML has more than {limits.namespace_limit} namespace declarations", reason="xml_too_many_namespaces")
     head = bytes(data[:4])
     if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")) or b"\x00" in head:
         raise XmlParseError("only UTF-8 XML is accepted (UTF-16/32 byte order mark or NUL found)", reason="xml_encoding")

@@ -55,6 +55,8 @@ _PKCS1 = padding.PKCS1v15()
 # c14n costs elements x prefixes x namespace declarations in scope: an unbounded list
 # made one 92 KB unsigned message cost about a minute of CPU before any RSA check.
 MAX_INCLUSIVE_PREFIXES = 16
+# ... and the declarations in scope are the other factor (real messages: about ten).
+MAX_NAMESPACES_IN_SCOPE = 64
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,13 @@ def _signature_slot(element: etree._Element, signature: etree._Element | None = 
 def canonicalize(element: etree._Element, inclusive_prefixes: Sequence[str] | None = None) -> bytes:
     """Exclusive c14n without comments. Any failure, or an empty result, is fatal
     (a c14n error silently yielding "" was CVE-2025-66568)."""
-    if inclusive_prefixes and ("#default" in inclusive_prefixes or "" in inclusive_prefixes):
-        if _default_ns_differs(element):
+    if inclusive_prefixes:
+        if _too_many_namespaces_in_scope(element):
+            raise _fail(
+                f"more than {MAX_NAMESPACES_IN_SCOPE} namespace declarations in scope with an InclusiveNamespaces PrefixList",
+                "c14n_failed",
+            )
+        if ("#default" in inclusive_prefixes or "" in inclusive_prefixes) and _default_ns_differs(element):
             raise _fail("InclusiveNamespaces #default is not supported where it changes the output", "c14n_failed")
     try:
         out = etree.tostring(
@@ -114,6 +121,31 @@ def canonicalize(element: etree._Element, inclusive_prefixes: Sequence[str] | No
     if not out:
         raise _fail("canonicalisation produced no output", "c14n_failed")
     return out
+
+
+def _too_many_namespaces_in_scope(apex: etree._Element) -> bool:
+    """True when some element of ``apex`` has more than MAX_NAMESPACES_IN_SCOPE namespace
+    declarations in scope (on itself and its ancestors): libxml2 searches them for every
+    PrefixList entry at every element."""
+    parent = apex.getparent()
+    inherited = len(parent.nsmap) if parent is not None else 0
+    # Cheap bound first (only the declarations reach Python): enough for real messages.
+    declared = sum(1 for _ in etree.iterwalk(apex, events=("start-ns",)))
+    if inherited + declared <= MAX_NAMESPACES_IN_SCOPE:
+        return False
+    stack = [inherited]
+    pending = 0
+    for event, _ in etree.iterwalk(apex, events=("start-ns", "start", "end")):
+        if event == "start-ns":
+            pending += 1
+        elif event == "start":
+            stack.append(stack[-1] + pending)
+            pending = 0
+            if stack[-1] > MAX_NAMESPACES_IN_SCOPE:
+                return True
+        else:
+            stack.pop()
+    return False
 
 
 def _default_ns_differs(apex: etree._Element) -> bool:
