@@ -351,6 +351,8 @@ def sign_element(
         raise SignatureError("element is already signed", reason="signature_multiple")
 
     prefixes = list(inclusive_prefixes)
+    if prefixes:
+        _require_stable_context(element, prefixes)
     digest = base64.b64encode(_digest_plain(element, prefixes, dig_hash)).decode("ascii")
 
     E = _DsBuilder()
@@ -387,6 +389,35 @@ def sign_element(
     si_c14n = canonicalize(signed_info)
     sv.text = base64.b64encode(private_key.sign(si_c14n, _PKCS1, sig_hash())).decode("ascii")
     return signature
+
+
+def _require_stable_context(element: etree._Element, prefixes: Sequence[str]) -> None:
+    """Refuse to sign when the serialized document would canonicalise differently.
+
+    In a tree built through the lxml API, a namespace declared on an ancestor
+    (``nsmap=``) but not used there is not rendered by exclusive c14n for an
+    InclusiveNamespaces prefix, while the same document serialized and parsed
+    again does render it: the signature would verify in memory and fail on the
+    wire. Comparing with a re-parse costs one serialization, paid only when a
+    PrefixList is used.
+    """
+    element_id = element.get("ID")
+    root = element.getroottree().getroot()
+    if root is element and element.getparent() is None:
+        reparsed = etree.fromstring(etree.tostring(element))
+    else:
+        again = etree.fromstring(etree.tostring(root))
+        found = again.xpath("//*[@ID=$id]", id=element_id)
+        if len(found) != 1:
+            raise SignatureError("the element to sign has no unique ID in its document", reason="signature_reference")
+        reparsed = found[0]
+    if canonicalize(element, prefixes) != canonicalize(reparsed, prefixes):
+        raise SignatureError(
+            "this in-memory tree canonicalises differently once serialized (a namespace for the "
+            f"InclusiveNamespaces prefixes {' '.join(prefixes)} is declared on an ancestor); "
+            "serialize and parse the document again before signing",
+            reason="signature_context_unstable",
+        )
 
 
 def _digest_plain(element: etree._Element, prefixes: Sequence[str], hash_cls: type[hashes.HashAlgorithm]) -> bytes:

@@ -92,8 +92,9 @@ class TrustSet:
         )
 
     def candidates(self, key_name: str | None) -> list[TrustedKey]:
-        """Keys to try, the named one first. An unknown name still allows the
-        others: brokers use SHA-256, SHA-1 or other KeyName forms."""
+        """Keys to try. A KeyName that names a trusted key selects that key only;
+        an unknown or absent name allows every trusted key (at most
+        MAX_KEYS_TRIED), since brokers use SHA-256, SHA-1 or other KeyName forms."""
         if key_name:
             name = key_name.strip().lower()
             named = [k for k in self.keys if name in k.key_names]
