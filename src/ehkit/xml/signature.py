@@ -401,16 +401,16 @@ def _require_stable_context(element: etree._Element, prefixes: Sequence[str]) ->
     wire. Comparing with a re-parse costs one serialization, paid only when a
     PrefixList is used.
     """
+    parent = element.getparent()
+    if parent is None or not any(p in parent.nsmap for p in prefixes):
+        return  # nothing declared outside the element can be rendered for these prefixes
     element_id = element.get("ID")
     root = element.getroottree().getroot()
-    if root is element and element.getparent() is None:
-        reparsed = etree.fromstring(etree.tostring(element))
-    else:
-        again = etree.fromstring(etree.tostring(root))
-        found = again.xpath("//*[@ID=$id]", id=element_id)
-        if len(found) != 1:
-            raise SignatureError("the element to sign has no unique ID in its document", reason="signature_reference")
-        reparsed = found[0]
+    again = etree.fromstring(etree.tostring(root))
+    found = again.xpath("//*[@ID=$id]", id=element_id)
+    if len(found) != 1:
+        raise SignatureError("the element to sign has no unique ID in its document", reason="signature_reference")
+    reparsed = found[0]
     if canonicalize(element, prefixes) != canonicalize(reparsed, prefixes):
         raise SignatureError(
             "this in-memory tree canonicalises differently once serialized (a namespace for the "
