@@ -1,26 +1,3 @@
-"""Fixtures for the SP tests: the shared test network, a message factory, clocks."""
+"""The SAML tests use the same test network and messages as the SP tests."""
 
-from __future__ import annotations
-
-from datetime import datetime, timedelta, timezone
-
-import pytest
-
-from support.network import Network
-from support.reference_messages import ReferenceMessages
-
-
-@pytest.fixture(scope="session")
-def net() -> Network:
-    return Network.shared()
-
-
-@pytest.fixture(scope="session")
-def messages(net: Network) -> ReferenceMessages:
-    return ReferenceMessages(net)
-
-
-@pytest.fixture
-def t0() -> datetime:
-    """A fixed 'now' for a login; messages are issued a few seconds later."""
-    return datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=1)
+from support.fixtures import messages, net, t0  # noqa: F401 - pytest fixtures
