@@ -36,7 +36,7 @@ from ehkit.saml.bindings import b64encode, decode_post, decode_redirect, verify_
 from ehkit.saml.common import issuer_of
 from ehkit.saml.metadata import Endpoint
 from ehkit.saml.soap import CONTENT_TYPE as SOAP_CONTENT_TYPE
-from ehkit.saml.soap import SOAP_ACTION, unwrap, wrap
+from ehkit.saml.soap import SOAP_ACTION, unwrap, wrap, wrap_serialized
 from ehkit.saml.timefmt import format_instant
 from ehkit.xml.ns import SAMLP, q
 from ehkit.xml.parse import parse_document
@@ -473,7 +473,7 @@ class Broker:
         if entry is not None and entry.resolution == "http_500":
             return ResolutionResult(500, b"Internal Server Error (scenario http_500)", "text/plain; charset=utf-8")
         xml = build_artifact_response(self.context(), in_response_to=message.id, message=entry.response_xml if entry else None)
-        envelope = wrap(etree.fromstring(xml))
+        envelope = wrap_serialized(xml)  # serialize() output: no XML declaration
         delay = self.settings.slow_resolution_seconds if entry is not None and entry.resolution == "slow" else 0.0
         return ResolutionResult(200, envelope, delay=delay)
 

@@ -12,12 +12,13 @@ NSMAP_P = {"samlp": SAMLP, "saml": SAML}
 
 
 def children(el: etree._Element) -> list[etree._Element]:
-    return [c for c in el if isinstance(c.tag, str)]
+    """Element children only, filtered inside lxml (about half the cost of an isinstance per child)."""
+    return list(el.iterchildren(etree.Element))
 
 
 def child(el: etree._Element, tag: str, *, required: bool = False, what: str | None = None) -> etree._Element | None:
     """The single child with ``tag``; two of them is an error (no first-wins)."""
-    found = [c for c in el if c.tag == tag]
+    found = list(el.iterchildren(tag))
     if len(found) > 1:
         raise LoginRejected(f"{what or etree.QName(tag).localname} appears more than once", reason="structure_duplicate")
     if not found:

@@ -20,8 +20,17 @@ def wrap(payload: etree._Element) -> bytes:
     higher up (a ``saml:`` assertion inside a ``saml2:`` response became
     ``saml2:``), breaking its exclusive-c14n digest (research/pitfalls.md).
     """
-    head = b'<?xml version=\'1.0\' encoding=\'utf-8\'?>\n<soap11:Envelope xmlns:soap11="' + SOAP11.encode() + b'"><soap11:Body>'
-    return head + etree.tostring(payload, encoding="utf-8") + b"</soap11:Body></soap11:Envelope>"
+    return wrap_serialized(etree.tostring(payload, encoding="utf-8"))
+
+
+_HEAD = b'<?xml version=\'1.0\' encoding=\'utf-8\'?>\n<soap11:Envelope xmlns:soap11="' + SOAP11.encode() + b'"><soap11:Body>'
+
+
+def wrap_serialized(payload: bytes) -> bytes:
+    """Like :func:`wrap` for a payload the caller already holds as serialized text
+    (one root element, no XML declaration): parsing it only to serialize it again
+    cost the broker simulator a 27 KB parse per artifact resolution."""
+    return _HEAD + payload + b"</soap11:Body></soap11:Envelope>"
 
 
 def unwrap(data: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> tuple[etree._Element, ParsedDocument]:

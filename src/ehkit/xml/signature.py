@@ -74,8 +74,9 @@ def _fail(message: str, reason: str = "signature_invalid") -> SignatureError:
 
 
 def _children(el: etree._Element) -> list[etree._Element]:
-    """Element children only; comments and PIs are not structure."""
-    return [c for c in el if isinstance(c.tag, str)]
+    """Element children only; comments and PIs are not structure. Filtered inside
+    lxml: a Python-level isinstance per child cost ~2x, ~30 calls per response."""
+    return list(el.iterchildren(etree.Element))
 
 
 def _b64decode_strict(text: str | None, what: str) -> bytes:
@@ -224,7 +225,7 @@ def _prefix_list(holder: etree._Element) -> list[str] | None:
 
 def find_signature(element: etree._Element) -> etree._Element | None:
     """The element's own enveloped signature, or None. More than one is refused."""
-    sigs = [c for c in element if c.tag == DS_SIGNATURE]
+    sigs = list(element.iterchildren(DS_SIGNATURE))
     if len(sigs) > 1:
         raise _fail("more than one Signature on one element", "signature_multiple")
     return sigs[0] if sigs else None
