@@ -98,3 +98,11 @@ def test_docs_example_refuses_a_foreign_artifact(net, messages, app_ns):
     relay = _start(client, holder)
     r = client.post("/eherkenning/acs", data={"SAMLart": Artifact.new(n.DV_ENTITY).encode(), "RelayState": relay}, follow_redirects=False)
     assert r.status_code == 403 and "niet gelukt" in r.text
+
+
+def test_readme_shows_the_same_tested_integration() -> None:
+    """The README's integration is the block this module runs, letter for letter."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Using the SP library"):]
+    block = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    assert block == example_code()
