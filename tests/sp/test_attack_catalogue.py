@@ -325,7 +325,9 @@ class TestB_SignatureCoverage:
         exc = s.reject(after_layer={"assertion": empty_digest}, after_text=bad_uri)
         assert exc.reason == "xml_malformed"
         assert s.private_ops == 0 and s.pending_intact()
-        assert s.reject(after_layer={"assertion": empty_digest}).reason == "signature_digest"
+        # Without the bad URI: the changed DigestValue sits in SignedInfo, so the RSA
+        # check over SignedInfo refuses it before any digest is computed.
+        assert s.reject(after_layer={"assertion": empty_digest}).reason == "signature_untrusted"
 
     @pytest.mark.parametrize(
         "method", ["http://www.w3.org/TR/2001/REC-xml-c14n-20010315", "http://www.w3.org/2001/10/xml-exc-c14n#WithComments"]

@@ -969,11 +969,20 @@ def test_h_c14n_amplification_through_prefix_list(hm, t):
     assert info.value.reason == "xml_too_many_namespaces"
     # with the parser's limit lifted: the list is refused before canonicalising ...
     assert refused(parse_document(message(3000, 3000), lifted).root, hm.trust) == "signature_profile"
-    # ... and a short list over thousands of declarations in scope as well
-    assert refused(parse_document(message(3000, 1), lifted).root, hm.trust) == "c14n_failed"
+    # ... an untrusted signature is refused on the small SignedInfo, before the element
+    # is canonicalised at all ...
+    assert refused(parse_document(message(3000, 1), lifted).root, hm.trust) == "signature_untrusted"
+    # ... and canonicalising a short list over thousands of declarations in scope (what a
+    # trusted signer's digest step would do) is refused as well
+    from ehkit.errors import SignatureError
+    from ehkit.xml.signature import canonicalize
+
+    with pytest.raises(SignatureError) as c14n_info:
+        canonicalize(parse_document(message(3000, 1), lifted).root, ["a0"])
+    assert c14n_info.value.reason == "c14n_failed"
     assert time.perf_counter() - start < 1.0
-    # the edges: MAX_INCLUSIVE_PREFIXES prefixes are fine, one more is not
-    assert refused(parse_document(message(60, MAX_INCLUSIVE_PREFIXES)).root, hm.trust) == "signature_digest"
+    # the edges: MAX_INCLUSIVE_PREFIXES prefixes pass the profile, one more does not
+    assert refused(parse_document(message(60, MAX_INCLUSIVE_PREFIXES)).root, hm.trust) == "signature_untrusted"
     assert refused(parse_document(message(60, MAX_INCLUSIVE_PREFIXES + 1)).root, hm.trust) == "signature_profile"
 
 

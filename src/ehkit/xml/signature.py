@@ -299,11 +299,11 @@ def verify_element(element: etree._Element, trust: TrustSet, *, required: bool =
                 key_name = direct_text(child).strip() or None
                 break
 
-    # Digest first: it ties SignedInfo to this element. Then the RSA check over SignedInfo.
-    actual = _digest_without(element, signature, ref_prefixes, digest_hash)
-    if not _consteq(actual, expected_digest):
-        raise _fail("digest mismatch: the signed element was changed", "signature_digest")
+    # RSA over SignedInfo first: it is small, so a message signed by anyone we do not
+    # trust is refused before the expensive canonicalisation of the whole element.
+    # Then the digest, which ties the verified SignedInfo to this element.
     si_c14n = canonicalize(signed_info, si_prefixes)
+    verified_key = None
     for key in trust.candidates(key_name):
         if len(sig_bytes) != (key.public_key.key_size + 7) // 8:
             continue
@@ -311,8 +311,14 @@ def verify_element(element: etree._Element, trust: TrustSet, *, required: bool =
             key.public_key.verify(sig_bytes, si_c14n, _PKCS1, sig_hash())
         except InvalidSignature:
             continue
-        return VerifiedSignature(element, key, sig_alg, key_name)  # type: ignore[arg-type]
-    raise _fail("the signature does not verify with any trusted key", "signature_untrusted")
+        verified_key = key
+        break
+    if verified_key is None:
+        raise _fail("the signature does not verify with any trusted key", "signature_untrusted")
+    actual = _digest_without(element, signature, ref_prefixes, digest_hash)
+    if not _consteq(actual, expected_digest):
+        raise _fail("digest mismatch: the signed element was changed", "signature_digest")
+    return VerifiedSignature(element, verified_key, sig_alg, key_name)  # type: ignore[arg-type]
 
 
 def _consteq(a: bytes, b: bytes) -> bool:
