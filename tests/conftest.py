@@ -10,15 +10,9 @@ from pathlib import Path
 
 import pytest
 
-REQUIRE_SERVICES = os.environ.get("EHKIT_REQUIRE_SERVICES") == "1"
+from support.services import missing
+
 REFERENCE = Path(__file__).resolve().parent / "data" / "reference"
-
-
-def _missing(what: str, how: str) -> None:
-    message = f"{what} is not available: {how}"
-    if REQUIRE_SERVICES:
-        pytest.fail(message + " (required because EHKIT_REQUIRE_SERVICES=1)")
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +24,7 @@ def redis_url() -> str:
         client = redis.Redis.from_url(url, socket_connect_timeout=1)
         client.ping()
     except Exception as exc:  # noqa: BLE001 - any failure means "not here"
-        _missing("Redis", f"no server answered at {url} ({exc.__class__.__name__}); start redis-server or set EHKIT_TEST_REDIS_URL")
+        missing("Redis", f"no server answered at {url} ({exc.__class__.__name__}); start redis-server or set EHKIT_TEST_REDIS_URL")
     return url
 
 
@@ -38,7 +32,7 @@ def redis_url() -> str:
 def chromium_path() -> str:
     path = os.environ.get("EHKIT_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     if not path:
-        _missing("Chromium", "install the system browser (apt-get install chromium) or set EHKIT_CHROMIUM")
+        missing("Chromium", "install the system browser (apt-get install chromium) or set EHKIT_CHROMIUM")
     return path
 
 
@@ -46,7 +40,7 @@ def chromium_path() -> str:
 def reference_dir() -> Path:
     """The real messages and metadata in ../shared/reference (read-only)."""
     if not REFERENCE.is_dir():
-        _missing("shared/reference", f"expected at {REFERENCE}")
+        missing("shared/reference", f"expected at {REFERENCE}")
     return REFERENCE
 
 

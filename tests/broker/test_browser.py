@@ -11,6 +11,7 @@ from typing import Any, Iterator
 import pytest
 
 from broker_harness import BrokerEnv
+from support.broker_pages import choose_ad, choose_scenario, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.network]
 
@@ -19,18 +20,6 @@ def begin(page: Any, live: BrokerEnv, service: str) -> None:
     page.goto(f"{live.dv_url}/start/{service}")
     page.get_by_test_id("service-name").wait_for()
     assert page.url.startswith(f"{live.base_url}/broker/login/")
-
-
-def choose_ad(page: Any, ad: str) -> None:
-    page.get_by_test_id(f"ad-{ad}").check()
-    page.get_by_test_id("submit-ad").click()
-    page.get_by_test_id("ad-name").wait_for()
-
-
-def log_in(page: Any, persona: str, password: str = "test") -> None:
-    page.get_by_test_id(f"persona-{persona}").check()
-    page.get_by_test_id("password").fill(password)
-    page.get_by_test_id("login-submit").click()
 
 
 def test_vestiging_login_through_every_screen(page: Any, live: BrokerEnv) -> None:
@@ -79,9 +68,7 @@ def test_english_and_a_scenario_chosen_on_the_page(page: Any, live: BrokerEnv) -
     page.locator("#lang-switch").click()
     page.get_by_text("Choose your login means provider").first.wait_for()
     assert page.locator("html").get_attribute("lang") == "en"
-    page.locator("#test-options summary").click()
-    page.get_by_test_id("scenario-select").select_option("wrong_audience")
-    page.get_by_test_id("options-save").click()
+    choose_scenario(page, "wrong_audience")
     assert "Wrong audience" in page.get_by_test_id("current-scenario").inner_text()
     choose_ad(page, "alfa")
     log_in(page, "anna-app")

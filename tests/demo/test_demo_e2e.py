@@ -10,6 +10,8 @@ from typing import Any, Iterator
 
 import pytest
 
+from support.broker_pages import choose_ad, choose_scenario, log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.network]
 
 
@@ -37,18 +39,6 @@ def start_login(page: Any, demo: Any, service: str) -> None:
     page.get_by_test_id(f"login-{service}").click()
     page.get_by_test_id("service-name").wait_for()
     assert page.url.startswith(demo.broker_url)
-
-
-def choose_ad(page: Any, ad: str) -> None:
-    page.get_by_test_id(f"ad-{ad}").check()
-    page.locator("#ad-submit, [data-testid='submit-ad']").first.click()
-    page.get_by_test_id("ad-name").wait_for()
-
-
-def log_in(page: Any, persona: str, password: str = "test") -> None:
-    page.get_by_test_id(f"persona-{persona}").check()
-    page.get_by_test_id("password").fill(password)
-    page.get_by_test_id("login-submit").click()
 
 
 def at_result(page: Any, demo: Any, service: str) -> dict[str, str]:
@@ -153,9 +143,7 @@ def test_not_authorised_shows_explanation_at_broker(page: Any, demo: Any) -> Non
 
 def test_insufficient_loa_page(page: Any, demo: Any) -> None:
     start_login(page, demo, "vergunning")
-    page.locator("#test-options summary").click()
-    page.get_by_test_id("scenario-select").select_option("loa_too_low")
-    page.get_by_test_id("options-save").click()
+    choose_scenario(page, "loa_too_low")
     choose_ad(page, "alfa")
     log_in(page, "anna-app")
     page.get_by_test_id("represent-submit").click()

@@ -7,6 +7,7 @@ they live here once instead of being repeated in code.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Any, Literal
 
@@ -105,10 +106,9 @@ class ServiceConfig(BaseModel):
         if "metadata_group" not in data:
             data["metadata_group"] = "eidas" if eidas else "eherkenning"
         if "instance_uuid" not in data and "uuid" in data:
-            try:
+            # An invalid uuid gets its own error from the uuid field; no default then.
+            with contextlib.suppress(ValueError):
                 data["instance_uuid"] = str(derived_instance_uuid(uuid.UUID(str(data["uuid"]))))
-            except ValueError:
-                pass  # the uuid field reports its own error
         return data
 
     @field_validator("identifier_sets")
