@@ -37,7 +37,7 @@ def quiet_audit_log() -> None:
     log.propagate = False
 
 
-def build_service_provider(fx: Fixture, *, store=None):  # noqa: ANN001, ANN201
+def build_service_provider(fx: Fixture, *, store=None):
     from ehkit.domain.loa import LevelOfAssurance
     from ehkit.saml import constants as c
     from ehkit.saml.metadata import Endpoint, IdpMetadata
@@ -46,12 +46,12 @@ def build_service_provider(fx: Fixture, *, store=None):  # noqa: ANN001, ANN201
     from ehkit.sp.stores.memory import MemoryStore
 
     class BenchStore(MemoryStore):
-        def put_pending(self, pending, *, now):  # noqa: ANN001, ANN202
+        def put_pending(self, pending, *, now):
             with self._lock:
                 self._pending.pop(pending.request_id, None)
             super().put_pending(pending, now=now)
 
-        def mark_seen(self, key, *, expires_at, now):  # noqa: ANN001, ANN202
+        def mark_seen(self, key, *, expires_at, now):
             super().mark_seen(key, expires_at=expires_at, now=now)
             with self._lock:
                 self._seen.pop(key, None)
@@ -63,8 +63,15 @@ def build_service_provider(fx: Fixture, *, store=None):  # noqa: ANN001, ANN201
         acs_url="https://dv.example.nl/saml/artifact",
         post_acs_url=F.ACS_URL,
         broker_entity_id=F.HM_ENTITY,
-        services=(ServiceSettings(key=SERVICE_KEY, index=9009, service_id=F.SERVICE_ID,
-                                  uuids=frozenset({F.SERVICE_UUID}), loa=LevelOfAssurance.EH3),),
+        services=(
+            ServiceSettings(
+                key=SERVICE_KEY,
+                index=9009,
+                service_id=F.SERVICE_ID,
+                uuids=frozenset({F.SERVICE_UUID}),
+                loa=LevelOfAssurance.EH3,
+            ),
+        ),
         signing_key=SigningKey(p.dv_sign.key, p.dv_sign.cert),
         decryption_keys=(DecryptionKeyPair(p.dv_enc.key, p.dv_enc.cert),),
         request_binding="post",

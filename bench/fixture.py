@@ -61,8 +61,7 @@ SSO_URL = "https://hm.example.nl/broker/sso/1.13"
 ARS_URL = "https://hm.example.nl/broker/ars/1.13"
 LOA3 = "urn:etoegang:core:assurance-class:loa3"
 
-ACTING_SUBJECT = ("14d0e8df5f3466d583cbb592f60f6c45b2ea457a4ac1c3be1ee37a66cd4b1ff9"
-                  "@9162f54b3b07284ac4e147a849deaee4")
+ACTING_SUBJECT = "14d0e8df5f3466d583cbb592f60f6c45b2ea457a4ac1c3be1ee37a66cd4b1ff9@9162f54b3b07284ac4e147a849deaee4"
 LEGAL_SUBJECT_KVK = "24444001"
 INTERMEDIARY_KVK = "69599084"
 VESTIGINGSNR = "000012345678"
@@ -119,13 +118,15 @@ class Party:
 
     @cached_property
     def key_pem(self) -> bytes:
-        return self.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption())
+        return self.key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
 
     @cached_property
     def key_pem_traditional(self) -> bytes:
-        return self.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                                      serialization.NoEncryption())
+        return self.key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+        )
 
     @property
     def key_name(self) -> str:
@@ -136,7 +137,7 @@ class Party:
 def make_party(label: str, entity_id: str, bits: int = 2048) -> Party:
     key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, label)])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -152,15 +153,15 @@ def make_party(label: str, entity_id: str, bits: int = 2048) -> Party:
 
 @dataclass(frozen=True)
 class Parties:
-    hm: Party          # broker: signs Response and Assertion
-    ad: Party          # authentication service: signs the AD assertion in Advice
-    mr: Party          # authorisation register: signs the MR assertion, reads the AD's ActingSubjectID
-    dv_sign: Party     # us: signs AuthnRequests
-    dv_enc: Party      # us: decrypts the identifiers
-    attacker: Party    # anyone else
+    hm: Party  # broker: signs Response and Assertion
+    ad: Party  # authentication service: signs the AD assertion in Advice
+    mr: Party  # authorisation register: signs the MR assertion, reads the AD's ActingSubjectID
+    dv_sign: Party  # us: signs AuthnRequests
+    dv_enc: Party  # us: decrypts the identifiers
+    attacker: Party  # anyone else
 
     @classmethod
-    def generate(cls) -> "Parties":
+    def generate(cls) -> Parties:
         return cls(
             hm=make_party("bench HM", HM_ENTITY),
             ad=make_party("bench AD", AD_ENTITY),
@@ -179,7 +180,7 @@ def new_id() -> str:
 
 
 def instant(t: dt.datetime) -> str:
-    t = t.astimezone(dt.timezone.utc)
+    t = t.astimezone(dt.UTC)
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
 
@@ -205,17 +206,17 @@ class ResponseSpec:
     """What to build. The default is the realistic message all rows use."""
 
     advice: bool = True
-    mr_in_advice: bool = True          # the MR's XACML decision assertion next to the AD assertion
-    layout: str = "sibling"            # "sibling" (eToegang multi-recipient) | "keyinfo" (EncryptedKey in KeyInfo)
+    mr_in_advice: bool = True  # the MR's XACML decision assertion next to the AD assertion
+    layout: str = "sibling"  # "sibling" (eToegang multi-recipient) | "keyinfo" (EncryptedKey in KeyInfo)
     data_algorithm: str = "aes256-cbc"
     key_transport: str = "rsa-oaep-mgf1p"
-    dv_key_name: bool = True           # KeyName of the DV key in each EncryptedKey
-    other_recipient: bool = False      # also an EncryptedKey for the MR next to ours (multi-recipient)
-    extra_encrypted_keys: int = 0      # hostile: this many extra EncryptedKeys per EncryptedID
+    dv_key_name: bool = True  # KeyName of the DV key in each EncryptedKey
+    other_recipient: bool = False  # also an EncryptedKey for the MR next to ours (multi-recipient)
+    extra_encrypted_keys: int = 0  # hostile: this many extra EncryptedKeys per EncryptedID
     sign_response: bool = True
     sign_assertion: bool = True
-    signer: str = "hm"                 # "hm" | "attacker"
-    x509_in_signature: bool = False    # add X509Data to the HM signatures (some anchors want it)
+    signer: str = "hm"  # "hm" | "attacker"
+    x509_in_signature: bool = False  # add X509Data to the HM signatures (some anchors want it)
     request_id: str = "_bench-request-00000000000000000000000001"
     pretty: bool = True
     # Real assertions live 2-5 minutes. python3-saml and pysaml2 read the system clock
@@ -232,8 +233,11 @@ def describe_variant(spec: ResponseSpec) -> str:
     if spec.advice and spec.mr_in_advice != base.mr_in_advice:
         diffs.append("Advice holds only the AD assertion (the MR's XACML decision assertion left out)")
     if spec.layout != base.layout:
-        diffs.append("EncryptedKey inside EncryptedData/KeyInfo instead of the multi-recipient sibling layout"
-                     if spec.layout == "keyinfo" else "sibling EncryptedKey layout")
+        diffs.append(
+            "EncryptedKey inside EncryptedData/KeyInfo instead of the multi-recipient sibling layout"
+            if spec.layout == "keyinfo"
+            else "sibling EncryptedKey layout"
+        )
     if spec.dv_key_name != base.dv_key_name:
         diffs.append("no KeyName in the EncryptedKeys")
     if spec.x509_in_signature != base.x509_in_signature:
@@ -247,7 +251,7 @@ def describe_variant(spec: ResponseSpec) -> str:
 class Fixture:
     parties: Parties
     now: dt.datetime
-    response: bytes                       # the realistic response (all stacks that can read it)
+    response: bytes  # the realistic response (all stacks that can read it)
     request_id: str
     variants: dict[ResponseSpec, bytes] = field(default_factory=dict)
 
@@ -272,19 +276,27 @@ class Fixture:
 
 def build_fixture(parties: Parties | None = None, now: dt.datetime | None = None) -> Fixture:
     parties = parties or Parties.generate()
-    now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
     spec = ResponseSpec()
     return Fixture(parties, now, build_response(parties, spec, now=now), spec.request_id)
 
 
-def _encrypted_id(parent: etree._Element, value: str, qualifier: str, readers: list[tuple[Party, bool]],
-                  spec: ResponseSpec) -> etree._Element:
+def _encrypted_id(
+    parent: etree._Element, value: str, qualifier: str, readers: list[tuple[Party, bool]], spec: ResponseSpec
+) -> etree._Element:
     """saml:EncryptedID holding ``value``; ``readers``: (party, with KeyName)."""
     container = _sub(parent, SAML, "EncryptedID")
-    recipients = [EncryptionRecipient(p.public, entity_id=p.entity_id, key_name=p.key_name if named else None)
-                  for p, named in readers]
-    parts = encrypt_element(_nameid(value, qualifier), recipients, data_algorithm=spec.data_algorithm,
-                            key_transport=spec.key_transport, layout=spec.layout)
+    recipients = [
+        EncryptionRecipient(p.public, entity_id=p.entity_id, key_name=p.key_name if named else None)
+        for p, named in readers
+    ]
+    parts = encrypt_element(
+        _nameid(value, qualifier),
+        recipients,
+        data_algorithm=spec.data_algorithm,
+        key_transport=spec.key_transport,
+        layout=spec.layout,
+    )
     for part in parts:
         container.append(part)
     if spec.extra_encrypted_keys:
@@ -299,7 +311,9 @@ def _encrypted_id(parent: etree._Element, value: str, qualifier: str, readers: l
     return container
 
 
-def _attribute(parent: etree._Element, name: str, value: str | None = None, xsi_type: str | None = "xs:string") -> etree._Element:
+def _attribute(
+    parent: etree._Element, name: str, value: str | None = None, xsi_type: str | None = "xs:string"
+) -> etree._Element:
     at = _sub(parent, SAML, "Attribute", Name=name)
     if value is not None:
         av = _sub(at, SAML, "AttributeValue", value)
@@ -314,10 +328,21 @@ def _ad_assertion(advice: etree._Element, p: Parties, now: dt.datetime, spec: Re
     subject = _sub(a, SAML, "Subject")
     _sub(subject, SAML, "NameID", secrets.token_hex(30).upper(), Format=NAMEID_TRANSIENT)
     sc = _sub(subject, SAML, "SubjectConfirmation", Method="urn:oasis:names:tc:SAML:2.0:cm:bearer")
-    _sub(sc, SAML, "SubjectConfirmationData", InResponseTo=new_id(), NotOnOrAfter=instant(now + spec.validity),
-         Recipient="https://hm.example.nl/broker/acs/1.13")
-    cond = _sub(a, SAML, "Conditions", NotBefore=instant(now - dt.timedelta(minutes=1)),
-                NotOnOrAfter=instant(now + spec.validity))
+    _sub(
+        sc,
+        SAML,
+        "SubjectConfirmationData",
+        InResponseTo=new_id(),
+        NotOnOrAfter=instant(now + spec.validity),
+        Recipient="https://hm.example.nl/broker/acs/1.13",
+    )
+    cond = _sub(
+        a,
+        SAML,
+        "Conditions",
+        NotBefore=instant(now - dt.timedelta(minutes=1)),
+        NotOnOrAfter=instant(now + spec.validity),
+    )
     ar = _sub(cond, SAML, "AudienceRestriction")
     for aud in (HM_ENTITY, MR_ENTITY, DV_ENTITY):
         _sub(ar, SAML, "Audience", aud)
@@ -330,18 +355,30 @@ def _ad_assertion(advice: etree._Element, p: Parties, now: dt.datetime, spec: Re
     _attribute(ast, "urn:etoegang:core:ServiceUUID", SERVICE_UUID)
     _attribute(ast, "urn:etoegang:core:AuthorizationRegistryID", MR_ENTITY)
     at = _attribute(ast, A_ACTING)
-    _encrypted_id(_sub(at, SAML, "AttributeValue"), secrets.token_hex(30).upper(), Q_PSEUDO, [(p.mr, True)],
-                  replace(spec, extra_encrypted_keys=0))
+    _encrypted_id(
+        _sub(at, SAML, "AttributeValue"),
+        secrets.token_hex(30).upper(),
+        Q_PSEUDO,
+        [(p.mr, True)],
+        replace(spec, extra_encrypted_keys=0),
+    )
     return a
 
 
-def _mr_assertion(advice: etree._Element, p: Parties, now: dt.datetime, ad_id: str, spec: ResponseSpec) -> etree._Element:
+def _mr_assertion(
+    advice: etree._Element, p: Parties, now: dt.datetime, ad_id: str, spec: ResponseSpec
+) -> etree._Element:
     a = _sub(advice, SAML, "Assertion", ID=new_id(), IssueInstant=instant(now - dt.timedelta(seconds=2)), Version="2.0")
     _sub(a, SAML, "Issuer", MR_ENTITY)
     subject = _sub(a, SAML, "Subject")
     _sub(subject, SAML, "NameID", secrets.token_hex(30).upper(), Format=NAMEID_TRANSIENT, NameQualifier=MR_ENTITY)
-    _sub(a, SAML, "Conditions", NotBefore=instant(now - dt.timedelta(minutes=1)),
-         NotOnOrAfter=instant(now + spec.validity))
+    _sub(
+        a,
+        SAML,
+        "Conditions",
+        NotBefore=instant(now - dt.timedelta(minutes=1)),
+        NotOnOrAfter=instant(now + spec.validity),
+    )
     _sub(_sub(a, SAML, "Advice"), SAML, "AssertionIDRef", ad_id)
     st = _sub(a, SAML, "Statement")
     st.set("{%s}type" % XSI, "xacml-saml:XACMLAuthzDecisionStatementType")
@@ -352,14 +389,20 @@ def _mr_assertion(advice: etree._Element, p: Parties, now: dt.datetime, ad_id: s
     _sub(_sub(result, X, "Status"), X, "StatusCode", Value="urn:oasis:names:tc:xacml:1.0:status:ok")
     req = etree.SubElement(st, "{%s}Request" % X, nsmap={"xacml-context": X})
 
-    def xattr(parent: etree._Element, attr_id: str, value: str, dtype: str = "http://www.w3.org/2001/XMLSchema#string") -> None:
+    def xattr(
+        parent: etree._Element, attr_id: str, value: str, dtype: str = "http://www.w3.org/2001/XMLSchema#string"
+    ) -> None:
         at = _sub(parent, X, "Attribute", AttributeId=attr_id, DataType=dtype, Issuer=MR_ENTITY)
         _sub(at, X, "AttributeValue", value)
 
     subj = _sub(req, X, "Subject", SubjectCategory="urn:oasis:names:tc:xacml:1.0:subject-category:access-subject")
     xattr(subj, "urn:etoegang:core:ActingEntityID", secrets.token_hex(30).upper())
-    xattr(subj, "urn:etoegang:core:LinkedDeclarationSignatureValue", base64.b64encode(os.urandom(256)).decode(),
-          "http://www.w3.org/2001/XMLSchema#base64Binary")
+    xattr(
+        subj,
+        "urn:etoegang:core:LinkedDeclarationSignatureValue",
+        base64.b64encode(os.urandom(256)).decode(),
+        "http://www.w3.org/2001/XMLSchema#base64Binary",
+    )
     res = _sub(req, X, "Resource")
     xattr(res, "urn:etoegang:core:ServiceID", SERVICE_ID)
     xattr(res, "urn:etoegang:core:ServiceUUID", SERVICE_UUID)
@@ -378,8 +421,13 @@ def build_response(p: Parties, spec: ResponseSpec, *, now: dt.datetime) -> bytes
     signer = p.hm if spec.signer == "hm" else p.attacker
     not_after = instant(now + spec.validity)
     r = etree.Element("{%s}Response" % SAMLP, nsmap=ROOT_NSMAP)
-    for k, v in (("ID", new_id()), ("InResponseTo", spec.request_id), ("IssueInstant", instant(now)),
-                 ("Destination", ACS_URL), ("Version", "2.0")):
+    for k, v in (
+        ("ID", new_id()),
+        ("InResponseTo", spec.request_id),
+        ("IssueInstant", instant(now)),
+        ("Destination", ACS_URL),
+        ("Version", "2.0"),
+    ):
         r.set(k, v)
     _sub(r, SAML, "Issuer", HM_ENTITY)
     _sub(_sub(r, SAMLP, "Status"), SAMLP, "StatusCode", Value="urn:oasis:names:tc:SAML:2.0:status:Success")
@@ -441,13 +489,19 @@ def hostile_inputs(fx: Fixture) -> dict[str, tuple[bytes, str]]:
     rid = fx.request_id
     unsigned = build_response(p, ResponseSpec(request_id=rid, sign_response=False, sign_assertion=False), now=fx.now)
     attacker = build_response(p, ResponseSpec(request_id=rid, signer="attacker"), now=fx.now)
-    many_keys_attacker = build_response(p, ResponseSpec(request_id=rid, signer="attacker", extra_encrypted_keys=12),
-                                        now=fx.now)
-    many_keys_unsigned = build_response(p, ResponseSpec(request_id=rid, sign_response=False, sign_assertion=False,
-                                                        extra_encrypted_keys=12), now=fx.now)
-    laughs = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
-              + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i else b"&lol;") * 10) for i in range(10))
-              + b']>\n<samlp:Response xmlns:samlp="' + SAMLP.encode() + b'">&lol9;</samlp:Response>')
+    many_keys_attacker = build_response(
+        p, ResponseSpec(request_id=rid, signer="attacker", extra_encrypted_keys=12), now=fx.now
+    )
+    many_keys_unsigned = build_response(
+        p, ResponseSpec(request_id=rid, sign_response=False, sign_assertion=False, extra_encrypted_keys=12), now=fx.now
+    )
+    laughs = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i else b"&lol;") * 10) for i in range(10))
+        + b']>\n<samlp:Response xmlns:samlp="'
+        + SAMLP.encode()
+        + b'">&lol9;</samlp:Response>'
+    )
     garbage = os.urandom(12 * 1024)
     oversized = fx.response.replace(b"</samlp:Response>", b"<!--" + b"x" * (1024 * 1024) + b"--></samlp:Response>")
     return {
@@ -456,8 +510,10 @@ def hostile_inputs(fx: Fixture) -> dict[str, tuple[bytes, str]]:
         "oversized": (oversized, f"the response padded to {len(oversized) // 1024} KiB (limit 256 KiB)"),
         "dtd": (laughs, "billion-laughs DOCTYPE (entity expansion)"),
         "attacker-signed": (attacker, "same shape, Response and Assertion signed by an untrusted key"),
-        "many-encryptedkeys-attacker": (many_keys_attacker,
-                                        "13 EncryptedKeys per EncryptedID (cap 8), attacker-signed"),
+        "many-encryptedkeys-attacker": (
+            many_keys_attacker,
+            "13 EncryptedKeys per EncryptedID (cap 8), attacker-signed",
+        ),
         "many-encryptedkeys-unsigned": (many_keys_unsigned, "13 EncryptedKeys per EncryptedID (cap 8), unsigned"),
     }
 
@@ -471,8 +527,14 @@ def informational_inputs(fx: Fixture) -> dict[str, tuple[bytes, str]]:
     at_limit = unsigned.replace(b"</samlp:Response>", b"<!--" + b"x" * pad + b"--></samlp:Response>")
     trusted = build_response(p, ResponseSpec(request_id=rid, extra_encrypted_keys=12), now=fx.now)
     return {
-        "size-limit-unsigned": (at_limit, f"unsigned, padded to {len(at_limit) // 1024} KiB, just under the "
-                                          "256 KiB limit: the most parsing an anonymous sender can cause"),
-        "many-encryptedkeys-trusted": (trusted, "13 EncryptedKeys per EncryptedID, validly signed by the trusted HM "
-                                                "(not attacker input: shows the cap applies before any decryption)"),
+        "size-limit-unsigned": (
+            at_limit,
+            f"unsigned, padded to {len(at_limit) // 1024} KiB, just under the "
+            "256 KiB limit: the most parsing an anonymous sender can cause",
+        ),
+        "many-encryptedkeys-trusted": (
+            trusted,
+            "13 EncryptedKeys per EncryptedID, validly signed by the trusted HM "
+            "(not attacker input: shows the cap applies before any decryption)",
+        ),
     }

@@ -40,9 +40,12 @@ def run_floor(b: Bench, fx: Fixture) -> dict[str, float | None]:
     oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(), label=None)
     wrapped = p.dv_enc.public.encrypt(os.urandom(32), oaep)
     aes_key, iv = os.urandom(32), os.urandom(16)
-    nameid = (b'<saml:NameID xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" Format="urn:oasis:names:tc:SAML:2.0:'
-              b'nameid-format:persistent" NameQualifier="urn:etoegang:1.13:EntityConcernedID:Pseudo">' + b"a" * 97
-              + b"</saml:NameID>")
+    nameid = (
+        b'<saml:NameID xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" Format="urn:oasis:names:tc:SAML:2.0:'
+        b'nameid-format:persistent" NameQualifier="urn:etoegang:1.13:EntityConcernedID:Pseudo">'
+        + b"a" * 97
+        + b"</saml:NameID>"
+    )
     padded = nameid + bytes([16 - len(nameid) % 16]) * (16 - len(nameid) % 16)
     enc = Cipher(algorithms.AES(aes_key), modes.CBC(iv)).encryptor()
     ct = enc.update(padded) + enc.finalize()
@@ -55,22 +58,50 @@ def run_floor(b: Bench, fx: Fixture) -> dict[str, float | None]:
     assertion = root.find("{%s}Assertion" % SAML)
     b64 = base64.b64encode(xml)
     specs = [
-        ("rsa_sign", "RSA-2048 PKCS#1 v1.5 SHA-256 sign (private op)",
-         lambda: p.hm.key.sign(msg, padding.PKCS1v15(), hashes.SHA256()), 1000),
-        ("rsa_verify", "RSA-2048 PKCS#1 v1.5 SHA-256 verify (public op)",
-         lambda: pub.verify(sig, msg, padding.PKCS1v15(), hashes.SHA256()), 10000),
-        ("oaep", "RSA-2048 OAEP (SHA-1/MGF1-SHA-1) decrypt of a 32-byte key (private op)",
-         lambda: p.dv_enc.key.decrypt(wrapped, oaep), 1000),
+        (
+            "rsa_sign",
+            "RSA-2048 PKCS#1 v1.5 SHA-256 sign (private op)",
+            lambda: p.hm.key.sign(msg, padding.PKCS1v15(), hashes.SHA256()),
+            1000,
+        ),
+        (
+            "rsa_verify",
+            "RSA-2048 PKCS#1 v1.5 SHA-256 verify (public op)",
+            lambda: pub.verify(sig, msg, padding.PKCS1v15(), hashes.SHA256()),
+            10000,
+        ),
+        (
+            "oaep",
+            "RSA-2048 OAEP (SHA-1/MGF1-SHA-1) decrypt of a 32-byte key (private op)",
+            lambda: p.dv_enc.key.decrypt(wrapped, oaep),
+            1000,
+        ),
         ("aes", f"AES-256-CBC decrypt of a {len(ct)}-byte NameID", aes_cbc, 20000),
         ("sha256", f"SHA-256 over the {len(xml)}-byte response", lambda: hashlib.sha256(xml).digest(), 20000),
-        ("parse", f"lxml parse of the {len(xml)}-byte response (hardened parser)",
-         lambda: etree.fromstring(xml, _PARSER), 3000),
-        ("c14n_response", "lxml exc-c14n of the whole Response",
-         lambda: etree.tostring(root, method="c14n", exclusive=True), 3000),
-        ("c14n_assertion", "lxml exc-c14n of the Assertion",
-         lambda: etree.tostring(assertion, method="c14n", exclusive=True), 3000),
-        ("b64", f"base64 decode of the {len(b64)}-character POST value (not in the model)",
-         lambda: base64.b64decode(b64), 20000),
+        (
+            "parse",
+            f"lxml parse of the {len(xml)}-byte response (hardened parser)",
+            lambda: etree.fromstring(xml, _PARSER),
+            3000,
+        ),
+        (
+            "c14n_response",
+            "lxml exc-c14n of the whole Response",
+            lambda: etree.tostring(root, method="c14n", exclusive=True),
+            3000,
+        ),
+        (
+            "c14n_assertion",
+            "lxml exc-c14n of the Assertion",
+            lambda: etree.tostring(assertion, method="c14n", exclusive=True),
+            3000,
+        ),
+        (
+            "b64",
+            f"base64 decode of the {len(b64)}-character POST value (not in the model)",
+            lambda: base64.b64decode(b64),
+            20000,
+        ),
     ]
     measured = b.measure_many([Case(S, case, "floor", fn, n, extra={"key": key}) for key, case, fn, n in specs])
     rows = {r.extra["key"]: r for r in measured if "key" in r.extra}
@@ -82,14 +113,22 @@ def cost_model(rows: dict) -> dict[str, float | None]:
         r = rows.get(k)
         return 1.0 / r.median if r is not None and r.median else None
 
-    parts = [cost(k) for k in ("parse", "c14n_response", "c14n_assertion", "sha256", "rsa_verify", "oaep", "aes", "rsa_sign")]
+    parts = [
+        cost(k) for k in ("parse", "c14n_response", "c14n_assertion", "sha256", "rsa_verify", "oaep", "aes", "rsa_sign")
+    ]
     if any(x is None for x in parts):
         return {"signatures": None, "full": None, "authn_request": None}
     parse, c_r, c_a, sha, verify, oaep, aes, sign = parts  # type: ignore[misc]
     sig_only = parse + c_r + c_a + 2 * sha + 2 * verify
     full = sig_only + 3 * oaep + 3 * aes
-    return {"signatures": 1.0 / sig_only, "full": 1.0 / full, "authn_request": 1.0 / sign,
-            "ms_signatures": sig_only * 1000, "ms_full": full * 1000, "ms_oaep_x3": 3 * oaep * 1000}
+    return {
+        "signatures": 1.0 / sig_only,
+        "full": 1.0 / full,
+        "authn_request": 1.0 / sign,
+        "ms_signatures": sig_only * 1000,
+        "ms_full": full * 1000,
+        "ms_oaep_x3": 3 * oaep * 1000,
+    }
 
 
 class FloorComposite:

@@ -12,8 +12,9 @@ import resource
 import statistics
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass
@@ -43,8 +44,16 @@ class Row:
 class Bench:
     """Collects rows; applies ``--scale``, ``--only`` and ``--stacks``."""
 
-    def __init__(self, *, scale: float = 1.0, runs: int = 3, warmup: int = 3, min_iterations: int = 3,
-                 stacks: set[str] | None = None, echo: Callable[[str], None] | None = print) -> None:
+    def __init__(
+        self,
+        *,
+        scale: float = 1.0,
+        runs: int = 3,
+        warmup: int = 3,
+        min_iterations: int = 3,
+        stacks: set[str] | None = None,
+        echo: Callable[[str], None] | None = print,
+    ) -> None:
         self.scale = scale
         self.runs = runs
         self.warmup = warmup
@@ -86,12 +95,21 @@ class Bench:
             self.echo(f"  [{row.section}] {row.stack:<13} {row.case[:70]:<70} {row.status.upper()}: {row.notes[:160]}")
 
     # ----------------------------------------------------------------- timing
-    def measure_many(self, cases: list["Case"]) -> list[Row]:
+    def measure_many(self, cases: list[Case]) -> list[Row]:
         """Several cases measured in interleaved rounds (see :func:`_interleaved`)."""
         return _interleaved(self, cases)
 
-    def measure(self, section: str, case: str, stack: str, fn: Callable[[], Any], n: int, *,
-                notes: str = "", extra: dict[str, Any] | None = None) -> Row | None:
+    def measure(
+        self,
+        section: str,
+        case: str,
+        stack: str,
+        fn: Callable[[], Any],
+        n: int,
+        *,
+        notes: str = "",
+        extra: dict[str, Any] | None = None,
+    ) -> Row | None:
         """Warm up, then ``runs`` timed loops of ``n * scale`` calls; median of the rates."""
         if not self.wants(stack):
             return None
@@ -105,8 +123,7 @@ class Bench:
                 runs.append(_timed_run(fn, n))
         except Exception as exc:  # noqa: BLE001 - a failing anchor must not stop the run
             traceback.print_exc()
-            return self.add(Row(section, case, stack, n=n, status="failed",
-                                notes=f"{type(exc).__name__}: {exc}"[:300]))
+            return self.add(Row(section, case, stack, n=n, status="failed", notes=f"{type(exc).__name__}: {exc}"[:300]))
         return self.add(_row_from(section, case, stack, n, runs, notes, extra or {}))
 
 
@@ -121,7 +138,7 @@ class Case:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _interleaved(bench: "Bench", cases: list[Case]) -> list[Row]:
+def _interleaved(bench: Bench, cases: list[Case]) -> list[Row]:
     """Warm every case up, then ``runs`` rounds in which every case runs once.
 
     Interleaving spreads slow phases of a noisy machine (other processes on the
@@ -138,8 +155,11 @@ def _interleaved(bench: "Bench", cases: list[Case]) -> list[Row]:
                 c.fn()
         except Exception as exc:  # noqa: BLE001
             traceback.print_exc()
-            rows.append(bench.add(Row(c.section, c.case, c.stack, n=n, status="failed",
-                                      notes=f"{type(exc).__name__}: {exc}"[:300])))
+            rows.append(
+                bench.add(
+                    Row(c.section, c.case, c.stack, n=n, status="failed", notes=f"{type(exc).__name__}: {exc}"[:300])
+                )
+            )
             continue
         live.append((c, n))
     rates: dict[int, list[tuple[float, float]]] = {id(c): [] for c, _ in live}
@@ -180,16 +200,27 @@ def _timed_run(fn: Callable[[], Any], n: int) -> tuple[float, float]:
     return n / wall, (n / cpu if cpu > 0 else float("nan"))
 
 
-def _row_from(c_section: str, case: str, stack: str, n: int, runs: list[tuple[float, float]], notes: str,
-              extra: dict[str, Any]) -> Row:
+def _row_from(
+    c_section: str, case: str, stack: str, n: int, runs: list[tuple[float, float]], notes: str, extra: dict[str, Any]
+) -> Row:
     rates = [r[0] for r in runs]
     cpu_rates = [r[1] for r in runs if r[1] == r[1]]
     ex = dict(extra)
     if cpu_rates:
         ex["cpu_time_rate"] = statistics.median(cpu_rates)
         ex["cpu_share"] = statistics.median(w / c for w, c in runs if c == c and c > 0)
-    return Row(c_section, case, stack, n=n, runs=len(rates), median=statistics.median(rates), min=min(rates),
-               max=max(rates), notes=notes, extra=ex)
+    return Row(
+        c_section,
+        case,
+        stack,
+        n=n,
+        runs=len(rates),
+        median=statistics.median(rates),
+        min=min(rates),
+        max=max(rates),
+        notes=notes,
+        extra=ex,
+    )
 
 
 def timed_latencies(fn: Callable[[], Any], n: int) -> list[float]:

@@ -75,19 +75,32 @@ def prepare(directory: Path, *, broker_url: str, dv_url: str) -> None:
     (directory / "broker").mkdir(parents=True, exist_ok=True)
     data = load_test_data()
     state = directory / "broker-state"
-    keys = load_or_create_keys(state, hm_entity_id=DEFAULT_HM_ENTITY_ID,
-                               mr_entity_id=data.machtigingenregister.entity_id,
-                               ads={a.id: a.entity_id for a in data.authentication_services})
+    keys = load_or_create_keys(
+        state,
+        hm_entity_id=DEFAULT_HM_ENTITY_ID,
+        mr_entity_id=data.machtigingenregister.entity_id,
+        ads={a.id: a.entity_id for a in data.authentication_services},
+    )
     dv = TestCA.create("ehkit bench DV CA").issue(DV_OIN, "DV")
     (directory / "keys" / "dv.key").write_bytes(dv.private_pem())
     (directory / "keys" / "dv.crt").write_bytes(dv.certificate_pem())
     (directory / "broker" / "hm-signing.pem").write_bytes(keys.hm.certificate.public_bytes(serialization.Encoding.PEM))
     (directory / "ehkit.toml").write_text(
-        _TOML.format(oin=DV_OIN, dv_url=dv_url, hm=DEFAULT_HM_ENTITY_ID, store=(directory / "dv-state.db").resolve(),
-                     service=SERVICE), encoding="utf-8")
+        _TOML.format(
+            oin=DV_OIN,
+            dv_url=dv_url,
+            hm=DEFAULT_HM_ENTITY_ID,
+            store=(directory / "dv-state.db").resolve(),
+            service=SERVICE,
+        ),
+        encoding="utf-8",
+    )
     (directory / "settings.json").write_text(json.dumps({"broker_url": broker_url, "dv_url": dv_url}), encoding="utf-8")
-    broker = build_broker(BrokerSettings(base_url=broker_url, data=data, keys=keys, state_dir=state,
-                                         configs=[load_config(directory / "ehkit.toml")]))
+    broker = build_broker(
+        BrokerSettings(
+            base_url=broker_url, data=data, keys=keys, state_dir=state, configs=[load_config(directory / "ehkit.toml")]
+        )
+    )
     (directory / "broker" / "metadata.xml").write_bytes(create_app(broker=broker).state.metadata_xml)
 
 
@@ -104,8 +117,14 @@ def broker_app() -> Any:
 
     d = _directory()
     settings = json.loads((d / "settings.json").read_text(encoding="utf-8"))
-    return create_app(BrokerSettings(base_url=settings["broker_url"], state_dir=d / "broker-state",
-                                     configs=[load_config(d / "ehkit.toml")], show_test_options=False))
+    return create_app(
+        BrokerSettings(
+            base_url=settings["broker_url"],
+            state_dir=d / "broker-state",
+            configs=[load_config(d / "ehkit.toml")],
+            show_test_options=False,
+        )
+    )
 
 
 def dv_app() -> Any:
@@ -128,8 +147,11 @@ def dv_app() -> Any:
     def acs(request: Request) -> Response:
         params = request.query_params
         try:
-            result = sp.finish_login(saml_art=params.get("SAMLart"), relay_state=params.get("RelayState"),
-                                     request_id=request.cookies.get("ehkit_rid"))
+            result = sp.finish_login(
+                saml_art=params.get("SAMLart"),
+                relay_state=params.get("RelayState"),
+                request_id=request.cookies.get("ehkit_rid"),
+            )
         except LoginRejected as exc:
             return JSONResponse({"refused": exc.reason}, status_code=403)
         return JSONResponse({"legal_subject": str(result.legal_subject.value), "loa": result.loa.label})

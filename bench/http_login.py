@@ -27,8 +27,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from bench.harness import percentile
 
@@ -54,8 +55,24 @@ def free_port() -> int:
 
 
 def _start(app: str, port: int, workers: int, env: dict[str, str], log: Path) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", app, "--host", "127.0.0.1", "--port", str(port),
-           "--workers", str(workers), "--log-level", "warning", "--no-access-log", "--app-dir", str(REPO)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--app-dir",
+        str(REPO),
+    ]
     fh = open(log, "wb")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(cmd, cwd=str(REPO), env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -106,15 +123,24 @@ def _group_cpu(pgid: int) -> float:
     return total / tick
 
 
-async def _client(dv_url: str, broker_url: str, deadline: float, measure_from: float, latencies: list[float],
-                  errors: list[str], max_logins: int) -> None:
+async def _client(
+    dv_url: str,
+    broker_url: str,
+    deadline: float,
+    measure_from: float,
+    latencies: list[float],
+    errors: list[str],
+    max_logins: int,
+) -> None:
     import httpx
 
     from bench.http_apps import PERSON, SERVICE
 
     limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
-    async with httpx.AsyncClient(base_url=dv_url, timeout=10.0, limits=limits) as dv, \
-            httpx.AsyncClient(base_url=broker_url, timeout=10.0, limits=limits) as broker:
+    async with (
+        httpx.AsyncClient(base_url=dv_url, timeout=10.0, limits=limits) as dv,
+        httpx.AsyncClient(base_url=broker_url, timeout=10.0, limits=limits) as broker,
+    ):
         done = 0
         while time.monotonic() < deadline and done < max_logins:
             t0 = time.monotonic()
@@ -139,8 +165,7 @@ async def _client(dv_url: str, broker_url: str, deadline: float, measure_from: f
                 latencies.append(time.monotonic() - t0)
 
 
-async def _drive(dv_url: str, broker_url: str, seconds: float, clients: int,
-                 groups: dict[str, int]) -> dict[str, Any]:
+async def _drive(dv_url: str, broker_url: str, seconds: float, clients: int, groups: dict[str, int]) -> dict[str, Any]:
     start = time.monotonic()
     measure_from = start + WARMUP_SECONDS
     deadline = measure_from + seconds
@@ -157,15 +182,17 @@ async def _drive(dv_url: str, broker_url: str, seconds: float, clients: int,
         return {k: after[k] - before[k] for k in before}
 
     sampler = asyncio.ensure_future(cpu_sampler())
-    await asyncio.gather(*(_client(dv_url, broker_url, deadline, measure_from, latencies, errors, 100_000)
-                           for _ in range(clients)))
+    await asyncio.gather(
+        *(_client(dv_url, broker_url, deadline, measure_from, latencies, errors, 100_000) for _ in range(clients))
+    )
     window = time.monotonic() - measure_from
     cpu = await sampler
     return {"latencies": latencies, "errors": errors, "window": window, "cpu": cpu}
 
 
-def run_http(*, seconds: float, echo: Callable[[str], None], clients: int = CLIENTS,
-             sp_workers: int = 2) -> dict[str, Any]:
+def run_http(
+    *, seconds: float, echo: Callable[[str], None], clients: int = CLIENTS, sp_workers: int = 2
+) -> dict[str, Any]:
     ok, why = available()
     if not ok:
         return {"status": "not-available", "note": f"not available yet: {why}"}
@@ -180,8 +207,11 @@ def run_http(*, seconds: float, echo: Callable[[str], None], clients: int = CLIE
         bport, dport = free_port(), free_port()
         broker_url, dv_url = f"http://127.0.0.1:{bport}", f"http://127.0.0.1:{dport}"
         prepare(workdir, broker_url=broker_url, dv_url=dv_url)
-        env = dict(os.environ, EHKIT_BENCH_DIR=str(workdir), PYTHONPATH=os.pathsep.join(
-            p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p))
+        env = dict(
+            os.environ,
+            EHKIT_BENCH_DIR=str(workdir),
+            PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
+        )
         broker_proc = _start("bench.http_apps:broker_app", bport, 1, env, workdir / "broker.log")
         dv_proc = _start("bench.http_apps:dv_app", dport, sp_workers, env, workdir / "dv.log")
         _wait_ready(broker_url + "/broker/metadata/1.13", broker_proc, workdir / "broker.log")
@@ -208,9 +238,11 @@ def run_http(*, seconds: float, echo: Callable[[str], None], clients: int = CLIE
                 "cpu_ms_per_login": {k: v * 1000 / len(lat) for k, v in res["cpu"].items()},
             }
             ph = phases[label]
-            echo(f"    {ph['logins_per_s']:.1f} logins/s, p50 {ph['p50_ms']:.1f} ms, p99 {ph['p99_ms']:.1f} ms "
-                 f"({ph['logins']} logins, {ph['error_count']} errors); CPU ms per login: "
-                 + ", ".join(f"{k} {v:.1f}" for k, v in ph["cpu_ms_per_login"].items()))
+            echo(
+                f"    {ph['logins_per_s']:.1f} logins/s, p50 {ph['p50_ms']:.1f} ms, p99 {ph['p99_ms']:.1f} ms "
+                f"({ph['logins']} logins, {ph['error_count']} errors); CPU ms per login: "
+                + ", ".join(f"{k} {v:.1f}" for k, v in ph["cpu_ms_per_login"].items())
+            )
         loaded = phases["loaded"]
         sp_cpu = loaded["cpu_ms_per_login"].get("DV app (SP)") or 0.0
         out = {
@@ -225,8 +257,10 @@ def run_http(*, seconds: float, echo: Callable[[str], None], clients: int = CLIE
             "broker_workers": 1,
             "phases": phases,
             "sp_capacity_2_cpus": (2000.0 / sp_cpu) if sp_cpu else None,
-            "notes": (f"{clients} closed-loop clients (httpx, asyncio) in the benchmark process; the simulator, the "
-                      f"DV workers and the clients share {os.cpu_count()} CPUs"),
+            "notes": (
+                f"{clients} closed-loop clients (httpx, asyncio) in the benchmark process; the simulator, the "
+                f"DV workers and the clients share {os.cpu_count()} CPUs"
+            ),
         }
         if out["status"] != "ok":
             first = next(p["errors"][0] for p in phases.values() if p["errors"])

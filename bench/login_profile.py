@@ -41,12 +41,21 @@ def _category(filename: str, func: str) -> str:
         return "SQLite state store"
     if "zlib" in f:
         return "deflate (Redirect binding)"
-    for marker, label in (("/ehkit/sp/", "ehkit.sp (Python)"), ("/ehkit/saml/", "ehkit.saml (Python)"),
-                          ("/ehkit/xml/", "ehkit.xml (Python)"), ("/ehkit/broker/", "ehkit.broker simulator (Python)"),
-                          ("/ehkit/", "ehkit other (Python)"), ("/httpx/", "httpx / httpcore"),
-                          ("/httpcore/", "httpx / httpcore"), ("/starlette/", "starlette / anyio / asyncio"),
-                          ("/anyio/", "starlette / anyio / asyncio"), ("/asyncio/", "starlette / anyio / asyncio"),
-                          ("/jinja2/", "jinja2"), ("/logging/", "logging"), ("/json/", "json")):
+    for marker, label in (
+        ("/ehkit/sp/", "ehkit.sp (Python)"),
+        ("/ehkit/saml/", "ehkit.saml (Python)"),
+        ("/ehkit/xml/", "ehkit.xml (Python)"),
+        ("/ehkit/broker/", "ehkit.broker simulator (Python)"),
+        ("/ehkit/", "ehkit other (Python)"),
+        ("/httpx/", "httpx / httpcore"),
+        ("/httpcore/", "httpx / httpcore"),
+        ("/starlette/", "starlette / anyio / asyncio"),
+        ("/anyio/", "starlette / anyio / asyncio"),
+        ("/asyncio/", "starlette / anyio / asyncio"),
+        ("/jinja2/", "jinja2"),
+        ("/logging/", "logging"),
+        ("/json/", "json"),
+    ):
         if marker in filename:
             return label
     if filename == "~":
@@ -67,8 +76,15 @@ def profile_logins(n: int = 30) -> dict[str, Any]:
     try:
         broker_url, dv_url = "http://127.0.0.1:9", "http://127.0.0.1:10"  # never connected to
         prepare(workdir, broker_url=broker_url, dv_url=dv_url)
-        broker = build_broker(BrokerSettings(base_url=broker_url, data=load_test_data(), state_dir=workdir / "broker-state",
-                                             configs=[load_config(workdir / "ehkit.toml")], show_test_options=False))
+        broker = build_broker(
+            BrokerSettings(
+                base_url=broker_url,
+                data=load_test_data(),
+                state_dir=workdir / "broker-state",
+                configs=[load_config(workdir / "ehkit.toml")],
+                show_test_options=False,
+            )
+        )
         app = create_app(broker=broker)
 
         def ars(request: httpx.Request) -> httpx.Response:
@@ -91,8 +107,11 @@ def profile_logins(n: int = 30) -> dict[str, Any]:
             query = dict(p.split("=", 1) for p in urlsplit(body["delivery"]["url"]).query.split("&"))
             from urllib.parse import unquote
 
-            sp.finish_login(saml_art=unquote(query["SAMLart"]), relay_state=unquote(query.get("RelayState", "")) or None,
-                            request_id=start.request_id)
+            sp.finish_login(
+                saml_art=unquote(query["SAMLart"]),
+                relay_state=unquote(query.get("RelayState", "")) or None,
+                request_id=start.request_id,
+            )
 
         for _ in range(3):
             one_login()
@@ -110,9 +129,18 @@ def profile_logins(n: int = 30) -> dict[str, Any]:
             cats[c] = cats.get(c, 0.0) + tt
             if c.startswith("RSA"):
                 calls[c] = calls.get(c, 0.0) + nc
-        categories = sorted(({"category": k, "ms": v / n * 1000, "share": v / total if total else 0.0,
-                              "calls_per_login": calls.get(k, 0.0) / n if k in calls else None}
-                             for k, v in cats.items()), key=lambda c: -c["ms"])
+        categories = sorted(
+            (
+                {
+                    "category": k,
+                    "ms": v / n * 1000,
+                    "share": v / total if total else 0.0,
+                    "calls_per_login": calls.get(k, 0.0) / n if k in calls else None,
+                }
+                for k, v in cats.items()
+            ),
+            key=lambda c: -c["ms"],
+        )
         return {"status": "ok", "logins": n, "ms_per_login": total / n * 1000, "categories": categories}
     except Exception as exc:  # noqa: BLE001 - the simulator and SP are young; report instead of crashing
         return {"status": "failed", "note": f"{type(exc).__name__}: {exc}"[:500]}

@@ -37,8 +37,18 @@ def _v(dist: str) -> str | None:
 
 def versions() -> dict[str, str | None]:
     out: dict[str, str | None] = {}
-    for dist in ("ehkit", "lxml", "cryptography", "xmlsec", "signxml", "python3-saml", "pysaml2",
-                 "httpx", "uvicorn", "starlette"):
+    for dist in (
+        "ehkit",
+        "lxml",
+        "cryptography",
+        "xmlsec",
+        "signxml",
+        "python3-saml",
+        "pysaml2",
+        "httpx",
+        "uvicorn",
+        "starlette",
+    ):
         out[dist] = _v(dist)
     try:
         from lxml import etree
@@ -62,8 +72,9 @@ def versions() -> dict[str, str | None]:
     binary = shutil.which("xmlsec1")
     if binary:
         try:
-            out["xmlsec1 binary"] = subprocess.run([binary, "--version"], capture_output=True, text=True,
-                                                   timeout=10).stdout.strip()
+            out["xmlsec1 binary"] = subprocess.run(
+                [binary, "--version"], capture_output=True, text=True, timeout=10
+            ).stdout.strip()
         except OSError:
             out["xmlsec1 binary"] = "present, version unknown"
     else:

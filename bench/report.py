@@ -13,17 +13,44 @@ from bench.harness import Row
 # The targets of issue 8 (per core), and the reference machine they were set on
 # (shared/research/perf-security-anchors.md, Part A: a 2-vCPU AMD EPYC VM).
 TARGETS = [
-    {"id": "validate", "measure": "full validation of the realistic response", "target": ">= 700/s", "value": 700.0,
-     "reference": "xmlsec direct ~460/s, signxml ~400/s, python3-saml ~25/s, pysaml2 ~5/s, floor ~950/s",
-     "ref_floor": 950.0},
-    {"id": "signatures", "measure": "signature-only validation (two signatures)", "target": ">= 3,000/s",
-     "value": 3000.0, "reference": "xmlsec ~1,400/s, floor ~5,000/s", "ref_floor": 5000.0},
-    {"id": "authn", "measure": "signed AuthnRequest", "target": ">= 2,500/s", "value": 2500.0,
-     "reference": "xmlsec ~1,750/s, RSA sign floor ~3,700/s", "ref_floor": 3700.0},
-    {"id": "hostile", "measure": "rejecting hostile input", "target": "< 0.5 ms each, 0 RSA private-key operations",
-     "value": 0.5, "reference": ""},
-    {"id": "http", "measure": "full login over HTTP, 2 worker processes", "target": ">= 150/s, p99 < 50 ms",
-     "value": 150.0, "reference": ""},
+    {
+        "id": "validate",
+        "measure": "full validation of the realistic response",
+        "target": ">= 700/s",
+        "value": 700.0,
+        "reference": "xmlsec direct ~460/s, signxml ~400/s, python3-saml ~25/s, pysaml2 ~5/s, floor ~950/s",
+        "ref_floor": 950.0,
+    },
+    {
+        "id": "signatures",
+        "measure": "signature-only validation (two signatures)",
+        "target": ">= 3,000/s",
+        "value": 3000.0,
+        "reference": "xmlsec ~1,400/s, floor ~5,000/s",
+        "ref_floor": 5000.0,
+    },
+    {
+        "id": "authn",
+        "measure": "signed AuthnRequest",
+        "target": ">= 2,500/s",
+        "value": 2500.0,
+        "reference": "xmlsec ~1,750/s, RSA sign floor ~3,700/s",
+        "ref_floor": 3700.0,
+    },
+    {
+        "id": "hostile",
+        "measure": "rejecting hostile input",
+        "target": "< 0.5 ms each, 0 RSA private-key operations",
+        "value": 0.5,
+        "reference": "",
+    },
+    {
+        "id": "http",
+        "measure": "full login over HTTP, 2 worker processes",
+        "target": ">= 150/s, p99 < 50 ms",
+        "value": 150.0,
+        "reference": "",
+    },
 ]
 # RSA-2048 private-key operations per second on the reference machine (sign ~3,550-3,810, OAEP 3,510-3,990).
 REF_RSA_PRIVATE = 3700.0
@@ -52,7 +79,12 @@ def fmt_ms(v: float | None) -> str:
 
 def ehkit_row(rows: list[Row], section: str, variant: str | None = None) -> Row | None:
     for r in rows:
-        if r.section == section and r.stack == "ehkit" and r.median and (variant is None or r.extra.get("variant") == variant):
+        if (
+            r.section == section
+            and r.stack == "ehkit"
+            and r.median
+            and (variant is None or r.extra.get("variant") == variant)
+        ):
             return r
     return None
 
@@ -72,8 +104,11 @@ def add_ratios(rows: list[Row]) -> None:
 def machine_factor(rows: list[Row]) -> float | None:
     """This machine's RSA-2048 private-key speed relative to the reference machine."""
     # CPU-time rates: on a shared machine the wall-clock rate also counts the time spent waiting for the CPU.
-    rates = [r.extra.get("cpu_time_rate") or r.median for r in rows if r.section == "floor" and r.median and
-             ("sign (private op)" in r.case or "OAEP" in r.case)]
+    rates = [
+        r.extra.get("cpu_time_rate") or r.median
+        for r in rows
+        if r.section == "floor" and r.median and ("sign (private op)" in r.case or "OAEP" in r.case)
+    ]
     if not rates:
         return None
     return (sum(rates) / len(rates)) / REF_RSA_PRIVATE
@@ -88,7 +123,12 @@ def evaluate_targets(rows: list[Row], floor: dict[str, Any], http: dict[str, Any
     out = []
     realistic = None
     for r in rows:
-        if r.section == "validate" and r.stack == "ehkit" and r.median and r.extra.get("variant") == "the realistic response":
+        if (
+            r.section == "validate"
+            and r.stack == "ehkit"
+            and r.median
+            and r.extra.get("variant") == "the realistic response"
+        ):
             realistic = r
             break
     for t in TARGETS:
@@ -102,10 +142,21 @@ def evaluate_targets(rows: list[Row], floor: dict[str, Any], http: dict[str, Any
             else:
                 row = ehkit_row(rows, "authn")
             section = t["id"]
-            comp = next((r for r in rows if r.section == section and r.stack == "floor" and r.median
-                         and r.extra.get("composite")), None)
-            fl = comp.median if comp is not None else floor_value(
-                floor, {"validate": "full", "signatures": "signatures", "authn": "authn_request"}[section])
+            comp = next(
+                (
+                    r
+                    for r in rows
+                    if r.section == section and r.stack == "floor" and r.median and r.extra.get("composite")
+                ),
+                None,
+            )
+            fl = (
+                comp.median
+                if comp is not None
+                else floor_value(
+                    floor, {"validate": "full", "signatures": "signatures", "authn": "authn_request"}[section]
+                )
+            )
             if row is None:
                 res["note"] = "not measured in this run"
             else:
@@ -120,8 +171,10 @@ def evaluate_targets(rows: list[Row], floor: dict[str, Any], http: dict[str, Any
                     res["share_of_floor"] = row.median / fl
                     res["scaled_target"] = share_needed * fl
                     res["met_scaled"] = row.median >= res["scaled_target"]
-                    res["note"] = (f"{row.median / fl * 100:.0f} % of the floor measured here ({fmt_rate(fl)}/s); "
-                                   f"the target is {share_needed * 100:.0f} % of the reference floor")
+                    res["note"] = (
+                        f"{row.median / fl * 100:.0f} % of the floor measured here ({fmt_rate(fl)}/s); "
+                        f"the target is {share_needed * 100:.0f} % of the reference floor"
+                    )
         elif t["id"] == "hostile":
             hrows = [r for r in rows if r.section == "hostile" and r.extra.get("target", True)]
             failed = [r for r in hrows if r.status != "ok"]
@@ -135,9 +188,12 @@ def evaluate_targets(rows: list[Row], floor: dict[str, Any], http: dict[str, Any
                 ops = sum(int(r.extra.get("private_key_ops", 0)) for r in hrows)
                 res["measured"] = worst.ms
                 cpu_ms = 1000.0 / worst.extra["cpu_time_rate"] if worst.extra.get("cpu_time_rate") else None
-                res["measured_text"] = (f"max {fmt_ms(worst.ms)} ms" + (f" ({fmt_ms(cpu_ms)} ms CPU)" if cpu_ms else "")
-                                        + f" for {worst.case.split(':')[0]}; {ops} private-key operations in "
-                                        f"{sum(int(r.extra.get('calls', 0)) for r in hrows):,} calls")
+                res["measured_text"] = (
+                    f"max {fmt_ms(worst.ms)} ms"
+                    + (f" ({fmt_ms(cpu_ms)} ms CPU)" if cpu_ms else "")
+                    + f" for {worst.case.split(':')[0]}; {ops} private-key operations in "
+                    f"{sum(int(r.extra.get('calls', 0)) for r in hrows):,} calls"
+                )
                 res["met"] = (worst.ms or 0) < 0.5 and ops == 0
                 if factor:
                     res["scaled_target"] = 0.5 / factor
@@ -155,7 +211,9 @@ def evaluate_targets(rows: list[Row], floor: dict[str, Any], http: dict[str, Any
                 if factor:
                     res["scaled_target"] = 150 * factor
                     res["met_scaled"] = rate >= 150 * factor and p99 < 50 / factor
-                    res["note"] = f"scaled: >= {150 * factor:,.0f}/s and p99 < {50 / factor:.0f} ms (RSA speed factor {factor:.2f})"
+                    res["note"] = (
+                        f"scaled: >= {150 * factor:,.0f}/s and p99 < {50 / factor:.0f} ms (RSA speed factor {factor:.2f})"
+                    )
         out.append(res)
     return out
 
@@ -178,9 +236,16 @@ def print_console(result: dict[str, Any]) -> None:
         return
     console = Console(width=200)
     table = Table(title="ehkit benchmark (one core; rates are calls/s, median of 3 runs)", show_lines=False)
-    for col, kw in (("section", {}), ("stack", {}), ("case", {"max_width": 70}), ("median/s", {"justify": "right"}),
-                    ("min-max/s", {"justify": "right"}), ("ms/call", {"justify": "right"}),
-                    ("x ehkit", {"justify": "right"}), ("notes", {"max_width": 60})):
+    for col, kw in (
+        ("section", {}),
+        ("stack", {}),
+        ("case", {"max_width": 70}),
+        ("median/s", {"justify": "right"}),
+        ("min-max/s", {"justify": "right"}),
+        ("ms/call", {"justify": "right"}),
+        ("x ehkit", {"justify": "right"}),
+        ("notes", {"max_width": 60}),
+    ):
         table.add_column(col, **kw)
     for r in rows:
         if r.section in ("memory",):
@@ -189,7 +254,9 @@ def print_console(result: dict[str, Any]) -> None:
             continue
         ratio = r.extra.get("x_ehkit")
         table.add_row(
-            r.section, r.stack, r.case,
+            r.section,
+            r.stack,
+            r.case,
             fmt_rate(r.median) if r.median else r.status.upper(),
             f"{fmt_rate(r.min)}-{fmt_rate(r.max)}" if r.median else "",
             fmt_ms(r.ms) if r.median else "",
@@ -201,8 +268,14 @@ def print_console(result: dict[str, Any]) -> None:
     for col in ("measure", "target", "measured", "verdict", "scaled to this machine", "verdict (scaled)"):
         t2.add_column(col)
     for t in result["targets"]:
-        t2.add_row(t["measure"], t["target"], t.get("measured_text") or "-", verdict(t["met"]),
-                   t.get("note") or "", verdict(t.get("met_scaled")))
+        t2.add_row(
+            t["measure"],
+            t["target"],
+            t.get("measured_text") or "-",
+            verdict(t["met"]),
+            t.get("note") or "",
+            verdict(t.get("met_scaled")),
+        )
     console.print(t2)
 
 
@@ -235,20 +308,47 @@ def _md_row(cells: list[str]) -> str:
 
 
 def _section_table(rows: list[dict[str, Any]], section: str) -> list[str]:
-    out = [_md_row(["stack", "case", "median/s", "min-max/s", "ms/call", "x ehkit", "per CPU-second (CPU share)",
-                    "iterations x runs", "notes"]),
-           _md_row(["---"] * 9)]
+    out = [
+        _md_row(
+            [
+                "stack",
+                "case",
+                "median/s",
+                "min-max/s",
+                "ms/call",
+                "x ehkit",
+                "per CPU-second (CPU share)",
+                "iterations x runs",
+                "notes",
+            ]
+        ),
+        _md_row(["---"] * 9),
+    ]
     for r in rows:
         if r["section"] != section:
             continue
         ex = r.get("extra") or {}
         if r["median"]:
-            cpu = (f"{fmt_rate(ex['cpu_time_rate'])} ({ex['cpu_share'] * 100:.0f} %)"
-                   if ex.get("cpu_time_rate") and ex.get("cpu_share") else "")
-            out.append(_md_row([r["stack"], r["case"], fmt_rate(r["median"]),
-                                f"{fmt_rate(r['min'])}-{fmt_rate(r['max'])}", fmt_ms(r.get("ms_per_call")),
-                                f"{ex['x_ehkit']:.2f}x" if ex.get("x_ehkit") else "", cpu,
-                                f"{r['n']}x{r['runs']}" if r["runs"] else "model", r["notes"]]))
+            cpu = (
+                f"{fmt_rate(ex['cpu_time_rate'])} ({ex['cpu_share'] * 100:.0f} %)"
+                if ex.get("cpu_time_rate") and ex.get("cpu_share")
+                else ""
+            )
+            out.append(
+                _md_row(
+                    [
+                        r["stack"],
+                        r["case"],
+                        fmt_rate(r["median"]),
+                        f"{fmt_rate(r['min'])}-{fmt_rate(r['max'])}",
+                        fmt_ms(r.get("ms_per_call")),
+                        f"{ex['x_ehkit']:.2f}x" if ex.get("x_ehkit") else "",
+                        cpu,
+                        f"{r['n']}x{r['runs']}" if r["runs"] else "model",
+                        r["notes"],
+                    ]
+                )
+            )
         else:
             out.append(_md_row([r["stack"], r["case"], r["status"].upper(), "", "", "", "", "", r["notes"]]))
     return out
@@ -259,130 +359,276 @@ def render_markdown(result: dict[str, Any], analysis: str) -> str:
     v = m["versions"]
     rows = result["rows"]
     L: list[str] = []
-    L += ["# Performance", "",
-          "<!-- Generated by `make bench` (bench/run.py); edit bench/analysis.md for the prose, not this file. -->", "",
-          "ehkit's own benchmark (issue 8): one process pinned to one core measures ehkit against the anchor "
-          "libraries on the same realistic eHerkenning response, plus the cryptographic floor, the cost of "
-          "rejecting hostile input, memory per validation and a full login over HTTP.", ""]
-    L += ["## Reproduce", "", "```sh", "make bench                                  # full run, a few minutes",
-          "make bench BENCH_ARGS='--scale 0.05'       # smoke run",
-          "make bench BENCH_ARGS='--only validate,hostile --stacks ehkit,xmlsec'", "```", "",
-          f"This file was written by: `{result['command']}` at {result['finished']} "
-          f"(wall time {result['wall_seconds']:.0f} s, scale {result['scale']}).", ""]
-    L += ["## Machine", "",
-          f"- CPU: {m['cpu']}, {m['logical_cpus']} logical CPUs; benchmark pinned to CPU "
-          f"{result['pinned_cpu'] if result['pinned_cpu'] is not None else '(not pinned)'}",
-          f"- {m['platform']}, Python {m['python']}",
-          "- " + ", ".join(f"{k} {val}" for k, val in v.items() if val and k != "xmlsec1 binary"),
-          f"- xmlsec1 program: {v.get('xmlsec1 binary') or 'not installed'}",
-          f"- load average before/after: {result.get('load_before')} / {result.get('load_after')}",
-          ""]
+    L += [
+        "# Performance",
+        "",
+        "<!-- Generated by `make bench` (bench/run.py); edit bench/analysis.md for the prose, not this file. -->",
+        "",
+        "ehkit's own benchmark (issue 8): one process pinned to one core measures ehkit against the anchor "
+        "libraries on the same realistic eHerkenning response, plus the cryptographic floor, the cost of "
+        "rejecting hostile input, memory per validation and a full login over HTTP.",
+        "",
+    ]
+    L += [
+        "## Reproduce",
+        "",
+        "```sh",
+        "make bench                                  # full run, a few minutes",
+        "make bench BENCH_ARGS='--scale 0.05'       # smoke run",
+        "make bench BENCH_ARGS='--only validate,hostile --stacks ehkit,xmlsec'",
+        "```",
+        "",
+        f"This file was written by: `{result['command']}` at {result['finished']} "
+        f"(wall time {result['wall_seconds']:.0f} s, scale {result['scale']}).",
+        "",
+    ]
+    L += [
+        "## Machine",
+        "",
+        f"- CPU: {m['cpu']}, {m['logical_cpus']} logical CPUs; benchmark pinned to CPU "
+        f"{result['pinned_cpu'] if result['pinned_cpu'] is not None else '(not pinned)'}",
+        f"- {m['platform']}, Python {m['python']}",
+        "- " + ", ".join(f"{k} {val}" for k, val in v.items() if val and k != "xmlsec1 binary"),
+        f"- xmlsec1 program: {v.get('xmlsec1 binary') or 'not installed'}",
+        f"- load average before/after: {result.get('load_before')} / {result.get('load_after')}",
+        "",
+    ]
     fac = result.get("machine_factor")
     if fac:
-        L += [f"RSA-2048 private-key operations run at {fac * REF_RSA_PRIVATE:,.0f}/s here against about "
-              f"{REF_RSA_PRIVATE:,.0f}/s on the machine the targets were set on (AMD EPYC VM of the anchor "
-              f"research): this machine is {fac:.2f}x as fast for the dominant cost. The \"scaled\" columns "
-              "apply that factor (or, for throughput, the target's share of the floor) to judge the code "
-              "rather than the CPU.", ""]
+        L += [
+            f"RSA-2048 private-key operations run at {fac * REF_RSA_PRIVATE:,.0f}/s here against about "
+            f"{REF_RSA_PRIVATE:,.0f}/s on the machine the targets were set on (AMD EPYC VM of the anchor "
+            f'research): this machine is {fac:.2f}x as fast for the dominant cost. The "scaled" columns '
+            "apply that factor (or, for throughput, the target's share of the floor) to judge the code "
+            "rather than the CPU.",
+            "",
+        ]
     L += [f"Noise: {result.get('noise_note', '')}", ""]
-    L += ["The machine factor uses CPU-time rates of the floor's RSA rows, so waiting for a busy CPU does not count.", ""]
-    L += ["## Targets", "", _md_row(["measure", "target", "measured", "verdict", "reference (anchor machine)",
-                                      "scaled to this machine", "verdict (scaled)"]), _md_row(["---"] * 7)]
+    L += [
+        "The machine factor uses CPU-time rates of the floor's RSA rows, so waiting for a busy CPU does not count.",
+        "",
+    ]
+    L += [
+        "## Targets",
+        "",
+        _md_row(
+            [
+                "measure",
+                "target",
+                "measured",
+                "verdict",
+                "reference (anchor machine)",
+                "scaled to this machine",
+                "verdict (scaled)",
+            ]
+        ),
+        _md_row(["---"] * 7),
+    ]
     for t in result["targets"]:
-        L.append(_md_row([t["measure"], t["target"], t.get("measured_text") or "-", verdict(t["met"]),
-                          t.get("reference") or "", t.get("note") or "", verdict(t.get("met_scaled"))]))
+        L.append(
+            _md_row(
+                [
+                    t["measure"],
+                    t["target"],
+                    t.get("measured_text") or "-",
+                    verdict(t["met"]),
+                    t.get("reference") or "",
+                    t.get("note") or "",
+                    verdict(t.get("met_scaled")),
+                ]
+            )
+        )
     L.append("")
     L += ["## Summary", ""] + summary_table(rows) + [""]
-    for section, title in (("validate", "Full validation (accept the response, read the three identifiers)"),
-                           ("signatures", "Signature-only validation (two signatures)"),
-                           ("authn", "Signed AuthnRequest"),
-                           ("floor", "The floor: primitives on this core")):
+    for section, title in (
+        ("validate", "Full validation (accept the response, read the three identifiers)"),
+        ("signatures", "Signature-only validation (two signatures)"),
+        ("authn", "Signed AuthnRequest"),
+        ("floor", "The floor: primitives on this core"),
+    ):
         if any(r["section"] == section for r in rows):
             L += [f"## {title}", ""] + _section_table(rows, section) + [""]
     fm = result.get("floor_model") or {}
     if fm.get("full"):
-        L += [f"Cost model: signatures only {fm['ms_signatures']:.3f} ms ({fmt_rate(fm['signatures'])}/s), "
-              f"full {fm['ms_full']:.3f} ms ({fmt_rate(fm['full'])}/s), of which the three OAEP decryptions "
-              f"are {fm['ms_oaep_x3']:.3f} ms ({fm['ms_oaep_x3'] / fm['ms_full'] * 100:.0f} %).", ""]
+        L += [
+            f"Cost model: signatures only {fm['ms_signatures']:.3f} ms ({fmt_rate(fm['signatures'])}/s), "
+            f"full {fm['ms_full']:.3f} ms ({fmt_rate(fm['full'])}/s), of which the three OAEP decryptions "
+            f"are {fm['ms_oaep_x3']:.3f} ms ({fm['ms_oaep_x3'] / fm['ms_full'] * 100:.0f} %).",
+            "",
+        ]
     if any(r["section"] == "hostile" for r in rows):
-        L += ["## Rejecting hostile input", "", _md_row(["input", "bytes", "median/s", "ms/call", "ms CPU/call", "reason",
-                                                         "RSA private-key ops", "counts for the target"]),
-              _md_row(["---"] * 8)]
+        L += [
+            "## Rejecting hostile input",
+            "",
+            _md_row(
+                [
+                    "input",
+                    "bytes",
+                    "median/s",
+                    "ms/call",
+                    "ms CPU/call",
+                    "reason",
+                    "RSA private-key ops",
+                    "counts for the target",
+                ]
+            ),
+            _md_row(["---"] * 8),
+        ]
         for r in rows:
             if r["section"] != "hostile":
                 continue
             ex = r.get("extra") or {}
-            L.append(_md_row([r["case"], f"{ex.get('bytes', 0):,}", fmt_rate(r["median"]) if r["median"] else r["status"].upper(),
-                              fmt_ms(r.get("ms_per_call")),
-                              fmt_ms(1000.0 / ex["cpu_time_rate"]) if ex.get("cpu_time_rate") else "",
-                              str(ex.get("reason", r["notes"] if not r["median"] else "")),
-                              f"{ex.get('private_key_ops', '-')} in {ex.get('calls', '-')} calls",
-                              "yes" if ex.get("target", True) else "no (informational)"]))
+            L.append(
+                _md_row(
+                    [
+                        r["case"],
+                        f"{ex.get('bytes', 0):,}",
+                        fmt_rate(r["median"]) if r["median"] else r["status"].upper(),
+                        fmt_ms(r.get("ms_per_call")),
+                        fmt_ms(1000.0 / ex["cpu_time_rate"]) if ex.get("cpu_time_rate") else "",
+                        str(ex.get("reason", r["notes"] if not r["median"] else "")),
+                        f"{ex.get('private_key_ops', '-')} in {ex.get('calls', '-')} calls",
+                        "yes" if ex.get("target", True) else "no (informational)",
+                    ]
+                )
+            )
         L.append("")
     http = result.get("http")
     L += ["## Full login over HTTP", ""]
     if http and http.get("phases"):
-        L += [_md_row(["phase", "clients", "logins/s", "p50 ms", "p99 ms", "max ms", "logins", "errors",
-                       "CPU ms per login"]), _md_row(["---"] * 9)]
+        L += [
+            _md_row(
+                ["phase", "clients", "logins/s", "p50 ms", "p99 ms", "max ms", "logins", "errors", "CPU ms per login"]
+            ),
+            _md_row(["---"] * 9),
+        ]
         for label, ph in http["phases"].items():
             cpu = ", ".join(f"{k} {v:.1f}" for k, v in ph["cpu_ms_per_login"].items())
-            L.append(_md_row([label, str(ph["clients"]), fmt_rate(ph["logins_per_s"]), f"{ph['p50_ms']:.1f}",
-                              f"{ph['p99_ms']:.1f}", f"{ph['max_ms']:.1f}", str(ph["logins"]), str(ph["error_count"]),
-                              cpu]))
-        L += ["", f"Set-up: {http.get('notes', '')}. The DV app runs {http['sp_workers']} uvicorn workers sharing "
-              "pending requests through the SQLite store; the simulator runs in one process."]
+            L.append(
+                _md_row(
+                    [
+                        label,
+                        str(ph["clients"]),
+                        fmt_rate(ph["logins_per_s"]),
+                        f"{ph['p50_ms']:.1f}",
+                        f"{ph['p99_ms']:.1f}",
+                        f"{ph['max_ms']:.1f}",
+                        str(ph["logins"]),
+                        str(ph["error_count"]),
+                        cpu,
+                    ]
+                )
+            )
+        L += [
+            "",
+            f"Set-up: {http.get('notes', '')}. The DV app runs {http['sp_workers']} uvicorn workers sharing "
+            "pending requests through the SQLite store; the simulator runs in one process.",
+        ]
         if http.get("sp_capacity_2_cpus"):
-            L += ["", f"The DV app alone used {http['phases']['loaded']['cpu_ms_per_login'].get('DV app (SP)', 0):.1f} ms "
-                  f"of CPU per login, so two CPUs given to the SP only would carry about "
-                  f"{fmt_rate(http['sp_capacity_2_cpus'])} logins/s; the rest of the machine went to the broker "
-                  "simulator and the load generator."]
+            L += [
+                "",
+                f"The DV app alone used {http['phases']['loaded']['cpu_ms_per_login'].get('DV app (SP)', 0):.1f} ms "
+                f"of CPU per login, so two CPUs given to the SP only would carry about "
+                f"{fmt_rate(http['sp_capacity_2_cpus'])} logins/s; the rest of the machine went to the broker "
+                "simulator and the load generator.",
+            ]
         if http.get("status") != "ok":
             L += ["", f"Errors: {http.get('note', '')}"]
         lp = http.get("login_profile") or {}
         if lp.get("status") == "ok":
-            L += ["", f"Where one login's CPU goes ({lp['logins']} logins in one process under cProfile, "
-                  f"{lp['ms_per_login']:.1f} ms each including profiler overhead; no sockets):", "",
-                  _md_row(["category", "ms per login", "share", "calls per login"]), _md_row(["---"] * 4)]
+            L += [
+                "",
+                f"Where one login's CPU goes ({lp['logins']} logins in one process under cProfile, "
+                f"{lp['ms_per_login']:.1f} ms each including profiler overhead; no sockets):",
+                "",
+                _md_row(["category", "ms per login", "share", "calls per login"]),
+                _md_row(["---"] * 4),
+            ]
             for c in lp["categories"]:
                 if c["share"] >= 0.005:
-                    L.append(_md_row([c["category"], f"{c['ms']:.2f}", f"{c['share'] * 100:.1f} %",
-                                      f"{c['calls_per_login']:.0f}" if c.get("calls_per_login") else ""]))
+                    L.append(
+                        _md_row(
+                            [
+                                c["category"],
+                                f"{c['ms']:.2f}",
+                                f"{c['share'] * 100:.1f} %",
+                                f"{c['calls_per_login']:.0f}" if c.get("calls_per_login") else "",
+                            ]
+                        )
+                    )
         elif lp:
             L += ["", f"Login profile: {lp.get('status')}: {lp.get('note', '')}"]
         L.append("")
     else:
-        L += [f"{(http or {}).get('status', 'not measured')}: {(http or {}).get('note', 'not run in this invocation')}", ""]
+        L += [
+            f"{(http or {}).get('status', 'not measured')}: {(http or {}).get('note', 'not run in this invocation')}",
+            "",
+        ]
     mem = [r for r in rows if r["section"] == "memory"]
     if mem:
-        L += ["## Memory per validation", "", "tracemalloc peak of one validation: Python-level allocations only "
-              "(libxml2, libxmlsec1 and OpenSSL allocate outside its view).", "",
-              _md_row(["stack", "peak KiB", "message bytes", "notes"]), _md_row(["---"] * 4)]
+        L += [
+            "## Memory per validation",
+            "",
+            "tracemalloc peak of one validation: Python-level allocations only "
+            "(libxml2, libxmlsec1 and OpenSSL allocate outside its view).",
+            "",
+            _md_row(["stack", "peak KiB", "message bytes", "notes"]),
+            _md_row(["---"] * 4),
+        ]
         for r in mem:
             ex = r.get("extra") or {}
-            L.append(_md_row([r["stack"], f"{ex.get('peak_kib', 0):,.0f}" if r["status"] == "ok" else r["status"],
-                              str(ex.get("bytes", "")), r["notes"]]))
+            L.append(
+                _md_row(
+                    [
+                        r["stack"],
+                        f"{ex.get('peak_kib', 0):,.0f}" if r["status"] == "ok" else r["status"],
+                        str(ex.get("bytes", "")),
+                        r["notes"],
+                    ]
+                )
+            )
         L.append("")
     prof = result.get("profile")
     if prof:
-        L += ["## Where the time goes (ehkit full validation, cProfile)", "",
-              f"{prof['iterations']} validations under cProfile, {prof['total_ms_per_validation']:.2f} ms each "
-              "(the profiler inflates Python-heavy parts; the C calls are accurate).", "",
-              _md_row(["category", "ms per validation", "share"]), _md_row(["---"] * 3)]
+        L += [
+            "## Where the time goes (ehkit full validation, cProfile)",
+            "",
+            f"{prof['iterations']} validations under cProfile, {prof['total_ms_per_validation']:.2f} ms each "
+            "(the profiler inflates Python-heavy parts; the C calls are accurate).",
+            "",
+            _md_row(["category", "ms per validation", "share"]),
+            _md_row(["---"] * 3),
+        ]
         for c in prof["categories"]:
             if c["share"] >= 0.005:
                 L.append(_md_row([c["category"], f"{c['ms']:.3f}", f"{c['share'] * 100:.1f} %"]))
-        L += ["", _md_row(["function (top by own time)", "calls/validation", "own ms", "cumulative ms"]), _md_row(["---"] * 4)]
+        L += [
+            "",
+            _md_row(["function (top by own time)", "calls/validation", "own ms", "cumulative ms"]),
+            _md_row(["---"] * 4),
+        ]
         for f in prof["top_functions"][:15]:
-            L.append(_md_row([f["function"], f"{f['calls_per_validation']:.1f}", f"{f['tottime_ms']:.3f}",
-                              f"{f['cumtime_ms']:.3f}"]))
+            L.append(
+                _md_row(
+                    [
+                        f["function"],
+                        f"{f['calls_per_validation']:.1f}",
+                        f"{f['tottime_ms']:.3f}",
+                        f"{f['cumtime_ms']:.3f}",
+                    ]
+                )
+            )
         L.append("")
     if analysis.strip():
         L += [analysis.strip(), ""]
     L += ["## Method", ""] + METHOD + [""]
     notes = result.get("variant_notes") or {}
     if notes:
-        L += ["Variants (a library that cannot read the realistic response is measured on the closest one it accepts; "
-              "ehkit is then measured on the same bytes too, and the ratio uses that row):", ""]
+        L += [
+            "Variants (a library that cannot read the realistic response is measured on the closest one it accepts; "
+            "ehkit is then measured on the same bytes too, and the ratio uses that row):",
+            "",
+        ]
         L += [f"- **{k}**: {val}" for k, val in notes.items()]
         L.append("")
     return "\n".join(L)
@@ -391,8 +637,11 @@ def render_markdown(result: dict[str, Any], analysis: str) -> str:
 def summary_table(rows: list[dict[str, Any]]) -> list[str]:
     stacks = ["ehkit", "xmlsec", "signxml", "python3-saml", "pysaml2", "floor"]
     out = [_md_row(["measure (calls/s, x ehkit on the same bytes)", *stacks]), _md_row(["---"] * (len(stacks) + 1))]
-    for section, label in (("validate", "full validation"), ("signatures", "signatures only"),
-                           ("authn", "signed AuthnRequest")):
+    for section, label in (
+        ("validate", "full validation"),
+        ("signatures", "signatures only"),
+        ("authn", "signed AuthnRequest"),
+    ):
         cells = []
         for s in stacks:
             cand = [r for r in rows if r["section"] == section and r["stack"] == s and r["median"]]
@@ -410,7 +659,10 @@ def summary_table(rows: list[dict[str, Any]]) -> list[str]:
             star = "*" if ex.get("variant") not in ("the realistic response", "authn") and section != "authn" else ""
             cells.append(f"{fmt_rate(r['median'])}{star}{ratio}")
         out.append(_md_row([label, *cells]))
-    out += ["", "\\* measured on a variant the library accepts (see Method); the ratio compares with ehkit on the same bytes."]
+    out += [
+        "",
+        "\\* measured on a variant the library accepts (see Method); the ratio compares with ehkit on the same bytes.",
+    ]
     return out
 
 
@@ -422,12 +674,12 @@ METHOD = [
     "(RSA-2048, self-signed) are generated once per run, so every row of a run sees the same keys and bytes.",
     "- Before any timing, every stack must read the same three identifiers (ActingSubjectID, LegalSubjectID, "
     "IntermediateEntityID) and reject a copy with one changed attribute value.",
-    "- ehkit: `ServiceProvider.process_response(xml, binding=\"post\", request_id=..., now=...)` with the full policy. "
+    '- ehkit: `ServiceProvider.process_response(xml, binding="post", request_id=..., now=...)` with the full policy. '
     "A pending request is put into the in-memory store before every call (as `start_login` would) and consumed by "
-    "the call; the replay cache is told to answer \"first time\" because the same IDs come back every iteration. "
+    'the call; the replay cache is told to answer "first time" because the same IDs come back every iteration. '
     "The audit event is built and formatted at INFO level, then discarded.",
     "- Anchors through their ordinary public APIs: the xmlsec binding with keys loaded once (no `KeysManager` per "
-    "call) and our own EncryptedKey selection; signxml with `location=\"./\"` plus a strict XML-Enc reader on "
+    'call) and our own EncryptedKey selection; signxml with `location="./"` plus a strict XML-Enc reader on '
     "`cryptography`; python3-saml strict mode (`is_valid`) plus its `decrypt_element`; pysaml2 "
     "`parse_authn_request_response` plus `sec.decrypt_keys`.",
     "- The floor is measured with `cryptography` and lxml alone; the cost model adds the unavoidable work and is a "

@@ -30,21 +30,33 @@ SECTIONS = ("floor", "validate", "signatures", "authn", "hostile", "memory", "pr
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     from bench.stacks import ALL_STACKS
 
-    ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scale", type=float, default=1.0,
-                    help="multiply every iteration count (0.05 for a smoke run; default 1)")
+    ap = argparse.ArgumentParser(
+        prog="python -m bench.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--scale", type=float, default=1.0, help="multiply every iteration count (0.05 for a smoke run; default 1)"
+    )
     ap.add_argument("--only", default="", help=f"comma list of sections: {','.join(SECTIONS)} (default: all)")
     ap.add_argument("--stacks", default="", help=f"comma list of stacks: {','.join(ALL_STACKS)} (default: all)")
-    ap.add_argument("--cpu", type=int, default=None,
-                    help="CPU to pin to (default: the last CPU this process may use); -1: do not pin")
+    ap.add_argument(
+        "--cpu",
+        type=int,
+        default=None,
+        help="CPU to pin to (default: the last CPU this process may use); -1: do not pin",
+    )
     ap.add_argument("--out", default=str(REPO / "bench" / "out"), help="directory for results.json (default bench/out)")
-    ap.add_argument("--docs", default=str(REPO / "docs" / "performance.md"),
-                    help="Markdown report to write (default docs/performance.md); '' to skip")
+    ap.add_argument(
+        "--docs",
+        default=str(REPO / "docs" / "performance.md"),
+        help="Markdown report to write (default docs/performance.md); '' to skip",
+    )
     ap.add_argument("--http-seconds", type=float, default=15.0, help="duration of the HTTP login load (default 15 s)")
     ap.add_argument("--quiet", action="store_true", help="no per-row progress lines")
-    ap.add_argument("--render-only", action="store_true",
-                    help="measure nothing: rewrite --docs from the results.json in --out (after editing bench/analysis.md)")
+    ap.add_argument(
+        "--render-only",
+        action="store_true",
+        help="measure nothing: rewrite --docs from the results.json in --out (after editing bench/analysis.md)",
+    )
     args = ap.parse_args(argv)
     args.raw_argv = list(sys.argv[1:] if argv is None else argv)
     args.only_set = set(filter(None, (s.strip() for s in args.only.split(","))))
@@ -85,7 +97,7 @@ def _wants(args: argparse.Namespace, section: str) -> bool:
     return not args.only_set or section in args.only_set
 
 
-def _run(args: argparse.Namespace, echo, started: float, pinned: int | None) -> dict[str, Any]:  # noqa: ANN001
+def _run(args: argparse.Namespace, echo, started: float, pinned: int | None) -> dict[str, Any]:
     warnings.filterwarnings("ignore", module="saml2")
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     try:
@@ -103,14 +115,18 @@ def _run(args: argparse.Namespace, echo, started: float, pinned: int | None) -> 
 
     load_before = loadavg()
     info = machine_info()
-    echo(f"ehkit benchmark: {info['cpu']}, pinned to CPU {pinned if pinned is not None else '-'}, "
-         f"Python {info['python']}, scale {args.scale}")
+    echo(
+        f"ehkit benchmark: {info['cpu']}, pinned to CPU {pinned if pinned is not None else '-'}, "
+        f"Python {info['python']}, scale {args.scale}"
+    )
     b = Bench(scale=args.scale, stacks=args.stack_set | {"floor", "http"}, echo=echo)
 
     echo("building the fixture (RSA-2048 keys, signed + encrypted response) ...")
     fx = build_fixture()
-    echo(f"  realistic response: {len(fx.response):,} bytes, 4 signatures (Response, Assertion, AD, MR), "
-         "3 EncryptedIDs for the DV (multi-recipient layout, aes256-cbc + rsa-oaep-mgf1p)")
+    echo(
+        f"  realistic response: {len(fx.response):,} bytes, 4 signatures (Response, Assertion, AD, MR), "
+        "3 EncryptedIDs for the DV (multi-recipient layout, aes256-cbc + rsa-oaep-mgf1p)"
+    )
 
     stacks: dict[str, Any] = {}
     needs_stacks = any(_wants(args, s) for s in ("validate", "signatures", "authn", "hostile", "memory", "profile"))
@@ -165,8 +181,9 @@ def _run(args: argparse.Namespace, echo, started: float, pinned: int | None) -> 
         echo("full login over HTTP ...")
         from bench.http_login import run_http
 
-        http = run_http(seconds=args.http_seconds * max(args.scale, 0.05) if args.scale < 1 else args.http_seconds,
-                        echo=echo)
+        http = run_http(
+            seconds=args.http_seconds * max(args.scale, 0.05) if args.scale < 1 else args.http_seconds, echo=echo
+        )
         if http.get("status") in ("ok", "failed") and http.get("phases"):
             echo("  where one login's CPU goes (the same login in one process, cProfile) ...")
             from bench.login_profile import profile_logins
@@ -177,9 +194,18 @@ def _run(args: argparse.Namespace, echo, started: float, pinned: int | None) -> 
                 for c in lp["categories"][:6]:
                     echo(f"      {c['category']:<40} {c['ms']:7.2f} ms  {c['share'] * 100:5.1f} %")
         if http.get("status") == "ok":
-            b.add(Row("http", "full login (broker simulator + SP app over loopback HTTP)", "http",
-                      median=http["logins_per_s"], min=http["logins_per_s"], max=http["logins_per_s"],
-                      notes=f"p50 {http['p50_ms']:.1f} ms, p99 {http['p99_ms']:.1f} ms", extra=http))
+            b.add(
+                Row(
+                    "http",
+                    "full login (broker simulator + SP app over loopback HTTP)",
+                    "http",
+                    median=http["logins_per_s"],
+                    min=http["logins_per_s"],
+                    max=http["logins_per_s"],
+                    notes=f"p50 {http['p50_ms']:.1f} ms, p99 {http['p99_ms']:.1f} ms",
+                    extra=http,
+                )
+            )
         else:
             b.skip("http", "full login over HTTP", "http", http.get("note", ""), status=http.get("status", "skipped"))
 
@@ -193,20 +219,25 @@ def _run(args: argparse.Namespace, echo, started: float, pinned: int | None) -> 
     load_after = loadavg()
     spreads = [(r.max - r.min) / r.median for r in b.rows if r.median and r.runs and r.min and r.max]
     shares = [r.extra["cpu_share"] for r in b.rows if r.extra.get("cpu_share") and r.stack != "pysaml2"]
-    noise = (f"load average {_fmt_load(load_before)} before and {_fmt_load(load_after)} after the run "
-             f"(other engineers' test runs share this {os.cpu_count()}-CPU machine); the median row's min-max spread "
-             f"across its runs was {statistics.median(spreads) * 100:.0f} % (worst {max(spreads) * 100:.0f} %)"
-             if spreads else "no timed rows")
+    noise = (
+        f"load average {_fmt_load(load_before)} before and {_fmt_load(load_after)} after the run "
+        f"(other engineers' test runs share this {os.cpu_count()}-CPU machine); the median row's min-max spread "
+        f"across its runs was {statistics.median(spreads) * 100:.0f} % (worst {max(spreads) * 100:.0f} %)"
+        if spreads
+        else "no timed rows"
+    )
     if shares:
-        noise += (f"; during timed runs the benchmark process got {statistics.median(shares) * 100:.0f} % of its "
-                  f"CPU in the median row (worst {min(shares) * 100:.0f} %): the rest of the wall time it waited "
-                  "for the CPU it is pinned to. The \"per CPU-second\" column divides by CPU time instead of wall "
-                  "time and is the steadier figure when the machine is shared")
+        noise += (
+            f"; during timed runs the benchmark process got {statistics.median(shares) * 100:.0f} % of its "
+            f"CPU in the median row (worst {min(shares) * 100:.0f} %): the rest of the wall time it waited "
+            'for the CPU it is pinned to. The "per CPU-second" column divides by CPU time instead of wall '
+            "time and is the steadier figure when the machine is shared"
+        )
     noise += "."
     result: dict[str, Any] = {
         "command": " ".join(["python -m bench.run", *(shlex.quote(a) for a in args.raw_argv)]),
-        "started": dt.datetime.fromtimestamp(started, dt.timezone.utc).isoformat(timespec="seconds"),
-        "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "started": dt.datetime.fromtimestamp(started, dt.UTC).isoformat(timespec="seconds"),
+        "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "wall_seconds": time.time() - started,
         "scale": args.scale,
         "pinned_cpu": pinned,
@@ -215,10 +246,16 @@ def _run(args: argparse.Namespace, echo, started: float, pinned: int | None) -> 
         "load_before": _fmt_load(load_before),
         "load_after": _fmt_load(load_after),
         "noise_note": noise,
-        "fixture": {"bytes": len(fx.response), "request_id": fx.request_id,
-                    "ehkit_mode": e.mode if e is not None else None},
-        "variant_notes": {name: f"{describe_variant(s.spec)} ({len(fx.variant(s.spec)):,} bytes). {s.variant_note}"
-                          for name, s in stacks.items() if s.variant_note},
+        "fixture": {
+            "bytes": len(fx.response),
+            "request_id": fx.request_id,
+            "ehkit_mode": e.mode if e is not None else None,
+        },
+        "variant_notes": {
+            name: f"{describe_variant(s.spec)} ({len(fx.variant(s.spec)):,} bytes). {s.variant_note}"
+            for name, s in stacks.items()
+            if s.variant_note
+        },
         "floor_model": floor,
         "targets": targets,
         "rows": [r.to_json() for r in b.rows],
@@ -238,7 +275,7 @@ def _run(args: argparse.Namespace, echo, started: float, pinned: int | None) -> 
     return result
 
 
-def _render_only(args: argparse.Namespace, echo) -> dict[str, Any]:  # noqa: ANN001
+def _render_only(args: argparse.Namespace, echo) -> dict[str, Any]:
     import json
 
     from bench import report

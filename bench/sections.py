@@ -32,7 +32,7 @@ def _variant_key(spec: ResponseSpec) -> str:
 # ------------------------------------------------------------------ correctness
 
 
-def check_correctness(fx: Fixture, stacks: dict[str, Any], echo) -> dict[str, str]:  # noqa: ANN001
+def check_correctness(fx: Fixture, stacks: dict[str, Any], echo) -> dict[str, str]:
     """Every stack must read the same three identifiers and reject a tampered copy.
     Returns stack name -> problem (empty dict when all is well)."""
     problems: dict[str, str] = {}
@@ -49,8 +49,10 @@ def check_correctness(fx: Fixture, stacks: dict[str, Any], echo) -> dict[str, st
         try:
             s.validate(fx.tampered(xml))
         except Exception:  # noqa: BLE001 - any rejection is right
-            echo(f"  check: {name:<13} reads the 3 identifiers and rejects the tampered copy"
-                 + (f"  [{s.variant_note}]" if s.variant_note else ""))
+            echo(
+                f"  check: {name:<13} reads the 3 identifiers and rejects the tampered copy"
+                + (f"  [{s.variant_note}]" if s.variant_note else "")
+            )
             continue
         problems[name] = "accepted a tampered response"
     if "ehkit" in stacks:
@@ -67,8 +69,7 @@ def check_correctness(fx: Fixture, stacks: dict[str, Any], echo) -> dict[str, st
 
 # ------------------------------------------------------------------ validation
 
-FLOOR_FULL = ("floor: parse + 2 x (c14n + SHA-256 + RSA verify) + 3 x (OAEP decrypt + AES-CBC), "
-              "run as one call")
+FLOOR_FULL = "floor: parse + 2 x (c14n + SHA-256 + RSA verify) + 3 x (OAEP decrypt + AES-CBC), run as one call"
 FLOOR_SIGNATURES = "floor: parse + 2 x (c14n + SHA-256 + RSA verify), run as one call"
 FLOOR_NOTE = "measured in the same interleaved rounds as the stacks; no checks, no Python logic"
 
@@ -84,107 +85,238 @@ def run_validate(b: Bench, fx: Fixture, stacks: dict[str, Any], floor: dict[str,
     S = "validate"
     e = stacks.get("ehkit")
     fc = FloorComposite(fx)
-    cases: list[Case] = [Case(S, FLOOR_FULL, "floor", fc.full, 1000, notes=FLOOR_NOTE,
-                              extra={"variant": _variant_key(ResponseSpec(request_id=fx.request_id)), "composite": True})]
+    cases: list[Case] = [
+        Case(
+            S,
+            FLOOR_FULL,
+            "floor",
+            fc.full,
+            1000,
+            notes=FLOOR_NOTE,
+            extra={"variant": _variant_key(ResponseSpec(request_id=fx.request_id)), "composite": True},
+        )
+    ]
     done_variants: set[str] = set()
     if e is not None:
-        cases.append(Case(S, e.validate_case, "ehkit", lambda: e.validate(fx.response), N_VALIDATE["ehkit"],
-                          extra={"variant": _variant_key(e.spec), "bytes": len(fx.response)}))
+        cases.append(
+            Case(
+                S,
+                e.validate_case,
+                "ehkit",
+                lambda: e.validate(fx.response),
+                N_VALIDATE["ehkit"],
+                extra={"variant": _variant_key(e.spec), "bytes": len(fx.response)},
+            )
+        )
         done_variants.add(_variant_key(e.spec))
     for name, s in stacks.items():
         if name == "ehkit":
             continue
         xml = fx.variant(s.spec)
         key = _variant_key(s.spec)
-        cases.append(Case(S, VALIDATE_CASES[name], name, lambda s=s, xml=xml: s.validate(xml), N_VALIDATE[name],
-                          notes=s.variant_note, extra={"variant": key, "bytes": len(xml)}))
+        cases.append(
+            Case(
+                S,
+                VALIDATE_CASES[name],
+                name,
+                lambda s=s, xml=xml: s.validate(xml),
+                N_VALIDATE[name],
+                notes=s.variant_note,
+                extra={"variant": key, "bytes": len(xml)},
+            )
+        )
         if e is not None and key not in done_variants:
             done_variants.add(key)
-            cases.append(Case(S, f"{e.validate_case} - on the {name} variant", "ehkit",
-                              lambda xml=xml: e.validate(xml), N_VALIDATE["ehkit"],
-                              notes=f"same bytes as the {name} row, for a like-for-like ratio",
-                              extra={"variant": key, "bytes": len(xml)}))
+            cases.append(
+                Case(
+                    S,
+                    f"{e.validate_case} - on the {name} variant",
+                    "ehkit",
+                    lambda xml=xml: e.validate(xml),
+                    N_VALIDATE["ehkit"],
+                    notes=f"same bytes as the {name} row, for a like-for-like ratio",
+                    extra={"variant": key, "bytes": len(xml)},
+                )
+            )
     rows = b.measure_many(cases)
     if e is not None and rows and rows[0].stack == "ehkit" and rows[0].median:
         lat = timed_latencies(lambda: e.validate(fx.response), b.iterations(N_VALIDATE["ehkit"]))
         rows[0].extra.update(p50_ms=percentile(lat, 50) * 1000, p99_ms=percentile(lat, 99) * 1000)
-        rows[0].notes = (rows[0].notes + " " if rows[0].notes else "") + \
-            f"latency p50 {rows[0].extra['p50_ms']:.2f} ms, p99 {rows[0].extra['p99_ms']:.2f} ms"
+        rows[0].notes = (
+            rows[0].notes + " " if rows[0].notes else ""
+        ) + f"latency p50 {rows[0].extra['p50_ms']:.2f} ms, p99 {rows[0].extra['p99_ms']:.2f} ms"
     if floor.get("full"):
-        b.add(Row(S, "cost model: sum of the primitives of the floor section", "floor",
-                  median=floor["full"], min=floor["full"], max=floor["full"], status="ok",
-                  notes="sum of the floor rows (a lower bound on cost)",
-                  extra={"variant": _variant_key(ResponseSpec(request_id=fx.request_id)), "model": True}))
+        b.add(
+            Row(
+                S,
+                "cost model: sum of the primitives of the floor section",
+                "floor",
+                median=floor["full"],
+                min=floor["full"],
+                max=floor["full"],
+                status="ok",
+                notes="sum of the floor rows (a lower bound on cost)",
+                extra={"variant": _variant_key(ResponseSpec(request_id=fx.request_id)), "model": True},
+            )
+        )
 
 
-SIGNATURE_CASES = {"xmlsec": "parse + 2 x SignatureContext.verify (+ reference/position checks)",
-                   "signxml": "XMLVerifier x2", "python3-saml": "Utils.validate_sign x2"}
+SIGNATURE_CASES = {
+    "xmlsec": "parse + 2 x SignatureContext.verify (+ reference/position checks)",
+    "signxml": "XMLVerifier x2",
+    "python3-saml": "Utils.validate_sign x2",
+}
 
 
 def run_signatures(b: Bench, fx: Fixture, stacks: dict[str, Any], floor: dict[str, Any]) -> None:
     S = "signatures"
     e = stacks.get("ehkit")
     fc = FloorComposite(fx)
-    cases: list[Case] = [Case(S, FLOOR_SIGNATURES, "floor", fc.signatures, 3000, notes=FLOOR_NOTE,
-                              extra={"variant": _variant_key(ResponseSpec(request_id=fx.request_id)), "composite": True})]
+    cases: list[Case] = [
+        Case(
+            S,
+            FLOOR_SIGNATURES,
+            "floor",
+            fc.signatures,
+            3000,
+            notes=FLOOR_NOTE,
+            extra={"variant": _variant_key(ResponseSpec(request_id=fx.request_id)), "composite": True},
+        )
+    ]
     done_variants: set[str] = set()
     if e is not None:
-        cases.append(Case(S, "parse_document + verify_element x2 (Response, Assertion)", "ehkit",
-                          lambda: e.verify_only(fx.response), N_SIGNATURES["ehkit"],
-                          extra={"variant": _variant_key(e.spec)}))
-        cases.append(Case(S, "parse_document + saml.response.verify_message (2 signatures + structure, issuer, "
-                             "positions)", "ehkit:saml", lambda: e.verify_message(fx.response), N_SIGNATURES["ehkit"],
-                          extra={"variant": _variant_key(e.spec)}))
+        cases.append(
+            Case(
+                S,
+                "parse_document + verify_element x2 (Response, Assertion)",
+                "ehkit",
+                lambda: e.verify_only(fx.response),
+                N_SIGNATURES["ehkit"],
+                extra={"variant": _variant_key(e.spec)},
+            )
+        )
+        cases.append(
+            Case(
+                S,
+                "parse_document + saml.response.verify_message (2 signatures + structure, issuer, positions)",
+                "ehkit:saml",
+                lambda: e.verify_message(fx.response),
+                N_SIGNATURES["ehkit"],
+                extra={"variant": _variant_key(e.spec)},
+            )
+        )
         done_variants.add(_variant_key(e.spec))
     for name, s in stacks.items():
         if name not in SIGNATURE_CASES:
             continue
         xml = fx.variant(s.spec)
         key = _variant_key(s.spec)
-        cases.append(Case(S, SIGNATURE_CASES[name], name, lambda s=s, xml=xml: s.verify_only(xml), N_SIGNATURES[name],
-                          notes=s.variant_note, extra={"variant": key}))
+        cases.append(
+            Case(
+                S,
+                SIGNATURE_CASES[name],
+                name,
+                lambda s=s, xml=xml: s.verify_only(xml),
+                N_SIGNATURES[name],
+                notes=s.variant_note,
+                extra={"variant": key},
+            )
+        )
         if e is not None and key not in done_variants:
             done_variants.add(key)
-            cases.append(Case(S, f"parse_document + verify_element x2 - on the {name} variant", "ehkit",
-                              lambda xml=xml: e.verify_only(xml), N_SIGNATURES["ehkit"],
-                              notes=f"same bytes as the {name} row", extra={"variant": key}))
+            cases.append(
+                Case(
+                    S,
+                    f"parse_document + verify_element x2 - on the {name} variant",
+                    "ehkit",
+                    lambda xml=xml: e.verify_only(xml),
+                    N_SIGNATURES["ehkit"],
+                    notes=f"same bytes as the {name} row",
+                    extra={"variant": key},
+                )
+            )
     b.measure_many(cases)
     if floor.get("signatures"):
-        b.add(Row(S, "cost model: sum of the primitives of the floor section", "floor", median=floor["signatures"],
-                  min=floor["signatures"], max=floor["signatures"], notes="sum of the floor rows",
-                  extra={"variant": _variant_key(ResponseSpec(request_id=fx.request_id)), "model": True}))
+        b.add(
+            Row(
+                S,
+                "cost model: sum of the primitives of the floor section",
+                "floor",
+                median=floor["signatures"],
+                min=floor["signatures"],
+                max=floor["signatures"],
+                notes="sum of the floor rows",
+                extra={"variant": _variant_key(ResponseSpec(request_id=fx.request_id)), "model": True},
+            )
+        )
 
 
-AUTHN_CASES = {"xmlsec": "template + SignatureContext.sign (same element as ehkit)",
-               "signxml": "XMLSigner.sign (same element as ehkit)",
-               "python3-saml": "Authn_Request.get_xml + Utils.add_sign",
-               "pysaml2": "create_authn_request(sign=True)"}
+AUTHN_CASES = {
+    "xmlsec": "template + SignatureContext.sign (same element as ehkit)",
+    "signxml": "XMLSigner.sign (same element as ehkit)",
+    "python3-saml": "Authn_Request.get_xml + Utils.add_sign",
+    "pysaml2": "create_authn_request(sign=True)",
+}
 
 
 def run_authn(b: Bench, fx: Fixture, stacks: dict[str, Any], floor: dict[str, Any]) -> None:
     S = "authn"
     e = stacks.get("ehkit")
     fc = FloorComposite(fx)
-    cases: list[Case] = [Case(S, "floor: one RSA-2048 PKCS#1 v1.5 sign", "floor", fc.sign, 2000,
-                              notes="measured in the same rounds as the stacks", extra={"variant": "authn",
-                                                                                        "composite": True})]
+    cases: list[Case] = [
+        Case(
+            S,
+            "floor: one RSA-2048 PKCS#1 v1.5 sign",
+            "floor",
+            fc.sign,
+            2000,
+            notes="measured in the same rounds as the stacks",
+            extra={"variant": "authn", "composite": True},
+        )
+    ]
     if e is not None:
-        cases.append(Case(S, "AuthnRequest(...).to_signed_xml (enveloped, KeyName)", "ehkit", e.sign_authn_request,
-                          N_AUTHN["ehkit"], extra={"variant": "authn"}))
+        cases.append(
+            Case(
+                S,
+                "AuthnRequest(...).to_signed_xml (enveloped, KeyName)",
+                "ehkit",
+                e.sign_authn_request,
+                N_AUTHN["ehkit"],
+                extra={"variant": "authn"},
+            )
+        )
         if e.mode == "sp":
-            cases.append(Case(S, "ServiceProvider.start_login (POST form: sign + store pending + base64 + HTML)",
-                              "ehkit:sp", e.start_login, N_AUTHN["ehkit"], extra={"variant": "authn"}))
+            cases.append(
+                Case(
+                    S,
+                    "ServiceProvider.start_login (POST form: sign + store pending + base64 + HTML)",
+                    "ehkit:sp",
+                    e.start_login,
+                    N_AUTHN["ehkit"],
+                    extra={"variant": "authn"},
+                )
+            )
         else:
             b.skip(S, "ServiceProvider.start_login", "ehkit:sp", e.mode_note, status="not-available")
     for name, s in stacks.items():
         if name in AUTHN_CASES and hasattr(s, "sign_authn_request"):
-            cases.append(Case(S, AUTHN_CASES[name], name, s.sign_authn_request, N_AUTHN[name],
-                              extra={"variant": "authn"}))
+            cases.append(
+                Case(S, AUTHN_CASES[name], name, s.sign_authn_request, N_AUTHN[name], extra={"variant": "authn"})
+            )
     b.measure_many(cases)
     if floor.get("authn_request"):
-        b.add(Row(S, "cost model: the RSA sign row of the floor section", "floor", median=floor["authn_request"],
-                  min=floor["authn_request"], max=floor["authn_request"], notes="floor row",
-                  extra={"variant": "authn", "model": True}))
+        b.add(
+            Row(
+                S,
+                "cost model: the RSA sign row of the floor section",
+                "floor",
+                median=floor["authn_request"],
+                min=floor["authn_request"],
+                max=floor["authn_request"],
+                notes="floor row",
+                extra={"variant": "authn", "model": True},
+            )
+        )
 
 
 # ------------------------------------------------------------------ hostile input
@@ -203,11 +335,25 @@ def _hostile_row(b: Bench, S: str, e: Any, name: str, data: bytes, what: str, *,
     try:
         reason = e.reject(data)
     except Exception as exc:  # noqa: BLE001 - accepted, or an untyped exception escaped
-        b.add(Row(S, f"{name}: {what}", "ehkit", status="failed", notes=f"{type(exc).__name__}: {exc}"[:300],
-                  extra={"target": target}))
+        b.add(
+            Row(
+                S,
+                f"{name}: {what}",
+                "ehkit",
+                status="failed",
+                notes=f"{type(exc).__name__}: {exc}"[:300],
+                extra={"target": target},
+            )
+        )
         return
-    row = b.measure(S, f"{name}: {what}", "ehkit", lambda: e.reject(data), N_HOSTILE,
-                    extra={"bytes": len(data), "reason": reason, "target": target})
+    row = b.measure(
+        S,
+        f"{name}: {what}",
+        "ehkit",
+        lambda: e.reject(data),
+        N_HOSTILE,
+        extra={"bytes": len(data), "reason": reason, "target": target},
+    )
     ops = e.private_ops() - before
     if row is not None:
         calls = 1 + b.warmup + row.runs * row.n
@@ -241,9 +387,14 @@ def run_memory(b: Bench, fx: Fixture, stacks: dict[str, Any]) -> None:
             if tracemalloc.is_tracing():
                 tracemalloc.stop()
         kib = statistics.median(peaks) / 1024
-        row = Row(S, "tracemalloc peak per validation (Python allocations)", name, status="ok",
-                  notes=(s.variant_note or "") , extra={"peak_kib": kib, "variant": _variant_key(s.spec),
-                                                        "bytes": len(xml)})
+        row = Row(
+            S,
+            "tracemalloc peak per validation (Python allocations)",
+            name,
+            status="ok",
+            notes=(s.variant_note or ""),
+            extra={"peak_kib": kib, "variant": _variant_key(s.spec), "bytes": len(xml)},
+        )
         b.add_info(row, f"{kib:,.0f} KiB")
 
 
@@ -266,18 +417,31 @@ def run_profile(b: Bench, fx: Fixture, e: Any) -> dict[str, Any]:
     cats: dict[str, float] = {}
     for (filename, line, func), (cc, nc, tt, ct, _callers) in st.stats.items():  # type: ignore[attr-defined]
         label = f"{_short(filename)}:{line}({func})" if line else func
-        funcs.append({"function": label, "calls_per_validation": nc / n, "tottime_ms": tt / n * 1000,
-                      "cumtime_ms": ct / n * 1000, "share": tt / total if total else 0})
+        funcs.append(
+            {
+                "function": label,
+                "calls_per_validation": nc / n,
+                "tottime_ms": tt / n * 1000,
+                "cumtime_ms": ct / n * 1000,
+                "share": tt / total if total else 0,
+            }
+        )
         cat = _category(filename, func)
         cats[cat] = cats.get(cat, 0.0) + tt
     funcs.sort(key=lambda f: -f["tottime_ms"])
-    categories = sorted(({"category": k, "ms": v / n * 1000, "share": v / total if total else 0}
-                         for k, v in cats.items()), key=lambda c: -c["ms"])
+    categories = sorted(
+        ({"category": k, "ms": v / n * 1000, "share": v / total if total else 0} for k, v in cats.items()),
+        key=lambda c: -c["ms"],
+    )
     b.echo("  [profile] ehkit full validation, cProfile (profiler overhead inflates Python-heavy parts):")
     for c in categories[:8]:
         b.echo(f"      {c['category']:<58} {c['ms']:7.3f} ms  {c['share'] * 100:5.1f} %")
-    return {"iterations": n, "total_ms_per_validation": total / n * 1000, "categories": categories,
-            "top_functions": funcs[:25]}
+    return {
+        "iterations": n,
+        "total_ms_per_validation": total / n * 1000,
+        "categories": categories,
+        "top_functions": funcs[:25],
+    }
 
 
 def _short(filename: str) -> str:
@@ -302,7 +466,7 @@ def _category(filename: str, func: str) -> str:
         return "XML parse + limits (libxml2, in ehkit.xml.parse)"
     if "xpath" in f or "XPath" in f:
         return "lxml XPath calls"
-    if "Cipher" in f or "decryptor" in f or "finalize" in f or "update" in f and "Hash" in f:
+    if "Cipher" in f or "decryptor" in f or "finalize" in f or ("update" in f and "Hash" in f):
         return "AES / hashing"
     if "/ehkit/xml/parse" in filename:
         return "ehkit.xml.parse (limits, ID index, checks; Python)"

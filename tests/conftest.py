@@ -24,7 +24,10 @@ def redis_url() -> str:
         client = redis.Redis.from_url(url, socket_connect_timeout=1)
         client.ping()
     except Exception as exc:  # noqa: BLE001 - any failure means "not here"
-        missing("Redis", f"no server answered at {url} ({exc.__class__.__name__}); start redis-server or set EHKIT_TEST_REDIS_URL")
+        missing(
+            "Redis",
+            f"no server answered at {url} ({exc.__class__.__name__}); start redis-server or set EHKIT_TEST_REDIS_URL",
+        )
     return url
 
 

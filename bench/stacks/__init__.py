@@ -20,7 +20,7 @@ class Unavailable(Exception):
     """The stack cannot run here (library or binary missing); the message says how to fix it."""
 
 
-def load(name: str, fx: Fixture):  # noqa: ANN201 - returns one of the adapters
+def load(name: str, fx: Fixture):
     """(adapter, "") or (None, why it cannot run here)."""
     try:
         if name == "ehkit":

@@ -77,7 +77,9 @@ def select_encrypted_key(container: etree._Element, entity_id: str) -> tuple[etr
     data = container.find("{%s}EncryptedData" % XENC)
     if data is None:
         raise ValueError("no EncryptedData")
-    candidates = container.findall("{%s}EncryptedKey" % XENC) + data.findall("{%s}KeyInfo/{%s}EncryptedKey" % (DS, XENC))
+    candidates = container.findall("{%s}EncryptedKey" % XENC) + data.findall(
+        "{%s}KeyInfo/{%s}EncryptedKey" % (DS, XENC)
+    )
     if len(candidates) > 8:
         raise ValueError("too many EncryptedKeys")
     for ek in candidates:
@@ -149,5 +151,5 @@ def crypto_decrypt(container: etree._Element, key: rsa.RSAPrivateKey, entity_id:
         return etree.fromstring(plain, SAFE_PARSER)
     except DecryptError:
         raise
-    except Exception as exc:  # noqa: BLE001 - one opaque error
+    except Exception as exc:
         raise DecryptError("decryption failed") from exc

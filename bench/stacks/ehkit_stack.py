@@ -69,7 +69,7 @@ class EhkitStack:
         self.mode = "sp"
         self.mode_note = ""
 
-    def process(self, xml: bytes):  # noqa: ANN201 - LoginResult
+    def process(self, xml: bytes):
         self.store.put_pending(self.pending, now=self.fx.now)
         return self.sp.process_response(xml, binding="post", request_id=self.fx.request_id, now=self.fx.now)
 
@@ -112,7 +112,7 @@ class EhkitStack:
         a = doc.root.find("{%s}Assertion" % SAML)
         return verify_element(a, self.trust).element
 
-    def verify_message(self, xml: bytes):  # noqa: ANN201
+    def verify_message(self, xml: bytes):
         """The SAML layer's authenticity step (verify_message), no policy, no decryption."""
         from ehkit.saml.response import verify_message
 
@@ -123,8 +123,8 @@ class EhkitStack:
         p = self.fx.parties.dv_sign
         return _authn_request(self.fx).to_signed_xml(p.key, p.key_name)
 
-    def start_login(self):  # noqa: ANN201
-        return self.login_sp.start_login(SERVICE_KEY, now=dt.datetime.now(dt.timezone.utc))
+    def start_login(self):
+        return self.login_sp.start_login(SERVICE_KEY, now=dt.datetime.now(dt.UTC))
 
     # ------------------------------------------------------------------ hostile input
     def reject(self, xml: bytes) -> str:

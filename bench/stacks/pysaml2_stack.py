@@ -22,8 +22,10 @@ from bench.stacks import Unavailable
 from bench.stacks.common import dv_encrypted_ids, parse, top_assertion, version_of
 from ehkit.xml.ns import XENC
 
-INSTALL_HINT = ("pysaml2 needs the xmlsec1 program: install it with `sudo apt-get install -y xmlsec1` "
-                "(Debian/Ubuntu), `dnf install xmlsec1-openssl` (Fedora) or `brew install libxmlsec1` (macOS)")
+INSTALL_HINT = (
+    "pysaml2 needs the xmlsec1 program: install it with `sudo apt-get install -y xmlsec1` "
+    "(Debian/Ubuntu), `dnf install xmlsec1-openssl` (Fedora) or `brew install libxmlsec1` (macOS)"
+)
 
 NS_MD = "urn:oasis:names:tc:SAML:2.0:metadata"
 NS_DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -63,14 +65,18 @@ class PySaml2Stack:
         # multi-recipient layout is out of reach; its XSD check (xmlschema) does not know the
         # XACML statement type of the MR assertion. An Advice with the AD assertion is fine.
         self.spec = ResponseSpec(request_id=fx.request_id, layout="keyinfo", mr_in_advice=False)
-        self.variant_note = ("variant: EncryptedKey inside EncryptedData/KeyInfo (it passes only EncryptedData "
-                             "to xmlsec1, so a sibling EncryptedKey is not found); Advice holds only the AD "
-                             "assertion (its schema check refuses the MR's XACMLAuthzDecisionStatementType)")
+        self.variant_note = (
+            "variant: EncryptedKey inside EncryptedData/KeyInfo (it passes only EncryptedData "
+            "to xmlsec1, so a sibling EncryptedKey is not found); Advice holds only the AD "
+            "assertion (its schema check refuses the MR's XACMLAuthzDecisionStatementType)"
+        )
         self.workdir = Path(tempfile.mkdtemp(prefix="ehkit-bench-pysaml2-"))
         p = fx.parties
         files = {
-            "dv_enc.key": p.dv_enc.key_pem_traditional, "dv_enc.crt": p.dv_enc.cert_pem,
-            "dv_sign.key": p.dv_sign.key_pem_traditional, "dv_sign.crt": p.dv_sign.cert_pem,
+            "dv_enc.key": p.dv_enc.key_pem_traditional,
+            "dv_enc.crt": p.dv_enc.cert_pem,
+            "dv_sign.key": p.dv_sign.key_pem_traditional,
+            "dv_sign.crt": p.dv_sign.cert_pem,
             "idp.xml": _idp_metadata(fx),
         }
         for fname, data in files.items():
@@ -84,14 +90,16 @@ class PySaml2Stack:
             "encryption_keypairs": [{"key_file": str(w / "dv_enc.key"), "cert_file": str(w / "dv_enc.crt")}],
             "metadata": {"local": [str(w / "idp.xml")]},
             "allow_unknown_attributes": True,
-            "service": {"sp": {
-                "endpoints": {"assertion_consumer_service": [(F.ACS_URL, POST)]},
-                "want_response_signed": True,
-                "want_assertions_signed": True,
-                "authn_requests_signed": True,
-                "allow_unsolicited": False,
-                "name_id_format": F.NAMEID_TRANSIENT,
-            }},
+            "service": {
+                "sp": {
+                    "endpoints": {"assertion_consumer_service": [(F.ACS_URL, POST)]},
+                    "want_response_signed": True,
+                    "want_assertions_signed": True,
+                    "authn_requests_signed": True,
+                    "allow_unsolicited": False,
+                    "name_id_format": F.NAMEID_TRANSIENT,
+                }
+            },
         }
         c = SPConfig()
         c.load(conf)
@@ -117,8 +125,9 @@ class PySaml2Stack:
     def sign_authn_request(self) -> bytes:
         from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
-        _id, req = self.client.create_authn_request(F.SSO_URL, binding=POST, sign=True,
-                                                    sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256)
+        _id, req = self.client.create_authn_request(
+            F.SSO_URL, binding=POST, sign=True, sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256
+        )
         return str(req).encode()
 
     def close(self) -> None:
@@ -132,4 +141,3 @@ def _xmlsec1_version(binary: str) -> str:
         return subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
     except OSError:
         return "xmlsec1 ?"
-

@@ -32,38 +32,55 @@ class Python3SamlStack:
         self.fx = fx
         self.version = version_of("python3-saml")
         self.spec = ResponseSpec(request_id=fx.request_id, advice=False, layout="keyinfo")
-        self.variant_note = ("variant: no Advice (strict mode refuses the AD/MR assertions), EncryptedKey inside "
-                             "EncryptedData/KeyInfo (its decrypt_element cannot use a sibling EncryptedKey)")
+        self.variant_note = (
+            "variant: no Advice (strict mode refuses the AD/MR assertions), EncryptedKey inside "
+            "EncryptedData/KeyInfo (its decrypt_element cannot use a sibling EncryptedKey)"
+        )
         p = fx.parties
-        self.settings = OneLogin_Saml2_Settings({
-            "strict": True,
-            "debug": False,
-            "sp": {
-                "entityId": F.DV_ENTITY,
-                "assertionConsumerService": {"url": F.ACS_URL, "binding": "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"},
-                "NameIDFormat": F.NAMEID_TRANSIENT,
-                "x509cert": p.dv_sign.cert_b64,
-                "privateKey": p.dv_sign.key_pem.decode(),
+        self.settings = OneLogin_Saml2_Settings(
+            {
+                "strict": True,
+                "debug": False,
+                "sp": {
+                    "entityId": F.DV_ENTITY,
+                    "assertionConsumerService": {
+                        "url": F.ACS_URL,
+                        "binding": "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST",
+                    },
+                    "NameIDFormat": F.NAMEID_TRANSIENT,
+                    "x509cert": p.dv_sign.cert_b64,
+                    "privateKey": p.dv_sign.key_pem.decode(),
+                },
+                "idp": {
+                    "entityId": F.HM_ENTITY,
+                    "singleSignOnService": {
+                        "url": F.SSO_URL,
+                        "binding": "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST",
+                    },
+                    "x509cert": p.hm.cert_b64,
+                },
+                "security": {
+                    "authnRequestsSigned": True,
+                    "wantMessagesSigned": True,
+                    "wantAssertionsSigned": True,
+                    "wantNameIdEncrypted": False,  # eHerkenning's Subject NameID is a plain transient one
+                    "wantAttributeStatement": True,
+                    "rejectDeprecatedAlgorithm": True,
+                    "requestedAuthnContext": False,
+                    "signatureAlgorithm": RSA_SHA256,
+                    "digestAlgorithm": SHA256,
+                },
             },
-            "idp": {
-                "entityId": F.HM_ENTITY,
-                "singleSignOnService": {"url": F.SSO_URL, "binding": "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"},
-                "x509cert": p.hm.cert_b64,
-            },
-            "security": {
-                "authnRequestsSigned": True,
-                "wantMessagesSigned": True,
-                "wantAssertionsSigned": True,
-                "wantNameIdEncrypted": False,  # eHerkenning's Subject NameID is a plain transient one
-                "wantAttributeStatement": True,
-                "rejectDeprecatedAlgorithm": True,
-                "requestedAuthnContext": False,
-                "signatureAlgorithm": RSA_SHA256,
-                "digestAlgorithm": SHA256,
-            },
-        }, sp_validation_only=True)
-        self.request_data = {"https": "on", "http_host": "dv.example.nl", "script_name": "/saml/acs",
-                             "server_port": "443", "get_data": {}, "post_data": {}}
+            sp_validation_only=True,
+        )
+        self.request_data = {
+            "https": "on",
+            "http_host": "dv.example.nl",
+            "script_name": "/saml/acs",
+            "server_port": "443",
+            "get_data": {},
+            "post_data": {},
+        }
         self.dv_key = p.dv_enc.key_pem.decode()
         self.hm_cert = p.hm.cert_pem.decode()
         self.sign_key = p.dv_sign.key_pem.decode()
@@ -98,4 +115,3 @@ class Python3SamlStack:
 
         xml = OneLogin_Saml2_Authn_Request(self.settings).get_xml()
         return U.add_sign(xml, self.sign_key, self.sign_cert, sign_algorithm=RSA_SHA256, digest_algorithm=SHA256)
-

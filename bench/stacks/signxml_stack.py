@@ -44,7 +44,9 @@ class SignxmlStack:
 
     def sign_authn_request(self) -> bytes:
         el = _authn_request(self.fx).to_element()
-        el.find("{%s}Issuer" % SAML).addnext(etree.Element("{%s}Signature" % DS, {"Id": "placeholder"}, nsmap={"ds": DS}))
+        el.find("{%s}Issuer" % SAML).addnext(
+            etree.Element("{%s}Signature" % DS, {"Id": "placeholder"}, nsmap={"ds": DS})
+        )
         p = self.fx.parties.dv_sign
         signed = self.signer.sign(el, key=p.key, key_name=p.key_name, reference_uri="#" + el.get("ID"))
         return etree.tostring(signed, encoding="utf-8")

@@ -13,7 +13,14 @@ from lxml import etree
 
 from bench import fixture as F
 from bench.fixture import Fixture, ResponseSpec
-from bench.stacks.common import check_reference, dv_encrypted_ids, parse, select_encrypted_key, top_assertion, version_of
+from bench.stacks.common import (
+    check_reference,
+    dv_encrypted_ids,
+    parse,
+    select_encrypted_key,
+    top_assertion,
+    version_of,
+)
 from ehkit.saml.authn_request import AuthnRequest
 from ehkit.xml.ns import SAML
 
@@ -92,7 +99,7 @@ def _authn_request(fx: Fixture) -> AuthnRequest:
 
     return AuthnRequest(
         id=new_id(),
-        issue_instant=dt.datetime.now(dt.timezone.utc),
+        issue_instant=dt.datetime.now(dt.UTC),
         destination=F.SSO_URL,
         issuer=F.DV_ENTITY,
         attribute_consuming_service_index=9009,

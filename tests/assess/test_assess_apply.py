@@ -56,7 +56,7 @@ def test_inserts_loa_after_the_key_line_with_its_indent() -> None:
 def test_several_services_in_one_edit() -> None:
     new = set_levels(CONFIG, {"melding": L.EH2, "vergunning": L.EH3, "subsidie": L.EH3})
     assert [s["loa"] for s in tomllib.loads(new)["services"]] == ["EH2", "EH3", "EH3"]
-    assert "loa = \"EH3\"\n" in new.split('key = "subsidie"')[1]
+    assert 'loa = "EH3"\n' in new.split('key = "subsidie"')[1]
 
 
 def test_unchanged_level_leaves_text_identical() -> None:

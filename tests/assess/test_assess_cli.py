@@ -34,7 +34,11 @@ def _answers_file(tmp_path: Path, services: list[dict], name: str = "answers.yam
     return path
 
 
-MELDING = {"key": "melding", "name": "Melding openbare ruimte", "answers": {**LOWEST, "public_dv": "yes", "personal_data": "ordinary", "low_level": "EH2+"}}
+MELDING = {
+    "key": "melding",
+    "name": "Melding openbare ruimte",
+    "answers": {**LOWEST, "public_dv": "yes", "personal_data": "ordinary", "low_level": "EH2+"},
+}
 PORTAAL = {"key": "portaal", "answers": {**LOWEST, "public_dv": "yes", "bsn": "yes"}}
 
 
@@ -46,7 +50,11 @@ def test_json_output(tmp_path: Path) -> None:
     melding, portaal = document["services"]
     assert (melding["key"], melding["level"], melding["eidas"]) == ("melding", "EH2+", "low")
     assert melding["urn"] == "urn:etoegang:core:assurance-class:loa2plus"
-    assert (portaal["level"], portaal["urn"], portaal["needs_eidas_service"]) == ("EH3", "urn:etoegang:core:assurance-class:loa3", True)
+    assert (portaal["level"], portaal["urn"], portaal["needs_eidas_service"]) == (
+        "EH3",
+        "urn:etoegang:core:assurance-class:loa3",
+        True,
+    )
     assert [f["rule"] for f in portaal["fired"]] == ["R1", "R2"]
     assert portaal["fired"][1]["basis"][0]["type"] == "scheme"
     assert portaal["followups"][0]["rule"] == "R13"
@@ -69,7 +77,10 @@ def test_text_summary_in_dutch_and_english(tmp_path: Path) -> None:
     [
         ({**LOWEST, "bsnn": "yes"}, ["'melding'", "unknown question 'bsnn'"]),
         ({**LOWEST, "bsn": "perhaps"}, ["'melding'", "'bsn'", "'perhaps'", "allowed values: no, yes"]),
-        ({k: v for k, v in LOWEST.items() if k != "reversible"}, ["'melding'", "'reversible'", "allowed values: yes, no"]),
+        (
+            {k: v for k, v in LOWEST.items() if k != "reversible"},
+            ["'melding'", "'reversible'", "allowed values: yes, no"],
+        ),
     ],
 )
 def test_invalid_answers_file_exits_2_with_a_clear_message(tmp_path: Path, answers: dict, fragments: list[str]) -> None:
@@ -101,11 +112,16 @@ def test_service_filter(tmp_path: Path) -> None:
 def test_report_dir(tmp_path: Path) -> None:
     path = _answers_file(tmp_path, [MELDING, PORTAAL])
     out = tmp_path / "out"
-    result = runner.invoke(_app(), ["assess", "--answers", str(path), "--report-dir", str(out), "--lang", "en", "--json"])
+    result = runner.invoke(
+        _app(), ["assess", "--answers", str(path), "--report-dir", str(out), "--lang", "en", "--json"]
+    )
     assert result.exit_code == 0
     json.loads(result.stdout)  # report messages went to stderr, stdout stays valid JSON
     assert sorted(p.name for p in out.iterdir()) == [
-        "loa-melding.en.html", "loa-melding.en.md", "loa-portaal.en.html", "loa-portaal.en.md",
+        "loa-melding.en.html",
+        "loa-melding.en.md",
+        "loa-portaal.en.html",
+        "loa-portaal.en.md",
     ]
     assert "BSN as identifying attribute" in (out / "loa-portaal.en.html").read_text(encoding="utf-8")
 
@@ -120,7 +136,9 @@ def test_apply_with_yes_writes_both_services(tmp_path: Path) -> None:
     result = runner.invoke(_app(), ["assess", "--answers", str(path), "--apply", str(config), "--yes"])
     assert result.exit_code == 0, result.output
     assert '-loa = "EH2"  # wrong' in result.stdout and '+loa = "EH3"  # wrong' in result.stdout
-    assert config.read_text(encoding="utf-8") == CONFIG.replace('loa = "EH4"', 'loa = "EH2+"').replace('"EH2"  # wrong', '"EH3"  # wrong')
+    assert config.read_text(encoding="utf-8") == CONFIG.replace('loa = "EH4"', 'loa = "EH2+"').replace(
+        '"EH2"  # wrong', '"EH3"  # wrong'
+    )
 
 
 def test_apply_asks_and_respects_no(tmp_path: Path) -> None:
@@ -181,7 +199,9 @@ def test_interactive_questionnaire_and_save_answers(tmp_path: Path) -> None:
 def test_interactive_in_english_skips_the_low_choice_when_not_low(tmp_path: Path) -> None:
     answers = list(_LOW_INPUT)
     answers[2] = "2"  # BSN: yes
-    result = runner.invoke(_app(), ["assess", "--lang", "en", "--service", "portaal"], input="\n" + "\n".join(answers) + "\n")
+    result = runner.invoke(
+        _app(), ["assess", "--lang", "en", "--service", "portaal"], input="\n" + "\n".join(answers) + "\n"
+    )
     assert result.exit_code == 0, result.output
     assert "Does the service identify a sole proprietor by BSN" in result.stdout
     assert "The outcome is eIDAS low" not in result.stdout

@@ -98,7 +98,13 @@ def test_no_reconstruction_note_when_only_confirmed_rules_fired(fmt: str) -> Non
 
 def test_sector_law_report_lists_skipped_rules_and_the_warning() -> None:
     result = assess(
-        {"sector_law": "yes", "sector_law_level": "EH2", "sector_law_reference": "Wet X, art. 5", "public_dv": "no", "bsn": "yes"},
+        {
+            "sector_law": "yes",
+            "sector_law_level": "EH2",
+            "sector_law_reference": "Wet X, art. 5",
+            "public_dv": "no",
+            "bsn": "yes",
+        },
         today=DAY,
     )
     text = render(result, load_rules(), "md", "en")

@@ -6,12 +6,11 @@ from __future__ import annotations
 import random
 
 import pytest
+from assess_helpers import LOWEST, fired_ids, run
 
 from ehkit.assess import load_rules
 from ehkit.assess.engine import step_up
 from ehkit.domain.loa import LevelOfAssurance as L
-
-from assess_helpers import LOWEST, fired_ids, run
 
 # (rule, answers that differ from LOWEST, expected level). Expected values are
 # written out by hand from the research table, not derived from rules.yaml.
@@ -72,7 +71,9 @@ NOT_FIRING = [
 NON_LEVEL_RULES = {"R1", "R13", "R14"}
 
 
-@pytest.mark.parametrize(("rule", "answers", "expected"), FIRING, ids=[f"{r}-{i}" for i, (r, _, _) in enumerate(FIRING)])
+@pytest.mark.parametrize(
+    ("rule", "answers", "expected"), FIRING, ids=[f"{r}-{i}" for i, (r, _, _) in enumerate(FIRING)]
+)
 def test_rule_fires_and_sets_level(rule: str, answers: dict[str, str], expected: L) -> None:
     result = run(**answers)
     assert result.level == expected
@@ -182,7 +183,13 @@ def test_invariants_over_random_answers() -> None:
         if answers["sector_law"] == "yes":
             answers["sector_law_level"] = rng.choice(["EH2", "EH2+", "EH3", "EH4"])
         else:
-            answers.update({q.id: rng.choice(q.allowed) for q in load_rules().questions if q.when == {"sector_law": ("no",)} and q.type != "text"})
+            answers.update(
+                {
+                    q.id: rng.choice(q.allowed)
+                    for q in load_rules().questions
+                    if q.when == {"sector_law": ("no",)} and q.type != "text"
+                }
+            )
         result = run(**answers)
         assert result.level >= L.EH2
         for firing in result.fired:
@@ -195,14 +202,30 @@ def test_invariants_over_random_answers() -> None:
 def test_confirmation_status_matches_the_research() -> None:
     status = {rule.id: rule.confirmation for rule in load_rules().rules}
     assert status == {
-        "R0": "C", "R1": "C", "R2": "C", "R3": "R", "R4": "R", "R5": "R", "R6": "C/R", "R7": "R",
-        "R8": "R", "R9": "R", "R10": "R", "R11": "R", "R12": "C", "R12a": "C", "R13": "C", "R14": "C",
+        "R0": "C",
+        "R1": "C",
+        "R2": "C",
+        "R3": "R",
+        "R4": "R",
+        "R5": "R",
+        "R6": "C/R",
+        "R7": "R",
+        "R8": "R",
+        "R9": "R",
+        "R10": "R",
+        "R11": "R",
+        "R12": "C",
+        "R12a": "C",
+        "R13": "C",
+        "R14": "C",
     }
 
 
 def test_every_rule_names_its_basis_in_both_languages() -> None:
     for rule in load_rules().rules:
-        assert rule.basis and all(b.source and b.type in {"law", "regulation", "guidance", "scheme"} for b in rule.basis)
+        assert rule.basis and all(
+            b.source and b.type in {"law", "regulation", "guidance", "scheme"} for b in rule.basis
+        )
         assert rule.title.nl and rule.title.en and rule.note.nl and rule.note.en
         for question in rule.questions:
             assert question.text.nl != question.text.en

@@ -23,10 +23,23 @@ from bench import run as bench_run  # noqa: E402
 def result(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("bench-out")
     affinity = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
-    res = bench_run.main([
-        "--scale", "0.002", "--stacks", "ehkit", "--only", "floor,validate,signatures,authn,hostile,memory",
-        "--cpu", "-1", "--out", str(out), "--docs", str(out / "performance.md"), "--quiet",
-    ])
+    res = bench_run.main(
+        [
+            "--scale",
+            "0.002",
+            "--stacks",
+            "ehkit",
+            "--only",
+            "floor,validate,signatures,authn,hostile,memory",
+            "--cpu",
+            "-1",
+            "--out",
+            str(out),
+            "--docs",
+            str(out / "performance.md"),
+            "--quiet",
+        ]
+    )
     if affinity is not None:
         assert os.sched_getaffinity(0) == affinity, "the harness must leave the CPU affinity as it found it"
     res["_out"] = out

@@ -12,10 +12,11 @@ import html
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import uvicorn
 from cryptography.hazmat.primitives import serialization
@@ -24,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from ehkit.broker import BrokerSettings, DEFAULT_HM_ENTITY_ID, build_broker, create_app
+from ehkit.broker import DEFAULT_HM_ENTITY_ID, BrokerSettings, build_broker, create_app
 from ehkit.broker.data import TestData, load_test_data
 from ehkit.broker.engine import Broker
 from ehkit.broker.keys import BrokerKeys, load_or_create_keys
@@ -139,10 +140,12 @@ class ServerThread:
     """uvicorn in a daemon thread on a loopback port."""
 
     def __init__(self, app: Any, port: int) -> None:
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def start(self) -> "ServerThread":
+    def start(self) -> ServerThread:
         self.thread.start()
         deadline = time.monotonic() + 30
         while not self.server.started:
@@ -167,7 +170,7 @@ class SessionKeys:
     data: TestData
 
     @classmethod
-    def create(cls) -> "SessionKeys":
+    def create(cls) -> SessionKeys:
         data = load_test_data()
         broker = load_or_create_keys(
             None,
@@ -219,8 +222,17 @@ def make_env(
     (directory / "keys" / "dv.crt").write_bytes(keys.dv.certificate_pem())
     (directory / "broker" / "hm-signing.pem").write_bytes(keys.broker.hm.certificate.public_bytes(pem))
     toml = TOML.format(
-        oin=DV_OIN, dv_url=dv_url, hm=HM_ENTITY, read_timeout=read_timeout, melding=MELDING_UUID, vergunning=VERGUNNING_UUID,
-        zzp=ZZP_UUID, eidas=EIDAS_UUID, eidas_entity=DV_EIDAS_ENTITY, company_name=COMPANY_NAME, broker_extra=broker_toml,
+        oin=DV_OIN,
+        dv_url=dv_url,
+        hm=HM_ENTITY,
+        read_timeout=read_timeout,
+        melding=MELDING_UUID,
+        vergunning=VERGUNNING_UUID,
+        zzp=ZZP_UUID,
+        eidas=EIDAS_UUID,
+        eidas_entity=DV_EIDAS_ENTITY,
+        company_name=COMPANY_NAME,
+        broker_extra=broker_toml,
     )
     (directory / "ehkit.toml").write_text(toml, encoding="utf-8")
     config = load_config(directory / "ehkit.toml")
@@ -255,29 +267,45 @@ def dv_app(env: BrokerEnv, sp: Any) -> Starlette:
             "service": result.service,
         }
         body = "".join(f'<dt>{k}</dt><dd data-testid="dv-{k}">{html.escape(v)}</dd>' for k, v in rows.items())
-        return HTMLResponse(f'<!DOCTYPE html><html lang="nl"><body><h1 data-testid="dv-welcome">Welkom</h1><dl>{body}</dl></body></html>')
+        return HTMLResponse(
+            f'<!DOCTYPE html><html lang="nl"><body><h1 data-testid="dv-welcome">Welkom</h1><dl>{body}</dl></body></html>'
+        )
 
     def refused(exc: LoginRejected) -> Response:
-        return HTMLResponse(f'<!DOCTYPE html><html lang="nl"><body><p data-testid="dv-refused" data-reason="{html.escape(exc.reason)}">Inloggen mislukt</p></body></html>', status_code=403)
+        return HTMLResponse(
+            f'<!DOCTYPE html><html lang="nl"><body><p data-testid="dv-refused" data-reason="{html.escape(exc.reason)}">Inloggen mislukt</p></body></html>',
+            status_code=403,
+        )
 
     async def acs(request: Request) -> Response:
-        params = dict(request.query_params) if request.method == "GET" else {k: str(v) for k, v in (await request.form()).items()}
+        params = (
+            dict(request.query_params)
+            if request.method == "GET"
+            else {k: str(v) for k, v in (await request.form()).items()}
+        )
         relay = params.get("RelayState")
         try:
-            result = sp.finish_login(saml_art=params.get("SAMLart"), saml_response=params.get("SAMLResponse"), relay_state=relay, request_id=env.pending.get(relay or ""))
+            result = sp.finish_login(
+                saml_art=params.get("SAMLart"),
+                saml_response=params.get("SAMLResponse"),
+                relay_state=relay,
+                request_id=env.pending.get(relay or ""),
+            )
         except LoginRejected as exc:
             return refused(exc)
         return show(result)
 
-    return Starlette(routes=[
-        Route("/start/{service}", start),
-        Route("/acs", acs, methods=["GET", "POST"]),
-        Route("/acs-post", acs, methods=["POST"]),
-    ])
+    return Starlette(
+        routes=[
+            Route("/start/{service}", start),
+            Route("/acs", acs, methods=["GET", "POST"]),
+            Route("/acs-post", acs, methods=["POST"]),
+        ]
+    )
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 # ------------------------------------------------------------------ building what a DV sends
@@ -312,7 +340,9 @@ def authn_request(
     )
 
 
-def redirect_url_for(env: BrokerEnv, request: Any, *, relay_state: str | None = "rs-1", key: KeyPair | None = None) -> str:
+def redirect_url_for(
+    env: BrokerEnv, request: Any, *, relay_state: str | None = "rs-1", key: KeyPair | None = None
+) -> str:
     from ehkit.saml.bindings import redirect_url
 
     pair = key or env.keys.dv
@@ -334,7 +364,14 @@ def artifact_resolve(env: BrokerEnv, saml_art: str, *, key: KeyPair | None = Non
     from ehkit.saml.soap import wrap
 
     pair = key or env.keys.dv
-    el = build_artifact_resolve(saml_art, issuer=issuer, destination=env.broker.settings.ars_url, now=env.broker.now(), key=pair.private_key, key_name=pair.key_name)
+    el = build_artifact_resolve(
+        saml_art,
+        issuer=issuer,
+        destination=env.broker.settings.ars_url,
+        now=env.broker.now(),
+        key=pair.private_key,
+        key_name=pair.key_name,
+    )
     return wrap(el)
 
 
@@ -342,7 +379,11 @@ def resolve(client: Any, env: BrokerEnv, saml_art: str, **kwargs: Any) -> Any:
     """POST an ArtifactResolve to the ARS; returns (HTTP response, ArtifactResponse element or None)."""
     from ehkit.saml.soap import unwrap
 
-    answer = client.post(env.broker.settings.ars_path, content=artifact_resolve(env, saml_art, **kwargs), headers={"Content-Type": "text/xml"})
+    answer = client.post(
+        env.broker.settings.ars_path,
+        content=artifact_resolve(env, saml_art, **kwargs),
+        headers={"Content-Type": "text/xml"},
+    )
     if answer.status_code != 200:
         return answer, None
     payload, _ = unwrap(answer.content)

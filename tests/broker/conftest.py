@@ -7,13 +7,12 @@ ports with uvicorn, for tests that need real HTTP between the parties.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-from starlette.testclient import TestClient
-
 from broker_harness import BrokerEnv, ServerThread, SessionKeys, dv_app, free_port, make_env
+from starlette.testclient import TestClient
 
 
 @pytest.fixture(scope="session")

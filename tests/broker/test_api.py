@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
+from broker_harness import (
+    DV_ENTITY,
+    BrokerEnv,
+    SessionKeys,
+    authn_request,
+    make_env,
+    post_fields_for,
+    redirect_url_for,
+    resolve,
+    status_of,
+)
 from starlette.testclient import TestClient
 
-from broker_harness import DV_ENTITY, BrokerEnv, SessionKeys, authn_request, make_env, post_fields_for, redirect_url_for, resolve, status_of
 from ehkit.saml import constants as c
 from ehkit.xml.ns import SAML, SAMLP, q
 
@@ -34,7 +44,9 @@ def test_personas_and_scenarios(client: TestClient, env: BrokerEnv) -> None:
     assert {d["entity_id"] for d in dvs} == {DV_ENTITY, "urn:etoegang:DV:00000001234567890000:entities:9010"}
 
 
-def test_login_returns_what_the_browser_carries_and_the_artifact_resolves_once(client: TestClient, env: BrokerEnv) -> None:
+def test_login_returns_what_the_browser_carries_and_the_artifact_resolves_once(
+    client: TestClient, env: BrokerEnv
+) -> None:
     result = api_login(client, env, person="bram")
     assert result["status_code"] == 200 and result["status"] == "success"
     delivery = result["delivery"]
@@ -52,7 +64,15 @@ def test_login_returns_what_the_browser_carries_and_the_artifact_resolves_once(c
 
 def test_post_request_and_post_response_binding(client: TestClient, env: BrokerEnv) -> None:
     fields = post_fields_for(authn_request(env, index=1), env.keys.dv)
-    result = client.post("/api/login", json={"saml_request": fields["SAMLRequest"], "relay_state": "rs-1", "person": "anna", "response_binding": "post"}).json()
+    result = client.post(
+        "/api/login",
+        json={
+            "saml_request": fields["SAMLRequest"],
+            "relay_state": "rs-1",
+            "person": "anna",
+            "response_binding": "post",
+        },
+    ).json()
     assert result["delivery"]["method"] == "POST" and result["delivery"]["SAMLResponse"]
     assert result["delivery"]["fields"]["RelayState"] == "rs-1"
 
@@ -87,15 +107,19 @@ def test_cancel_refusal_and_unsolicited(client: TestClient, env: BrokerEnv) -> N
     assert unsolicited["status"] == "success"
     _, payload = resolve(client, env, unsolicited["delivery"]["SAMLart"])
     assert inner(payload).get("InResponseTo") is None
-    by_uuid = client.post("/api/login", json={"service": "0b7f6a0e-1c7d-4a36-9a55-3f1d0c2e8a01", "person": "fleur"}).json()
+    by_uuid = client.post(
+        "/api/login", json={"service": "0b7f6a0e-1c7d-4a36-9a55-3f1d0c2e8a01", "person": "fleur"}
+    ).json()
     assert by_uuid["status"] == "success" and by_uuid["grant"]["company"] == "buurtkracht"
     assert client.post("/api/login", json={"person": "anna"}).json()["error"] == "no_request"
     assert client.post("/api/login", content=b"[1]").status_code == 400
 
 
 def test_artifacts_expire(tmp_path: Path, session_keys: SessionKeys) -> None:
-    now = [datetime.now(timezone.utc)]
-    env = make_env(tmp_path, session_keys, base_url="http://127.0.0.1:8801", dv_url="http://127.0.0.1:9", clock=lambda: now[0])
+    now = [datetime.now(UTC)]
+    env = make_env(
+        tmp_path, session_keys, base_url="http://127.0.0.1:8801", dv_url="http://127.0.0.1:9", clock=lambda: now[0]
+    )
     with TestClient(env.app, base_url=env.base_url) as client:
         result = api_login(client, env, person="anna")
         now[0] += timedelta(seconds=env.broker.settings.artifact_ttl + 1)
@@ -107,7 +131,9 @@ def test_resolution_is_refused_to_strangers(client: TestClient, env: BrokerEnv) 
     art = api_login(client, env, person="anna")["delivery"]["SAMLart"]
     wrong_key, _ = resolve(client, env, art, key=env.keys.other_dv)
     assert wrong_key.status_code == 500 and b"signature_untrusted" in wrong_key.content
-    unknown, _ = resolve(client, env, art, key=env.keys.other_dv, issuer="urn:etoegang:DV:00000007777777770000:entities:1")
+    unknown, _ = resolve(
+        client, env, art, key=env.keys.other_dv, issuer="urn:etoegang:DV:00000007777777770000:entities:1"
+    )
     assert unknown.status_code == 500 and b"issuer_unknown" in unknown.content
     # Another registered DV cannot fetch this DV's artifact.
     _, other = resolve(client, env, art, issuer="urn:etoegang:DV:00000001234567890000:entities:9010")
@@ -121,7 +147,11 @@ def test_resolution_needs_text_xml(client: TestClient, env: BrokerEnv) -> None:
     from broker_harness import artifact_resolve
 
     art = api_login(client, env, person="anna")["delivery"]["SAMLart"]
-    wrong = client.post(env.broker.settings.ars_path, content=artifact_resolve(env, art), headers={"Content-Type": "application/soap+xml"})
+    wrong = client.post(
+        env.broker.settings.ars_path,
+        content=artifact_resolve(env, art),
+        headers={"Content-Type": "application/soap+xml"},
+    )
     assert wrong.status_code == 415 and b"content_type" in wrong.content
     assert inner(resolve(client, env, art)[1]) is not None  # not spent by the refused call
 
@@ -148,15 +178,24 @@ def test_resolution_scenarios(client: TestClient, env: BrokerEnv) -> None:
 
 def test_client_certificate_checks(tmp_path: Path, session_keys: SessionKeys) -> None:
     """Behind a TLS-terminating proxy the DV's certificate arrives in a header; it must be the DV's."""
-    env = make_env(tmp_path, session_keys, base_url="http://127.0.0.1:8801", dv_url="http://127.0.0.1:9", client_cert_header="X-Client-Cert")
+    env = make_env(
+        tmp_path,
+        session_keys,
+        base_url="http://127.0.0.1:8801",
+        dv_url="http://127.0.0.1:9",
+        client_cert_header="X-Client-Cert",
+    )
     dv_pem = quote(env.keys.dv.certificate_pem().decode())
     other_pem = quote(env.keys.other_dv.certificate_pem().decode())
     from broker_harness import artifact_resolve
 
     with TestClient(env.app, base_url=env.base_url) as client:
+
         def post(art: str, header: str | None) -> int:
             headers = {"Content-Type": "text/xml", **({"X-Client-Cert": header} if header else {})}
-            return client.post(env.broker.settings.ars_path, content=artifact_resolve(env, art), headers=headers).status_code
+            return client.post(
+                env.broker.settings.ars_path, content=artifact_resolve(env, art), headers=headers
+            ).status_code
 
         assert post(api_login(client, env, person="anna")["delivery"]["SAMLart"], other_pem) == 403
         assert post(api_login(client, env, person="anna")["delivery"]["SAMLart"], dv_pem) == 200
@@ -169,7 +208,7 @@ def test_register_a_dv_at_runtime(client: TestClient, env: BrokerEnv) -> None:
     from ehkit.catalogue.build import build_catalogue
     from ehkit.catalogue.sp_metadata import build_sp_metadata
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     metadata = build_sp_metadata(env.config, "eherkenning", now).decode()
     catalogue = build_catalogue(env.config, at=now).decode()
     env.broker.registry._dvs.clear()
@@ -180,6 +219,6 @@ def test_register_a_dv_at_runtime(client: TestClient, env: BrokerEnv) -> None:
     assert services[2]["loa"] == "EH3" and services[2]["vestiging_restriction"] and services[2]["from_catalogue"]
     bad = client.post("/api/dvs", json={"metadata": "<nope/>"})
     assert bad.status_code == 400
-    assert "/acs\"" in metadata
-    tampered = metadata.replace("/acs\"", "/elsewhere\"")
+    assert '/acs"' in metadata
+    tampered = metadata.replace('/acs"', '/elsewhere"')
     assert client.post("/api/dvs", json={"metadata": tampered}).json()["error"] == "dv_metadata_signature"

@@ -6,11 +6,11 @@ web app using the ehkit SP, both on loopback ports.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-
 from broker_harness import BrokerEnv
+
 from support.broker_pages import choose_ad, choose_scenario, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.network]

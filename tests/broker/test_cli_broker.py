@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import typer
 import uvicorn
+from broker_harness import BrokerEnv
 from typer.testing import CliRunner
 
-from broker_harness import BrokerEnv
 from ehkit.cli.broker import register
 
 
@@ -38,7 +38,10 @@ def test_personas_table_and_bad_data(app: typer.Typer, tmp_path: Path) -> None:
     table = CliRunner().invoke(app, ["broker", "personas"], env={"COLUMNS": "200"})
     assert table.exit_code == 0 and "anna" in table.output and "Bakkerij De Korenaar" in table.output
     bad = tmp_path / "data.yaml"
-    bad.write_text("version: 1\nmachtigingenregister: {name: x, oin: '1', entity_index: 1}\nauthentication_services: []\n", encoding="utf-8")
+    bad.write_text(
+        "version: 1\nmachtigingenregister: {name: x, oin: '1', entity_index: 1}\nauthentication_services: []\n",
+        encoding="utf-8",
+    )
     failed = CliRunner().invoke(app, ["broker", "personas", "--data", str(bad)], env={"COLUMNS": "200"})
     assert failed.exit_code == 1 and "machtigingenregister.oin" in failed.output
 
@@ -49,11 +52,17 @@ def test_scenarios(app: typer.Typer) -> None:
     assert "xsw3" in {s["id"] for s in json.loads(result.output)}
 
 
-def test_serve_prints_where_to_point_a_dv_then_runs(app: typer.Typer, env: BrokerEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_prints_where_to_point_a_dv_then_runs(
+    app: typer.Typer, env: BrokerEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ran: list[Any] = []
     monkeypatch.setattr(uvicorn.Server, "run", lambda self: ran.append(self.config))
     state = tmp_path / "state"
-    result = CliRunner().invoke(app, ["broker", "serve", "--port", "8899", "--config", str(env.dir / "ehkit.toml"), "--state-dir", str(state)], env={"COLUMNS": "200"})
+    result = CliRunner().invoke(
+        app,
+        ["broker", "serve", "--port", "8899", "--config", str(env.dir / "ehkit.toml"), "--state-dir", str(state)],
+        env={"COLUMNS": "200"},
+    )
     assert result.exit_code == 0, result.output
     assert "http://127.0.0.1:8899/broker/metadata/1.13" in result.output
     assert "urn:etoegang:DV:00000001234567890000:entities:9009" in result.output
@@ -65,5 +74,7 @@ def test_serve_prints_where_to_point_a_dv_then_runs(app: typer.Typer, env: Broke
 def test_serve_checks_its_options(app: typer.Typer) -> None:
     result = CliRunner().invoke(app, ["broker", "serve", "--tls-client-ca", "ca.pem"])
     assert result.exit_code != 0 and "--tls-cert" in result.output
-    missing = CliRunner().invoke(app, ["broker", "serve", "--dv-metadata", "/nonexistent/metadata.xml"], env={"COLUMNS": "200"})
+    missing = CliRunner().invoke(
+        app, ["broker", "serve", "--dv-metadata", "/nonexistent/metadata.xml"], env={"COLUMNS": "200"}
+    )
     assert missing.exit_code == 1 and "dv_source_unreadable" in missing.output

@@ -14,7 +14,9 @@ from ehkit.errors import ConfigError
 
 def test_default_data_covers_every_persona_type() -> None:
     data = load_test_data()
-    assert [a.name for a in data.sorted_ads()] == sorted((a.name for a in data.authentication_services), key=str.casefold)
+    assert [a.name for a in data.sorted_ads()] == sorted(
+        (a.name for a in data.authentication_services), key=str.casefold
+    )
     for company in data.companies:
         KvKNumber(company.kvk)
         assert company.rsin is None or RSIN.is_valid(company.rsin)
@@ -45,12 +47,24 @@ def _default() -> dict:  # type: ignore[type-arg]
         (lambda d: d["companies"][0].update(rsin="123456780"), "companies[0].rsin", "11-check"),
         (lambda d: d["companies"][0].update(kvk=30123456), "companies[0].kvk", "quoted"),
         (lambda d: d["companies"][3].update(bsn="999999999"), "companies[3].bsn", "11-check"),
-        (lambda d: d["persons"][0]["authorisations"].append({"company": "nobody"}), "persons[0].authorisations[1].company", "unknown company"),
-        (lambda d: d["persons"][1]["authorisations"][0].update(vestiging="000099999999"), "persons[1].authorisations[0].vestiging", "not a vestiging"),
+        (
+            lambda d: d["persons"][0]["authorisations"].append({"company": "nobody"}),
+            "persons[0].authorisations[1].company",
+            "unknown company",
+        ),
+        (
+            lambda d: d["persons"][1]["authorisations"][0].update(vestiging="000099999999"),
+            "persons[1].authorisations[0].vestiging",
+            "not a vestiging",
+        ),
         (lambda d: d["persons"][2]["authorisations"].pop(0), "persons[2].authorisations", "no direct authorisation"),
         (lambda d: d["persons"][0]["means"][0].update(loa="EH1"), "persons[0].means[0].loa", "EH1"),
         (lambda d: d["persons"][0]["means"][0].update(ad="eidas"), "persons[0].means[0].ad", "eIDAS"),
-        (lambda d: d["persons"][0]["authorisations"][0].update(services=["not-a-uuid"]), "persons[0].authorisations[0].services[0]", "ServiceUUID"),
+        (
+            lambda d: d["persons"][0]["authorisations"][0].update(services=["not-a-uuid"]),
+            "persons[0].authorisations[0].services[0]",
+            "ServiceUUID",
+        ),
         (lambda d: d["persons"][0].update(favourite="x"), "persons[0].favourite", "unknown field"),
         (lambda d: d["companies"].append(dict(d["companies"][0])), "companies[5].id", "used twice"),
     ],

@@ -3,13 +3,13 @@ right party, identifiers readable by the DV and by nobody else."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from broker_harness import DV_ENTITY, BrokerEnv
 from lxml import etree
 
-from broker_harness import DV_ENTITY, BrokerEnv
 from ehkit.broker.engine import Broker
 from ehkit.broker.messages import Tamper, build_artifact_response, build_login_response
 from ehkit.broker.scenarios import SCENARIOS, get_scenario
@@ -32,7 +32,16 @@ def login_flow(broker: Broker, *, service_index: int, dv: str = DV_ENTITY) -> Lo
     return broker.unsolicited_flow(registered, registered.services[service_index], "rs")
 
 
-def grant_for(broker: Broker, person: str, ad: str, *, service_index: int = 2, company: str | None = None, vestiging: str | None = None, via: str | None = None):  # type: ignore[no-untyped-def]
+def grant_for(
+    broker: Broker,
+    person: str,
+    ad: str,
+    *,
+    service_index: int = 2,
+    company: str | None = None,
+    vestiging: str | None = None,
+    via: str | None = None,
+):  # type: ignore[no-untyped-def]
     flow = login_flow(broker, service_index=service_index)
     flow.request_id = "_request-1"
     broker.authenticate(flow, broker.data.ad(ad), person, None, None, check_password=False)
@@ -40,8 +49,11 @@ def grant_for(broker: Broker, person: str, ad: str, *, service_index: int = 2, c
     if company is None:
         return broker.grant_for(flow, option=None)
     options = [
-        o for o in broker.representation_options(flow, persona)  # type: ignore[arg-type]
-        if o.company.id == company and (o.vestiging.number if o.vestiging else None) == vestiging and (o.intermediary.id if o.intermediary else None) == via
+        o
+        for o in broker.representation_options(flow, persona)  # type: ignore[arg-type]
+        if o.company.id == company
+        and (o.vestiging.number if o.vestiging else None) == vestiging
+        and (o.intermediary.id if o.intermediary else None) == via
     ]
     assert len(options) == 1, options
     return broker.grant_for(flow, option=options[0])
@@ -84,11 +96,19 @@ def shape(root: etree._Element) -> dict[str, frozenset[str]]:
 
     def walk(el: etree._Element, prefix: str) -> None:
         path = f"{prefix}/{_step(el)}"
-        out[path] = frozenset(etree.QName(a).localname if not a.startswith("{http://www.w3.org/2001/XMLSchema-instance}") else "xsi:" + etree.QName(a).localname for a in el.attrib)
+        out[path] = frozenset(
+            etree.QName(a).localname
+            if not a.startswith("{http://www.w3.org/2001/XMLSchema-instance}")
+            else "xsi:" + etree.QName(a).localname
+            for a in el.attrib
+        )
         for child in el:
             if not isinstance(child.tag, str):
                 continue
-            if etree.QName(el).localname == "AttributeValue" and etree.QName(child).localname in ("NameID", "EncryptedID"):
+            if etree.QName(el).localname == "AttributeValue" and etree.QName(child).localname in (
+                "NameID",
+                "EncryptedID",
+            ):
                 out[f"{path}/IDENTIFIER"] = frozenset()
                 continue
             walk(child, path)
@@ -101,7 +121,9 @@ def test_artifact_response_has_the_structure_of_the_2023_reference(env: BrokerEn
     reference = shape(etree.parse(str(reference_dir / "artifactresponse-2023-decrypted.xml")).getroot())
     grant = grant_for(env.broker, "bram", "alfa", company="korenaar", vestiging="000012345602")
     response = build_login_response(grant, env.broker.context(), hm_acs=env.broker.hm_acs)
-    ours = shape(parse_document(build_artifact_response(env.broker.context(), in_response_to="_resolve", message=response)).root)
+    ours = shape(
+        parse_document(build_artifact_response(env.broker.context(), in_response_to="_resolve", message=response)).root
+    )
 
     missing = {p for p in reference if p not in ours}
     # The reference's only element we do not send: the legacy SubdossierNr restriction.
@@ -117,18 +139,30 @@ def test_assertion_children_follow_the_reference_order(env: BrokerEnv) -> None:
     root = build(env, grant_for(env.broker, "anna", "alfa", company="korenaar"))
     assertion = root.find(A("Assertion"))
     assert [etree.QName(k).localname for k in assertion] == [
-        "Issuer", "Signature", "Subject", "Conditions", "Advice", "AttributeStatement", "AuthnStatement",
+        "Issuer",
+        "Signature",
+        "Subject",
+        "Conditions",
+        "Advice",
+        "AttributeStatement",
+        "AuthnStatement",
     ]
     advice = assertion.find(A("Advice"))
     ad, mr = list(advice)
     assert ad.findtext(A("Issuer")) == env.data.ad("alfa").entity_id
     assert mr.findtext(A("Issuer")) == env.data.machtigingenregister.entity_id
     statement = mr.find(A("Statement"))
-    assert statement.get("{http://www.w3.org/2001/XMLSchema-instance}type") == "xacml-saml:XACMLAuthzDecisionStatementType"
+    assert (
+        statement.get("{http://www.w3.org/2001/XMLSchema-instance}type") == "xacml-saml:XACMLAuthzDecisionStatementType"
+    )
     assert mr.find(f"{A('Advice')}/{A('AssertionIDRef')}").text == ad.get("ID")
     # LinkedDeclarationSignatureValue is the AD assertion's SignatureValue.
-    linked = statement.find(f".//{q(XACML_CONTEXT, 'Attribute')}[@AttributeId='urn:etoegang:core:LinkedDeclarationSignatureValue']")
-    assert linked.findtext(q(XACML_CONTEXT, "AttributeValue")) == ad.findtext(f"{q(DS, 'Signature')}/{q(DS, 'SignatureValue')}")
+    linked = statement.find(
+        f".//{q(XACML_CONTEXT, 'Attribute')}[@AttributeId='urn:etoegang:core:LinkedDeclarationSignatureValue']"
+    )
+    assert linked.findtext(q(XACML_CONTEXT, "AttributeValue")) == ad.findtext(
+        f"{q(DS, 'Signature')}/{q(DS, 'SignatureValue')}"
+    )
 
 
 def test_every_signature_verifies_with_its_own_partys_key_only(env: BrokerEnv) -> None:
@@ -136,7 +170,12 @@ def test_every_signature_verifies_with_its_own_partys_key_only(env: BrokerEnv) -
     root = build(env, grant_for(env.broker, "anna", "alfa", company="korenaar"))
     assertion = root.find(A("Assertion"))
     ad, mr = list(assertion.find(A("Advice")))
-    signed = {"response": (root, keys.hm), "assertion": (assertion, keys.hm), "ad": (ad, keys.ad("alfa")), "mr": (mr, keys.mr)}
+    signed = {
+        "response": (root, keys.hm),
+        "assertion": (assertion, keys.hm),
+        "ad": (ad, keys.ad("alfa")),
+        "mr": (mr, keys.mr),
+    }
     for name, (element, pair) in signed.items():
         proof = verify_element(element, trust(pair.certificate))
         assert proof.element is element, name
@@ -145,12 +184,18 @@ def test_every_signature_verifies_with_its_own_partys_key_only(env: BrokerEnv) -
         with pytest.raises(SignatureError) as err:
             verify_element(element, trust(wrong.certificate))
         assert err.value.reason == "signature_untrusted"
+
     # InclusiveNamespaces as in the real messages: HM "xacml-saml xs xsd", MR "xacml-saml", AD none.
     def prefixes(el: etree._Element) -> str | None:
         inc = el.find(f"{q(DS, 'Signature')}//{q(EXC_C14N, 'InclusiveNamespaces')}")
         return None if inc is None else inc.get("PrefixList")
 
-    assert (prefixes(root), prefixes(assertion), prefixes(mr), prefixes(ad)) == ("xacml-saml xs xsd", "xacml-saml xs xsd", "xacml-saml", None)
+    assert (prefixes(root), prefixes(assertion), prefixes(mr), prefixes(ad)) == (
+        "xacml-saml xs xsd",
+        "xacml-saml xs xsd",
+        "xacml-saml",
+        None,
+    )
     # Message signatures name the key and carry no certificate (AS "Digitale ondertekening").
     for element, pair in ((assertion, keys.hm), (mr, keys.mr)):
         key_info = element.find(f"{q(DS, 'Signature')}/{q(DS, 'KeyInfo')}")
@@ -164,7 +209,9 @@ def test_identifiers_decrypt_for_the_dv_and_not_for_another_party(env: BrokerEnv
     assertion = root.find(A("Assertion"))
 
     def encrypted(attr: str) -> etree._Element:
-        return assertion.find(f"{A('AttributeStatement')}/{A('Attribute')}[@Name='{attr}']/{A('AttributeValue')}/{A('EncryptedID')}")
+        return assertion.find(
+            f"{A('AttributeStatement')}/{A('Attribute')}[@Name='{attr}']/{A('AttributeValue')}/{A('EncryptedID')}"
+        )
 
     legal = decrypt_element(encrypted(LEGAL_SUBJECT_ID), dv_policy(env))
     assert (legal.get("NameQualifier"), legal.text) == (IdentifierType.KVK.urn, "30123456")
@@ -191,8 +238,15 @@ def test_identifiers_decrypt_for_the_dv_and_not_for_another_party(env: BrokerEnv
 
     # The AD's ActingSubjectID is for the MR only.
     ad = assertion.find(A("Advice"))[0]
-    ad_acting = ad.find(f"{A('AttributeStatement')}/{A('Attribute')}[@Name='{ACTING_SUBJECT_ID}']/{A('AttributeValue')}/{A('EncryptedID')}")
-    plain = decrypt_element(ad_acting, decryption_policy([(keys.mr.private_key, keys.mr.key_names)], entity_id=env.data.machtigingenregister.entity_id))
+    ad_acting = ad.find(
+        f"{A('AttributeStatement')}/{A('Attribute')}[@Name='{ACTING_SUBJECT_ID}']/{A('AttributeValue')}/{A('EncryptedID')}"
+    )
+    plain = decrypt_element(
+        ad_acting,
+        decryption_policy(
+            [(keys.mr.private_key, keys.mr.key_names)], entity_id=env.data.machtigingenregister.entity_id
+        ),
+    )
     assert plain.get("NameQualifier") == IdentifierType.PSEUDO.urn
     with pytest.raises(DecryptionError):
         decrypt_element(ad_acting, dv_policy(env))
@@ -204,9 +258,12 @@ def test_mr_statement_carries_requested_and_used_level_and_the_restriction(env: 
     values = {
         a.get("AttributeId"): a.findtext(q(XACML_CONTEXT, "AttributeValue"))
         for a in mr.iter(q(XACML_CONTEXT, "Attribute"))
-        if a.find(q(XACML_CONTEXT, "AttributeValue")) is not None and len(a.find(q(XACML_CONTEXT, "AttributeValue"))) == 0
+        if a.find(q(XACML_CONTEXT, "AttributeValue")) is not None
+        and len(a.find(q(XACML_CONTEXT, "AttributeValue"))) == 0
     }
-    assert values["urn:etoegang:core:LevelOfAssurance"] == LevelOfAssurance.EH3.urn  # the catalogue level (nothing requested)
+    assert (
+        values["urn:etoegang:core:LevelOfAssurance"] == LevelOfAssurance.EH3.urn
+    )  # the catalogue level (nothing requested)
     assert values["urn:etoegang:core:LevelOfAssuranceUsed"] == LevelOfAssurance.EH3.urn
     assert values["urn:etoegang:1.9:ServiceRestriction:Vestigingsnr"] == "000012345602"
     assert values["urn:oasis:names:tc:xacml:1.0:action:action-id"] == "Authenticate"
@@ -227,7 +284,9 @@ def test_hm_assertion_subject_conditions_and_authn_statement(env: BrokerEnv) -> 
     assert assertion.findtext(f"{A('Conditions')}/{A('AudienceRestriction')}/{A('Audience')}") == DV_ENTITY
     authn = assertion.find(A("AuthnStatement"))
     assert authn.get("SessionIndex") and authn.get("AuthnInstant")
-    assert authn.findtext(f"{A('AuthnContext')}/{A('AuthnContextClassRef')}") == LevelOfAssurance.EH4.urn  # Anna's key at Zeta
+    assert (
+        authn.findtext(f"{A('AuthnContext')}/{A('AuthnContextClassRef')}") == LevelOfAssurance.EH4.urn
+    )  # Anna's key at Zeta
     assert authn.findtext(f"{A('AuthnContext')}/{A('AuthenticatingAuthority')}") == env.data.ad("zeta").entity_id
 
 
@@ -236,9 +295,13 @@ def test_chain_authorisation_names_the_intermediary(env: BrokerEnv) -> None:
     statement = root.find(A("Assertion")).find(A("AttributeStatement"))
     names = [a.get("Name") for a in statement]
     assert "urn:etoegang:1.9:IntermediateEntityID:KvKnr" in names
-    company = statement.find(f"{A('Attribute')}[@Name='urn:etoegang:1.13:attribute-intermediate:CompanyName']/{A('AttributeValue')}")
+    company = statement.find(
+        f"{A('Attribute')}[@Name='urn:etoegang:1.13:attribute-intermediate:CompanyName']/{A('AttributeValue')}"
+    )
     assert company.text == "Administratiekantoor Telling & Co B.V."
-    kvk = statement.find(f"{A('Attribute')}[@Name='urn:etoegang:1.9:IntermediateEntityID:KvKnr']/{A('AttributeValue')}/{A('EncryptedID')}")
+    kvk = statement.find(
+        f"{A('Attribute')}[@Name='urn:etoegang:1.9:IntermediateEntityID:KvKnr']/{A('AttributeValue')}/{A('EncryptedID')}"
+    )
     assert decrypt_element(kvk, dv_policy(env)).text == "30345678"
     legal = statement.find(f"{A('Attribute')}[@Name='{LEGAL_SUBJECT_ID}']/{A('AttributeValue')}/{A('EncryptedID')}")
     assert decrypt_element(legal, dv_policy(env)).text == "30234567"  # the client, not the intermediary
@@ -282,20 +345,30 @@ def test_message_scenarios_change_what_they_claim(env: BrokerEnv) -> None:
     verify_element(hidden, trust(env.keys.broker.hm.certificate))
 
     with pytest.raises(Exception) as dup:
-        parse_document(build_login_response(grant, env.broker.context(get_scenario("duplicate_id").tamper(grant)), hm_acs=env.broker.hm_acs))
+        parse_document(
+            build_login_response(
+                grant, env.broker.context(get_scenario("duplicate_id").tamper(grant)), hm_acs=env.broker.hm_acs
+            )
+        )
     assert getattr(dup.value, "reason", None) == "duplicate_id"
 
-    assert top(tampered("wrong_audience"))[0].findtext(f"{A('Conditions')}/{A('AudienceRestriction')}/{A('Audience')}") != DV_ENTITY
+    assert (
+        top(tampered("wrong_audience"))[0].findtext(f"{A('Conditions')}/{A('AudienceRestriction')}/{A('Audience')}")
+        != DV_ENTITY
+    )
     scd = f"{A('Subject')}/{A('SubjectConfirmation')}/{A('SubjectConfirmationData')}"
     assert top(tampered("wrong_recipient"))[0].find(scd).get("Recipient") != grant.acs_url
     assert top(tampered("wrong_in_response_to"))[0].find(scd).get("InResponseTo") != grant.in_response_to
     assert tampered("wrong_destination").get("Destination") != grant.acs_url
     assert tampered("unsigned_inner_response").find(q(DS, "Signature")) is None
-    low = top(tampered("loa_too_low"))[0].findtext(f"{A('AuthnStatement')}/{A('AuthnContext')}/{A('AuthnContextClassRef')}")
+    low = top(tampered("loa_too_low"))[0].findtext(
+        f"{A('AuthnStatement')}/{A('AuthnContext')}/{A('AuthnContextClassRef')}"
+    )
     assert LevelOfAssurance.from_urn(low) < grant.service.loa
     plain = top(tampered("plaintext_identifiers"))[0]
     assert plain.find(f".//{A('EncryptedID')}") is None or all(
-        e.getparent().getparent().get("Name") not in (LEGAL_SUBJECT_ID, ACTING_SUBJECT_ID) for e in plain.find(A("AttributeStatement")).iter(A("EncryptedID"))
+        e.getparent().getparent().get("Name") not in (LEGAL_SUBJECT_ID, ACTING_SUBJECT_ID)
+        for e in plain.find(A("AttributeStatement")).iter(A("EncryptedID"))
     )
 
     def window(root: etree._Element) -> tuple[datetime, datetime]:
@@ -313,9 +386,23 @@ def test_scenario_catalogue_is_complete_and_unique() -> None:
     ids = [s.id for s in SCENARIOS]
     assert len(ids) == len(set(ids))
     required = {
-        "expired_assertion", "not_yet_valid", "wrong_audience", "wrong_recipient", "wrong_in_response_to", "unsigned_assertion",
-        "unknown_key", "xsw3", "xsw_advice", "duplicate_id", "replayed_artifact", "replayed_assertion", "slow_resolution",
-        "http_500", "loa_too_low", "wrong_service_id", "plaintext_identifiers",
+        "expired_assertion",
+        "not_yet_valid",
+        "wrong_audience",
+        "wrong_recipient",
+        "wrong_in_response_to",
+        "unsigned_assertion",
+        "unknown_key",
+        "xsw3",
+        "xsw_advice",
+        "duplicate_id",
+        "replayed_artifact",
+        "replayed_assertion",
+        "slow_resolution",
+        "http_500",
+        "loa_too_low",
+        "wrong_service_id",
+        "plaintext_identifiers",
     }
     assert required <= set(ids)
     for s in SCENARIOS:
@@ -339,8 +426,10 @@ def test_status_response_for_a_cancel(env: BrokerEnv) -> None:
 def test_clock_is_used_for_every_instant(tmp_path: Path, session_keys) -> None:  # type: ignore[no-untyped-def]
     from broker_harness import make_env
 
-    fixed = datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
-    env = make_env(tmp_path, session_keys, base_url="http://127.0.0.1:8801", dv_url="http://127.0.0.1:9", clock=lambda: fixed)
+    fixed = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+    env = make_env(
+        tmp_path, session_keys, base_url="http://127.0.0.1:8801", dv_url="http://127.0.0.1:9", clock=lambda: fixed
+    )
     root = build(env, grant_for(env.broker, "anna", "alfa", company="korenaar"))
     assert root.get("IssueInstant") == "2030-01-02T03:04:05.000Z"
     assert root.find(A("Assertion")).get("IssueInstant") == "2030-01-02T03:04:05.000Z"
@@ -353,10 +442,22 @@ def test_nested_signatures_survive_soap_wrapping_and_the_saml_artifact_response_
     from ehkit.saml import artifact_resolution
     from ehkit.saml.soap import unwrap, wrap
 
-    response = build_login_response(grant_for(env.broker, "anna", "alfa", company="korenaar"), env.broker.context(), hm_acs=env.broker.hm_acs)
+    response = build_login_response(
+        grant_for(env.broker, "anna", "alfa", company="korenaar"), env.broker.context(), hm_acs=env.broker.hm_acs
+    )
     hm = env.keys.broker.hm
-    built = artifact_resolution.build_artifact_response(response, in_response_to="_r", issuer=env.broker.settings.hm_entity_id, now=env.broker.now(), key=hm.private_key, key_name=hm.key_name)
-    for envelope in (wrap(built), wrap(parse_document(build_artifact_response(env.broker.context(), in_response_to="_r", message=response)).root)):
+    built = artifact_resolution.build_artifact_response(
+        response,
+        in_response_to="_r",
+        issuer=env.broker.settings.hm_entity_id,
+        now=env.broker.now(),
+        key=hm.private_key,
+        key_name=hm.key_name,
+    )
+    for envelope in (
+        wrap(built),
+        wrap(parse_document(build_artifact_response(env.broker.context(), in_response_to="_r", message=response)).root),
+    ):
         payload, _ = unwrap(envelope)
         verify_element(payload, trust(hm.certificate))
         assertion = payload.find(f"{P('Response')}/{A('Assertion')}")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from broker_harness import HM_ENTITY, BrokerEnv
 from starlette.testclient import TestClient
 
-from broker_harness import HM_ENTITY, BrokerEnv
 from ehkit.domain.urns import METADATA_EXTENSION
 from ehkit.pki import key_name_sha256, load_certificate
 from ehkit.saml import constants as c
@@ -25,7 +25,12 @@ def test_metadata_is_signed_and_readable_by_the_sp_parser(client: TestClient, en
     assert md.signed and md.entity_id == HM_ENTITY
     assert md.want_authn_requests_signed
     assert md.interface_version == "1.13"
-    assert md.sso_url(c.BINDING_REDIRECT) == md.sso_url(c.BINDING_POST) == md.sso_url(c.BINDING_ARTIFACT) == "http://127.0.0.1:8801/broker/sso/1.13"
+    assert (
+        md.sso_url(c.BINDING_REDIRECT)
+        == md.sso_url(c.BINDING_POST)
+        == md.sso_url(c.BINDING_ARTIFACT)
+        == "http://127.0.0.1:8801/broker/sso/1.13"
+    )
     assert md.artifact_resolution_url(0) == "http://127.0.0.1:8801/broker/ars/1.13"
     assert hm.key_name in md.key_names
     assert md.cache_duration == timedelta(days=1)
@@ -36,12 +41,16 @@ def test_metadata_is_signed_and_readable_by_the_sp_parser(client: TestClient, en
 def test_metadata_signature_does_not_verify_with_another_key(client: TestClient, env: BrokerEnv) -> None:
     xml = client.get("/broker/metadata/1.13").content
     with pytest.raises(MetadataError) as err:
-        parse_idp_metadata(xml, trust=TrustSet.from_certificates([env.keys.broker.mr.certificate]), now=env.broker.now())
+        parse_idp_metadata(
+            xml, trust=TrustSet.from_certificates([env.keys.broker.mr.certificate]), now=env.broker.now()
+        )
     assert err.value.reason == "metadata_signature"
 
 
 def test_metadata_details_match_the_real_brokers(client: TestClient, env: BrokerEnv) -> None:
-    root = parse_document(client.get("/broker/metadata/1.13").content, ).root
+    root = parse_document(
+        client.get("/broker/metadata/1.13").content,
+    ).root
     assert root.tag == q(MD, "EntityDescriptor")
     assert root.get(q(METADATA_EXTENSION, "version")) == "1.13"
     assert root.get("cacheDuration") == "P1D" and root.get("validUntil")
@@ -78,11 +87,20 @@ def test_keys_persist_in_the_state_directory(tmp_path) -> None:  # type: ignore[
     from ehkit.broker.keys import load_or_create_keys
 
     ads = {"alfa": "urn:etoegang:AD:00000009222222220000:entities:9101"}
-    first = load_or_create_keys(tmp_path, hm_entity_id=HM_ENTITY, mr_entity_id="urn:etoegang:MR:00000009111111110000:entities:9201", ads=ads)
-    again = load_or_create_keys(tmp_path, hm_entity_id=HM_ENTITY, mr_entity_id="urn:etoegang:MR:00000009111111110000:entities:9201", ads=ads)
+    first = load_or_create_keys(
+        tmp_path, hm_entity_id=HM_ENTITY, mr_entity_id="urn:etoegang:MR:00000009111111110000:entities:9201", ads=ads
+    )
+    again = load_or_create_keys(
+        tmp_path, hm_entity_id=HM_ENTITY, mr_entity_id="urn:etoegang:MR:00000009111111110000:entities:9201", ads=ads
+    )
     assert first.hm.key_name == again.hm.key_name and first.ad("alfa").key_name == again.ad("alfa").key_name
     assert (tmp_path / "keys" / "hm.key").stat().st_mode & 0o077 == 0
-    moved = load_or_create_keys(tmp_path, hm_entity_id="urn:etoegang:HM:00000001111111110000:entities:9001", mr_entity_id="urn:etoegang:MR:00000009111111110000:entities:9201", ads=ads)
+    moved = load_or_create_keys(
+        tmp_path,
+        hm_entity_id="urn:etoegang:HM:00000001111111110000:entities:9001",
+        mr_entity_id="urn:etoegang:MR:00000009111111110000:entities:9201",
+        ads=ads,
+    )
     assert moved.hm.key_name != first.hm.key_name  # another OIN: a new key
     assert moved.mr.key_name == first.mr.key_name
 
@@ -91,6 +109,8 @@ def test_pinnable_certificate_file_holds_the_leaf_only(tmp_path) -> None:  # typ
     from ehkit.broker.keys import load_or_create_keys
     from ehkit.pki import load_certificates
 
-    keys = load_or_create_keys(tmp_path, hm_entity_id=HM_ENTITY, mr_entity_id="urn:etoegang:MR:00000009111111110000:entities:9201", ads={})
+    keys = load_or_create_keys(
+        tmp_path, hm_entity_id=HM_ENTITY, mr_entity_id="urn:etoegang:MR:00000009111111110000:entities:9201", ads={}
+    )
     assert load_certificates(tmp_path / "keys" / "hm.crt") == [keys.hm.certificate]
     assert load_certificates(tmp_path / "keys" / "hm-chain.pem") == [keys.ca.intermediate]

@@ -7,9 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from broker_harness import DV_EIDAS_ENTITY, BrokerEnv, authn_request, delivered_response, redirect_url_for, status_of
 from starlette.testclient import TestClient
 
-from broker_harness import DV_EIDAS_ENTITY, BrokerEnv, authn_request, delivered_response, redirect_url_for, status_of
 from ehkit.saml import constants as c
 from ehkit.xml.ns import SAML, q
 
@@ -134,7 +134,10 @@ def test_test_options_switch_to_the_post_binding_and_a_scenario(client: TestClie
     flow = start(client, env, index=1)
     page = client.get(flow)
     assert 'data-testid="scenario-select"' in page.text
-    assert client.post(flow + "/options", data={"scenario": "wrong_audience", "binding": "post", "next": flow}).status_code == 303
+    assert (
+        client.post(flow + "/options", data={"scenario": "wrong_audience", "binding": "post", "next": flow}).status_code
+        == 303
+    )
     login(client, flow, "alfa", "anna:app")
     done = client.post(flow + "/represent", data={"option": "korenaar||"})
     assert done.status_code == 200 and 'name="SAMLResponse"' in done.text

@@ -21,15 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from support.services import missing
+from broker_harness import HM_ENTITY, BrokerEnv
 from lxml import etree
 
-from broker_harness import BrokerEnv, HM_ENTITY
 from ehkit.broker.messages import build_artifact_response, build_login_response
 from ehkit.domain.urns import LEGAL_SUBJECT_ID
 from ehkit.xml import parse_document
 from ehkit.xml.ns import SAML, SAMLP, q
+from support.services import missing
 
 sigver = pytest.importorskip("saml2.sigver")
 
@@ -86,7 +85,9 @@ def test_pysaml2_loads_the_metadata_and_verifies_its_signature(env: BrokerEnv, s
         security.verify_signature(xml.decode(), cert_file=other, node_name=NS_ENTITY, node_id=root_id)
 
 
-def test_pysaml2_verifies_every_signature_with_the_right_certificate(env: BrokerEnv, security: Any, tmp_path: Path) -> None:
+def test_pysaml2_verifies_every_signature_with_the_right_certificate(
+    env: BrokerEnv, security: Any, tmp_path: Path
+) -> None:
     keys = env.keys.broker
     hm = pem(tmp_path, "hm.pem", keys.hm.certificate_pem())
     ad = pem(tmp_path, "ad.pem", keys.ad("alfa").certificate_pem())
@@ -108,7 +109,10 @@ def test_pysaml2_verifies_every_signature_with_the_right_certificate(env: Broker
     ]
     for xml, cert, node, node_id in cases:
         assert security.verify_signature(xml.decode(), cert_file=cert, node_name=node, node_id=node_id), node_id
-    for xml, cert, node, node_id in ((etree.tostring(mr_assertion), ad, NS_ASSERTION, mr_assertion.get("ID")), (etree.tostring(assertion), mr, NS_ASSERTION, assertion.get("ID"))):
+    for xml, cert, node, node_id in (
+        (etree.tostring(mr_assertion), ad, NS_ASSERTION, mr_assertion.get("ID")),
+        (etree.tostring(assertion), mr, NS_ASSERTION, assertion.get("ID")),
+    ):
         with pytest.raises(sigver.SignatureError):
             security.verify_signature(xml.decode(), cert_file=cert, node_name=node, node_id=node_id)
 
@@ -116,12 +120,14 @@ def test_pysaml2_verifies_every_signature_with_the_right_certificate(env: Broker
 def test_xmlsec1_decrypts_the_legal_subject_for_the_dv_only(env: BrokerEnv, xmlsec1: str, tmp_path: Path) -> None:
     crypto = sigver.CryptoBackendXmlSec1(xmlsec1)
     assertion = parse_document(login_xml(env)).root.find(q(SAML, "Assertion"))
-    encrypted = assertion.find(f"{q(SAML, 'AttributeStatement')}/{q(SAML, 'Attribute')}[@Name='{LEGAL_SUBJECT_ID}']/{q(SAML, 'AttributeValue')}/{q(SAML, 'EncryptedID')}")
+    encrypted = assertion.find(
+        f"{q(SAML, 'AttributeStatement')}/{q(SAML, 'Attribute')}[@Name='{LEGAL_SUBJECT_ID}']/{q(SAML, 'AttributeValue')}/{q(SAML, 'EncryptedID')}"
+    )
     text = etree.tostring(encrypted).decode()
     dv_key = pem(tmp_path, "dv.key", env.keys.dv.private_pem())
     plain = crypto.decrypt(text, dv_key)
     name_id = etree.fromstring(plain.encode() if isinstance(plain, str) else plain).find(f".//{q(SAML, 'NameID')}")
     assert name_id is not None and name_id.text == "30123456"
     other_key = pem(tmp_path, "other.key", env.keys.other_dv.private_pem())
-    with pytest.raises(Exception):  # noqa: B017 - xmlsec1 fails; pysaml2 wraps it in several error types across versions
+    with pytest.raises(Exception):
         crypto.decrypt(text, other_key)

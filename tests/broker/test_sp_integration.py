@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
-
 from broker_harness import DV_OIN, BrokerEnv
+
 from ehkit.broker.pseudonyms import Pseudonyms
 from ehkit.broker.scenarios import SCENARIOS
 from ehkit.domain.urns import IdentifierType
@@ -119,7 +119,9 @@ def test_post_response_binding(live: BrokerEnv, sp: Any) -> None:
 
 
 def test_unsolicited_response_is_refused(live: BrokerEnv, sp: Any) -> None:
-    answer = httpx.post(f"{live.base_url}/api/login", json={"dv": sp.settings.entity_id, "service": 1, "person": "anna"}, timeout=30).json()
+    answer = httpx.post(
+        f"{live.base_url}/api/login", json={"dv": sp.settings.entity_id, "service": 1, "person": "anna"}, timeout=30
+    ).json()
     with pytest.raises(LoginRejected) as err:
         sp.finish_login(saml_art=answer["delivery"]["SAMLart"], relay_state=None)
     assert err.value.reason == "unsolicited"

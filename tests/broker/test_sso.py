@@ -8,8 +8,6 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from starlette.testclient import TestClient
-
 from broker_harness import (
     DV_ENTITY,
     BrokerEnv,
@@ -19,6 +17,8 @@ from broker_harness import (
     redirect_url_for,
     status_of,
 )
+from starlette.testclient import TestClient
+
 from ehkit.domain.loa import LevelOfAssurance
 from ehkit.saml import constants as c
 from ehkit.saml.artifact import Artifact
@@ -71,7 +71,9 @@ def test_unsigned_request_is_refused_with_requester_status(client: TestClient, e
     else:
         from ehkit.saml.bindings import redirect_url
 
-        response = client.get(SSO + "?" + urlsplit(redirect_url(request.destination, request.to_xml(), relay_state="rs-1")).query)
+        response = client.get(
+            SSO + "?" + urlsplit(redirect_url(request.destination, request.to_xml(), relay_state="rs-1")).query
+        )
     top, second, message = refusal(client, env, response)
     assert (top, second) == (c.STATUS_REQUESTER, c.STATUS_REQUEST_UNSUPPORTED)
     assert "signature" in message
@@ -98,7 +100,9 @@ def test_request_signed_by_another_key_is_refused(client: TestClient, env: Broke
         ({"is_passive": True}, "IsPassive"),
     ],
 )
-def test_requests_the_catalogue_does_not_allow_are_refused(client: TestClient, env: BrokerEnv, changes: dict, words: str) -> None:  # type: ignore[type-arg]
+def test_requests_the_catalogue_does_not_allow_are_refused(
+    client: TestClient, env: BrokerEnv, changes: dict, words: str
+) -> None:  # type: ignore[type-arg]
     request = authn_request(env, **changes)
     top, second, message = refusal(client, env, client.get(SSO + "?" + urlsplit(redirect_url_for(env, request)).query))
     assert (top, second) == (c.STATUS_REQUESTER, c.STATUS_REQUEST_UNSUPPORTED)
@@ -127,13 +131,26 @@ def test_replayed_request_id_is_refused(client: TestClient, env: BrokerEnv) -> N
     ("make", "reason"),
     [
         (lambda env: {"SAMLRequest": "%%%not-base64"}, "message_base64"),
-        (lambda env: post_fields_for(authn_request(env, issuer="urn:etoegang:DV:00000005555555550000:entities:1"), env.keys.dv), "issuer_unknown"),
-        (lambda env: post_fields_for(authn_request(env, acs_url="https://evil.example/acs"), env.keys.dv), "acs_unknown"),
-        (lambda env: {**post_fields_for(authn_request(env), env.keys.dv), "RelayState": "x" * 81}, "relay_state_too_long"),
+        (
+            lambda env: post_fields_for(
+                authn_request(env, issuer="urn:etoegang:DV:00000005555555550000:entities:1"), env.keys.dv
+            ),
+            "issuer_unknown",
+        ),
+        (
+            lambda env: post_fields_for(authn_request(env, acs_url="https://evil.example/acs"), env.keys.dv),
+            "acs_unknown",
+        ),
+        (
+            lambda env: {**post_fields_for(authn_request(env), env.keys.dv), "RelayState": "x" * 81},
+            "relay_state_too_long",
+        ),
         (lambda env: {}, "no_request"),
     ],
 )
-def test_requests_no_response_can_be_sent_for_get_an_error_page(client: TestClient, env: BrokerEnv, make, reason: str) -> None:  # type: ignore[no-untyped-def]
+def test_requests_no_response_can_be_sent_for_get_an_error_page(
+    client: TestClient, env: BrokerEnv, make, reason: str
+) -> None:  # type: ignore[no-untyped-def]
     response = client.post(SSO, data=make(env))
     assert response.status_code == 400
     assert f'data-reason="{reason}"' in response.text
@@ -146,7 +163,9 @@ def test_artifact_request_binding_pulls_the_request_from_the_dv(client: TestClie
     from ehkit.saml.soap import unwrap, wrap
 
     dv = env.broker.registry.get(DV_ENTITY)
-    env.broker.registry.add(replace(dv, artifact_resolution=(Endpoint(c.BINDING_SOAP, "https://dv.example/ars", 0, True),)))
+    env.broker.registry.add(
+        replace(dv, artifact_resolution=(Endpoint(c.BINDING_SOAP, "https://dv.example/ars", 0, True),))
+    )
     request = authn_request(env)
     artifact = Artifact.new(DV_ENTITY).encode()
     seen: list[str] = []
@@ -154,9 +173,18 @@ def test_artifact_request_binding_pulls_the_request_from_the_dv(client: TestClie
     def dv_ars(http_request: httpx.Request) -> httpx.Response:
         payload, _ = unwrap(http_request.content)
         hm_trust = TrustSet.from_certificates([env.keys.broker.hm.certificate])
-        resolve = parse_artifact_resolve(payload, lambda issuer: hm_trust if issuer == env.broker.settings.hm_entity_id else None)
+        resolve = parse_artifact_resolve(
+            payload, lambda issuer: hm_trust if issuer == env.broker.settings.hm_entity_id else None
+        )
         seen.append(resolve.artifact)
-        answer = build_artifact_response(request.to_xml(), in_response_to=resolve.id, issuer=DV_ENTITY, now=env.broker.now(), key=env.keys.dv.private_key, key_name=env.keys.dv.key_name)
+        answer = build_artifact_response(
+            request.to_xml(),
+            in_response_to=resolve.id,
+            issuer=DV_ENTITY,
+            now=env.broker.now(),
+            key=env.keys.dv.private_key,
+            key_name=env.keys.dv.key_name,
+        )
         return httpx.Response(200, content=wrap(answer), headers={"Content-Type": "text/xml"})
 
     env.broker._http_transport = httpx.MockTransport(dv_ars)
@@ -165,5 +193,7 @@ def test_artifact_request_binding_pulls_the_request_from_the_dv(client: TestClie
 
 
 def test_artifact_request_binding_needs_a_known_source(client: TestClient, env: BrokerEnv) -> None:
-    response = client.get(SSO, params={"SAMLart": Artifact.new("urn:etoegang:DV:00000005555555550000:entities:1").encode()})
+    response = client.get(
+        SSO, params={"SAMLart": Artifact.new("urn:etoegang:DV:00000005555555550000:entities:1").encode()}
+    )
     assert response.status_code == 400 and 'data-reason="issuer_unknown"' in response.text

@@ -6,19 +6,19 @@ import ipaddress
 import ssl
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
 import uvicorn
+from broker_harness import BrokerEnv, SessionKeys, artifact_resolve, free_port, make_env
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from broker_harness import BrokerEnv, SessionKeys, artifact_resolve, free_port, make_env
 from ehkit.broker.tls import uvicorn_config
 from ehkit.pki import TestCA
 
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.network
 def server_certificate(ca: TestCA, directory: Path) -> tuple[Path, Path]:
     """A TLS server certificate for 127.0.0.1 (IP SAN) from the broker's test CA."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
@@ -59,11 +59,24 @@ def tls_env(tmp_path_factory: pytest.TempPathFactory, session_keys: SessionKeys)
     cert_file, key_file = server_certificate(session_keys.broker.ca, directory)
     port = free_port()
     env = make_env(
-        directory, session_keys,
-        base_url=f"https://127.0.0.1:{port}", dv_url="https://127.0.0.1:9",
-        broker_toml='tls_ca = "broker/ca.pem"', client_cert_policy="require",
+        directory,
+        session_keys,
+        base_url=f"https://127.0.0.1:{port}",
+        dv_url="https://127.0.0.1:9",
+        broker_toml='tls_ca = "broker/ca.pem"',
+        client_cert_policy="require",
     )
-    server = uvicorn.Server(uvicorn_config(env.app, host="127.0.0.1", port=port, tls_cert=cert_file, tls_key=key_file, tls_client_ca=client_ca, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn_config(
+            env.app,
+            host="127.0.0.1",
+            port=port,
+            tls_cert=cert_file,
+            tls_key=key_file,
+            tls_client_ca=client_ca,
+            log_level="warning",
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -95,7 +108,9 @@ def api_login(env: BrokerEnv, sp, service: str = "melding"):  # type: ignore[no-
 def test_sp_resolves_with_its_client_certificate(tls_env: BrokerEnv) -> None:
     sp = tls_env.sp()
     start, delivery = api_login(tls_env, sp)
-    result = sp.finish_login(saml_art=delivery["SAMLart"], relay_state=delivery["RelayState"], request_id=start.request_id)
+    result = sp.finish_login(
+        saml_art=delivery["SAMLart"], relay_state=delivery["RelayState"], request_id=start.request_id
+    )
     assert result.legal_subject.value == "30123456"
     sp.close()
 

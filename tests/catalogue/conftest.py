@@ -8,7 +8,7 @@ certificates, since creating a CA costs two RSA key generations.
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ DATA = Path(__file__).resolve().parent / "data"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
 #: The moment golden documents are built at.
-GOLDEN_AT = datetime(2026, 1, 15, 10, 0, 0, tzinfo=timezone.utc)
+GOLDEN_AT = datetime(2026, 1, 15, 10, 0, 0, tzinfo=UTC)
 NEXT_ACTIVATION = "2026-09-01T09:00:00+02:00"
 
 
@@ -58,9 +58,9 @@ def write_fixed_setup(directory: Path, text: str) -> EhkitConfig:
 
 def with_rollover(text: str, activation: str = NEXT_ACTIVATION) -> str:
     return text.replace(
-        "# [keys.next]\n# key = \"keys/dv-2027.key\"\n# cert = \"keys/dv-2027.crt\"\n"
+        '# [keys.next]\n# key = "keys/dv-2027.key"\n# cert = "keys/dv-2027.crt"\n'
         "# activation = 2027-01-15T09:00:00+01:00\n",
-        f"[keys.next]\nkey = \"keys/dv-next.key\"\ncert = \"keys/dv-next.crt\"\nactivation = {activation}\n",
+        f'[keys.next]\nkey = "keys/dv-next.key"\ncert = "keys/dv-next.crt"\nactivation = {activation}\n',
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from lxml import etree
@@ -30,7 +30,7 @@ def test_xsd_valid(fixed_config, golden_at):
 
 
 def test_example_as_shipped_is_xsd_valid(fresh_config):
-    root = _root(fresh_config, datetime.now(timezone.utc))
+    root = _root(fresh_config, datetime.now(UTC))
     assert validate_xsd(root, CATALOGUE_XSD) == []
 
 
@@ -54,7 +54,10 @@ def test_root_attributes(fixed_config, golden_at):
 
 
 def test_version_styles(fixed_config, golden_at):
-    assert _root(fixed_config, golden_at, version_style="sequence", sequence=53).get(esc("Version")) == "urn:etoegang:1.13:53"
+    assert (
+        _root(fixed_config, golden_at, version_style="sequence", sequence=53).get(esc("Version"))
+        == "urn:etoegang:1.13:53"
+    )
     assert _root(fixed_config, golden_at, sequence=7).get(esc("Version")).endswith(":T:7")
 
 
@@ -67,10 +70,20 @@ def test_definition_fields(fixed_config, golden_at):
     assert len(definitions) == 3
     vergunning = definitions[1]
     assert [etree.QName(c).localname for c in vergunning] == [
-        "ServiceUUID", "ServiceName", "ServiceName", "ServiceDescription", "ServiceDescription",
-        "ServiceDescriptionURL", "ServiceDescriptionURL", "AuthnContextClassRef", "HerkenningsmakelaarId",
-        "EntityConcernedTypesAllowed", "EntityConcernedTypesAllowed", "EntityConcernedTypesAllowed",
-        "ServiceRestrictionsAllowed", "RequestedAttribute",
+        "ServiceUUID",
+        "ServiceName",
+        "ServiceName",
+        "ServiceDescription",
+        "ServiceDescription",
+        "ServiceDescriptionURL",
+        "ServiceDescriptionURL",
+        "AuthnContextClassRef",
+        "HerkenningsmakelaarId",
+        "EntityConcernedTypesAllowed",
+        "EntityConcernedTypesAllowed",
+        "EntityConcernedTypesAllowed",
+        "ServiceRestrictionsAllowed",
+        "RequestedAttribute",
     ]
     assert vergunning.findtext("saml:AuthnContextClassRef", namespaces=NS) == "urn:etoegang:core:assurance-class:loa3"
     assert vergunning.findtext("esc:HerkenningsmakelaarId", namespaces=NS) == "00000009876543210000"
@@ -97,8 +110,17 @@ def test_instance_fields(fixed_config, golden_at):
     vergunning = fixed_config.service("vergunning")
     inst = instances[1]
     assert [etree.QName(c).localname for c in inst] == [
-        "ServiceID", "ServiceUUID", "InstanceOfService", "ServiceURL", "ServiceURL", "PrivacyPolicyURL",
-        "PrivacyPolicyURL", "HerkenningsmakelaarId", "SSOSupport", "ServiceCertificate", "ServiceIntermediation",
+        "ServiceID",
+        "ServiceUUID",
+        "InstanceOfService",
+        "ServiceURL",
+        "ServiceURL",
+        "PrivacyPolicyURL",
+        "PrivacyPolicyURL",
+        "HerkenningsmakelaarId",
+        "SSOSupport",
+        "ServiceCertificate",
+        "ServiceIntermediation",
     ]
     assert inst.findtext("esc:ServiceUUID", namespaces=NS) == str(vergunning.instance_uuid)
     assert inst.findtext("esc:InstanceOfService", namespaces=NS) == str(vergunning.uuid)
@@ -138,7 +160,10 @@ def test_optional_fields(make_config, fixed_text, golden_at):
     assert validate_xsd(root, CATALOGUE_XSD) == []
     definition = root.findall("esc:ServiceProvider/esc:ServiceDefinition", namespaces=NS)[3]
     assert definition.get(esc("IsPortal")) == "false"
-    assert definition.findtext("esc:ActingSubjectTypesAllowed", namespaces=NS) == "urn:etoegang:1.9:EntityConcernedID:Pseudo"
+    assert (
+        definition.findtext("esc:ActingSubjectTypesAllowed", namespaces=NS)
+        == "urn:etoegang:1.9:EntityConcernedID:Pseudo"
+    )
     instance = root.findall("esc:ServiceProvider/esc:ServiceInstance", namespaces=NS)[3]
     assert instance.findtext("esc:BsnkStructureVersion", namespaces=NS) == "1"
     assert instance.findtext("esc:BsnkRecipientKeySetVersion", namespaces=NS) == "20220101"
@@ -153,10 +178,14 @@ def test_rollover_certificates_in_catalogue(rollover_config, golden_at):
     current = load_certificate(rollover_config.keys.signing_cert)
     nxt = load_certificate(rollover_config.keys.next.cert)
     before = _root(rollover_config, golden_at)
-    names = [k.text for k in before.findall(".//esc:ServiceInstance[1]/esc:ServiceCertificate//ds:KeyName", namespaces=NS)]
+    names = [
+        k.text for k in before.findall(".//esc:ServiceInstance[1]/esc:ServiceCertificate//ds:KeyName", namespaces=NS)
+    ]
     assert names == [key_name_sha256(current), key_name_sha256(nxt)]
     after = _root(rollover_config, rollover_config.keys.activation)
-    names = [k.text for k in after.findall(".//esc:ServiceInstance[1]/esc:ServiceCertificate//ds:KeyName", namespaces=NS)]
+    names = [
+        k.text for k in after.findall(".//esc:ServiceInstance[1]/esc:ServiceCertificate//ds:KeyName", namespaces=NS)
+    ]
     assert names == [key_name_sha256(nxt)]
     # From the activation on the catalogue is signed with the next key.
     verify_element(after, TrustSet.from_certificates([nxt]))

@@ -48,8 +48,9 @@ def test_build_validate_diff(runner, setup, tmp_path):
 
 
 def test_build_to_stdout_with_version_options(runner, setup):
-    result = run(runner, "catalogue", "build", "-c", str(setup), "--version-style", "sequence", "--sequence", "53",
-                 "--at", AT)
+    result = run(
+        runner, "catalogue", "build", "-c", str(setup), "--version-style", "sequence", "--sequence", "53", "--at", AT
+    )
     assert result.exit_code == 0
     assert 'esc:Version="urn:etoegang:1.13:53"' in result.output
 
@@ -92,13 +93,28 @@ def test_metadata_build_and_validate(runner, setup, tmp_path):
 
     catalogue = tmp_path / "cat.xml"
     run(runner, "catalogue", "build", "-c", str(setup), "-o", str(catalogue), "--at", AT)
-    result = run(runner, "metadata", "validate", str(single), "-p", "kpn", "-p", "onewelcome",
-                 "--catalogue", str(catalogue), "--cert", str(setup.parent / "keys" / "dv.crt"))
+    result = run(
+        runner,
+        "metadata",
+        "validate",
+        str(single),
+        "-p",
+        "kpn",
+        "-p",
+        "onewelcome",
+        "--catalogue",
+        str(catalogue),
+        "--cert",
+        str(setup.parent / "keys" / "dv.crt"),
+    )
     assert result.exit_code == 0, result.output
 
     broken = tmp_path / "broken.xml"
-    broken.write_text(single.read_text().replace('<md:ContactPerson contactType="administrative">',
-                                                 '<md:ContactPerson contactType="technical">'))
+    broken.write_text(
+        single.read_text().replace(
+            '<md:ContactPerson contactType="administrative">', '<md:ContactPerson contactType="technical">'
+        )
+    )
     result = run(runner, "metadata", "validate", str(broken), "--json")
     assert result.exit_code == 1
     assert "META-CONTACT" in {f["rule"] for f in json.loads(result.output)["findings"]}

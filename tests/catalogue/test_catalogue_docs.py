@@ -11,7 +11,9 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "catalogue.md"
 
 
 def test_rule_table_matches_registry():
-    rows = [line for line in DOC.read_text(encoding="utf-8").splitlines() if re.match(r"^\| [A-Z]+-[A-Z0-9-]+ \|", line)]
+    rows = [
+        line for line in DOC.read_text(encoding="utf-8").splitlines() if re.match(r"^\| [A-Z]+-[A-Z0-9-]+ \|", line)
+    ]
     documented = {}
     for row in rows:
         cells = [c.strip() for c in row.strip("|").split("|")]

@@ -41,9 +41,11 @@ def test_changes_per_service(make_config, fixed_text, golden_at):
         fixed_text.replace('loa = "EH2+"', 'loa = "EH3"')  # melding raised
         .replace('identifier_sets = [["KvKnr", "RSIN"], ["KvKnr"]]', 'identifier_sets = [["KvKnr"]]')
         .replace('name_nl = "Omgevingsvergunning aanvragen"', 'name_nl = "Vergunning aanvragen"')
-        .replace('required = false', 'required = true')
-        .replace('service_url_en = "https://www.voorbeeldstad.example/en/report"',
-                 'service_url_en = "https://www.voorbeeldstad.example/en/issue"')
+        .replace("required = false", "required = true")
+        .replace(
+            'service_url_en = "https://www.voorbeeldstad.example/en/report"',
+            'service_url_en = "https://www.voorbeeldstad.example/en/issue"',
+        )
     )
     new = build_catalogue(make_config(text), at=golden_at)
     diff = diff_catalogues(old, new)

@@ -13,7 +13,7 @@ import copy
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -226,14 +226,23 @@ CATALOGUE_CASES: dict[str, Callable[[Env], tuple[bytes, dict]]] = {
     "CAT-OIN": lambda e: (e.cat(set_text("esc:HerkenningsmakelaarId", "123", 0, "def")), {}),
     "CAT-UUID-FORMAT": lambda e: (e.cat(set_text("esc:ServiceUUID", "not-a-uuid", 0, "def")), {}),
     "CAT-UUID-UNIQUE": lambda e: (e.cat(_duplicate_uuid), {}),
-    "CAT-SERVICEID": lambda e: (e.cat(set_text("esc:ServiceID", "urn:etoegang:DV:00000009999999990000:services:1", 0, "inst")), {}),
+    "CAT-SERVICEID": lambda e: (
+        e.cat(set_text("esc:ServiceID", "urn:etoegang:DV:00000009999999990000:services:1", 0, "inst")),
+        {},
+    ),
     "CAT-INDEX-UNIQUE": lambda e: (e.cat(_duplicate_service_id), {}),
     "CAT-INSTANCE-OF": lambda e: (e.cat(set_text("esc:InstanceOfService", str(uuid.uuid4()), 0, "inst")), {}),
     "CAT-DEFINITION-USED": lambda e: (e.cat(_extra_definition), {}),
     "CAT-LOA": lambda e: (e.cat(set_text("saml:AuthnContextClassRef", "urn:example:loa", 0, "def")), {}),
-    "CAT-LOA1": lambda e: (e.cat(set_text("saml:AuthnContextClassRef", "urn:etoegang:core:assurance-class:loa1", 0, "def")), {}),
+    "CAT-LOA1": lambda e: (
+        e.cat(set_text("saml:AuthnContextClassRef", "urn:etoegang:core:assurance-class:loa1", 0, "def")),
+        {},
+    ),
     "CAT-BSN-LOA": lambda e: (e.cat(set_text("esc:EntityConcernedTypesAllowed", BSN, 0, "def")), {}),
-    "CAT-ECTA-KNOWN": lambda e: (e.cat(set_text("esc:EntityConcernedTypesAllowed", "urn:etoegang:1.9:EntityConcernedID:Foo", 0, "def")), {}),
+    "CAT-ECTA-KNOWN": lambda e: (
+        e.cat(set_text("esc:EntityConcernedTypesAllowed", "urn:etoegang:1.9:EntityConcernedID:Foo", 0, "def")),
+        {},
+    ),
     "CAT-ECTA-SETS": lambda e: (e.cat(_mixed_setnumbers), {}),
     "CAT-IDENTIFYING-ATTR": lambda e: (e.cat(_identifying_attribute), {}),
     "CAT-VESTIGING-KVK": lambda e: (e.cat(_vestiging_without_kvk), {}),
@@ -244,8 +253,11 @@ CATALOGUE_CASES: dict[str, Callable[[Env], tuple[bytes, dict]]] = {
     "CAT-EIDAS-IDENTIFIERS": lambda e: (e.cat(_eidas_kvk), {}),
     "CAT-EIDAS-COUNTERPART": lambda e: (e.cat(_no_eidas), {}),
     "CAT-HM-ID": lambda e: (e.cat(set_text("esc:HerkenningsmakelaarId", "00000009999999990000", 0, "inst")), {}),
-    "CAT-CERT": lambda e: (e.cat(set_text("esc:ServiceCertificate/md:KeyDescriptor/ds:KeyInfo/ds:KeyName", "abc", 0, "inst")), {}),
-    "CAT-CERT-VALIDITY": lambda e: (e.catalogue, {"now": datetime(2040, 1, 1, tzinfo=timezone.utc)}),
+    "CAT-CERT": lambda e: (
+        e.cat(set_text("esc:ServiceCertificate/md:KeyDescriptor/ds:KeyInfo/ds:KeyName", "abc", 0, "inst")),
+        {},
+    ),
+    "CAT-CERT-VALIDITY": lambda e: (e.catalogue, {"now": datetime(2040, 1, 1, tzinfo=UTC)}),
     "CAT-CERT-OIN": lambda e: (e.cat(lambda r: replace_certificate(r, e.other_cert)), {}),
     "CAT-CERT-COUNT": lambda e: (e.cat(_three_certs), {}),
     "CAT-BSNK": lambda e: (e.cat(vergunning_uses_bsn), {}),
@@ -306,17 +318,35 @@ METADATA_CASES: dict[str, Callable[[Env], tuple[bytes, dict]]] = {
     "META-SPSSO": lambda e: (e.md(lambda r: _sp(r).set("AuthnRequestsSigned", "false")), {}),
     "META-NAMEIDFORMAT": lambda e: (e.md(_nameidformat), {}),
     "META-KEYDESCRIPTOR-USE": lambda e: (e.md(lambda r: one(_sp(r), "md:KeyDescriptor").set("use", "signing")), {}),
-    "META-KEYNAME": lambda e: (e.md(lambda r: setattr(one(_sp(r), "md:KeyDescriptor/ds:KeyInfo/ds:KeyName"), "text", "abc")), {}),
+    "META-KEYNAME": lambda e: (
+        e.md(lambda r: setattr(one(_sp(r), "md:KeyDescriptor/ds:KeyInfo/ds:KeyName"), "text", "abc")),
+        {},
+    ),
     "META-ONE-CERT": lambda e: (e.md(_two_key_descriptors), {}),
-    "META-CERT-VALIDITY": lambda e: (e.metadata, {"now": datetime(2040, 1, 1, tzinfo=timezone.utc)}),
+    "META-CERT-VALIDITY": lambda e: (e.metadata, {"now": datetime(2040, 1, 1, tzinfo=UTC)}),
     "META-NO-VALIDITY": lambda e: (e.md(lambda r: r.set("cacheDuration", "P7D")), {}),
-    "META-ACS": lambda e: (e.md(lambda r: one(_sp(r), "md:AssertionConsumerService").set(
-        "Binding", "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST")), {}),
+    "META-ACS": lambda e: (
+        e.md(
+            lambda r: one(_sp(r), "md:AssertionConsumerService").set(
+                "Binding", "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+            )
+        ),
+        {},
+    ),
     "META-ATTRCS": lambda e: (e.md(lambda r: one(_sp(r), "md:AttributeConsumingService").attrib.pop("isDefault")), {}),
-    "META-SERVICEID": lambda e: (e.md(lambda r: one(_sp(r), "md:AttributeConsumingService/md:RequestedAttribute").set(
-        "Name", "urn:etoegang:DV:00000001234567890000:services:99")), {}),
+    "META-SERVICEID": lambda e: (
+        e.md(
+            lambda r: one(_sp(r), "md:AttributeConsumingService/md:RequestedAttribute").set(
+                "Name", "urn:etoegang:DV:00000001234567890000:services:99"
+            )
+        ),
+        {},
+    ),
     "META-IDENTIFYING-ATTR": lambda e: (e.md(_identifying_requested), {}),
-    "META-SERVICE-NAME": lambda e: (e.md(lambda r: remove(_sp(r).findall("md:AttributeConsumingService/md:ServiceName", NS)[1])), {}),
+    "META-SERVICE-NAME": lambda e: (
+        e.md(lambda r: remove(_sp(r).findall("md:AttributeConsumingService/md:ServiceName", NS)[1])),
+        {},
+    ),
     "META-CONTACT": lambda e: (e.md(lambda r: remove(one(r, "md:ContactPerson"))), {}),
     "META-ORGANIZATION": lambda e: (e.md(lambda r: remove(one(r, "md:Organization"))), {}),
     "KPN-SPLIT-METADATA": _mixed_groups,
@@ -340,8 +370,10 @@ def _same_setting(kwargs: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture
 def mixed_env(env, make_config, fixed_text, golden_at) -> Env:
     """The example with the eIDAS service published in the eHerkenning metadata (what KPN refuses)."""
-    text = fixed_text.replace('[[metadata_groups]]\nname = "eidas"\nentity_id = "urn:etoegang:DV:00000001234567890000:entities:1"\n', "")
-    text = text.replace('eidas = true\n', 'eidas = true\nmetadata_group = "eherkenning"\n')
+    text = fixed_text.replace(
+        '[[metadata_groups]]\nname = "eidas"\nentity_id = "urn:etoegang:DV:00000001234567890000:entities:1"\n', ""
+    )
+    text = text.replace("eidas = true\n", 'eidas = true\nmetadata_group = "eherkenning"\n')
     config = make_config(text)
     env.extra["mixed_metadata"] = build_sp_metadata(config, "eherkenning", golden_at)
     return env
@@ -415,7 +447,7 @@ def test_unknown_profile(env):
 
 
 def test_example_as_shipped_passes_every_profile(fresh_config):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     catalogue = build_catalogue(fresh_config, at=now)
     cert = load_certificate(fresh_config.keys.signing_cert)
     report = validate_catalogue(catalogue, profiles=ALL_PROFILES, trusted=[cert])

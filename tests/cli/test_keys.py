@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -41,10 +41,10 @@ def app() -> typer.Typer:
 
 
 @pytest.fixture
-def run(app: typer.Typer):  # noqa: ANN201
+def run(app: typer.Typer):
     runner = CliRunner()
 
-    def invoke(*args: str):  # noqa: ANN202
+    def invoke(*args: str):
         return runner.invoke(app, ["keys", *args], catch_exceptions=False)
 
     return invoke
@@ -54,7 +54,7 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
-def test_generate_writes_a_usable_key_pair(run, tmp_path: Path) -> None:  # noqa: ANN001
+def test_generate_writes_a_usable_key_pair(run, tmp_path: Path) -> None:
     out = tmp_path / "keys"
     result = run("generate", "--oin", OIN, "--role", "DV", "--out", str(out))
     assert result.exit_code == 0, result.output
@@ -65,7 +65,7 @@ def test_generate_writes_a_usable_key_pair(run, tmp_path: Path) -> None:  # noqa
     assert pair.oin == OIN
     assert certificate_oin(load_certificate(crt)) == OIN
     root = load_certificate(out / "ca" / "ca-root.pem")
-    verify_chain(pair.certificate, pair.chain, [root], datetime.now(timezone.utc))
+    verify_chain(pair.certificate, pair.chain, [root], datetime.now(UTC))
     assert _mode(out / "ca" / "ca-root.key") == 0o600
     assert _mode(out / "ca" / "ca-intermediate.key") == 0o600
 
@@ -79,7 +79,7 @@ def test_generate_writes_a_usable_key_pair(run, tmp_path: Path) -> None:  # noqa
     assert "created" in result.output
 
 
-def test_generate_refuses_to_overwrite_without_force(run, tmp_path: Path) -> None:  # noqa: ANN001
+def test_generate_refuses_to_overwrite_without_force(run, tmp_path: Path) -> None:
     first = run("generate", "--oin", OIN, "--role", "HM", "--out", str(tmp_path))
     assert first.exit_code == 0, first.output
     key_before = (tmp_path / "hm.key").read_bytes()
@@ -102,7 +102,7 @@ def test_generate_refuses_to_overwrite_without_force(run, tmp_path: Path) -> Non
     assert "reused" in forced.output
 
 
-def test_one_existing_file_is_enough_to_refuse(run, tmp_path: Path) -> None:  # noqa: ANN001
+def test_one_existing_file_is_enough_to_refuse(run, tmp_path: Path) -> None:
     (tmp_path / "ad-chain.pem").write_bytes(b"mine")
     result = run("generate", "--oin", OIN, "--role", "AD", "--out", str(tmp_path))
     assert result.exit_code == 1
@@ -110,8 +110,21 @@ def test_one_existing_file_is_enough_to_refuse(run, tmp_path: Path) -> None:  # 
     assert (tmp_path / "ad-chain.pem").read_bytes() == b"mine"
 
 
-def test_generate_json(run, tmp_path: Path) -> None:  # noqa: ANN001
-    result = run("generate", "--oin", OIN, "--role", "mr", "--out", str(tmp_path), "--json", "--days", "30", "--cn", "mr.example.nl")
+def test_generate_json(run, tmp_path: Path) -> None:
+    result = run(
+        "generate",
+        "--oin",
+        OIN,
+        "--role",
+        "mr",
+        "--out",
+        str(tmp_path),
+        "--json",
+        "--days",
+        "30",
+        "--cn",
+        "mr.example.nl",
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     cert = load_certificate(tmp_path / "mr.crt")
@@ -139,21 +152,21 @@ def test_generate_json(run, tmp_path: Path) -> None:  # noqa: ANN001
     assert dv_chain == load_certificates(tmp_path / "mr-chain.pem")
 
 
-def test_separate_ca_dir(run, tmp_path: Path) -> None:  # noqa: ANN001
+def test_separate_ca_dir(run, tmp_path: Path) -> None:
     ca_dir = tmp_path / "shared-ca"
     for role, out in (("DV", tmp_path / "dv"), ("HM", tmp_path / "hm")):
         result = run("generate", "--oin", OIN, "--role", role, "--out", str(out), "--ca-dir", str(ca_dir), "--json")
         assert result.exit_code == 0, result.output
     assert not (tmp_path / "dv" / "ca").exists()
     root = load_certificate(ca_dir / "ca-root.pem")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for stem, out in (("dv", tmp_path / "dv"), ("hm", tmp_path / "hm")):
         pair = KeyPair.load(out / f"{stem}.key", out / f"{stem}.crt", out / f"{stem}-chain.pem")
         verify_chain(pair.certificate, pair.chain, [root], now)
 
 
 @pytest.mark.parametrize("bad", ["123", "0000000123456789000X", "000000012345678900000", ""])
-def test_bad_oin_exit_2(run, tmp_path: Path, bad: str) -> None:  # noqa: ANN001
+def test_bad_oin_exit_2(run, tmp_path: Path, bad: str) -> None:
     result = run("generate", "--oin", bad, "--role", "DV", "--out", str(tmp_path / "k"))
     assert result.exit_code == 2
     assert "--oin" in result.output and "20" in result.output
@@ -162,21 +175,21 @@ def test_bad_oin_exit_2(run, tmp_path: Path, bad: str) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("bad", ["XX", "broker", ""])
-def test_bad_role_exit_2(run, tmp_path: Path, bad: str) -> None:  # noqa: ANN001
+def test_bad_role_exit_2(run, tmp_path: Path, bad: str) -> None:
     result = run("generate", "--oin", OIN, "--role", bad, "--out", str(tmp_path / "k"))
     assert result.exit_code == 2
     assert "--role" in result.output and "DV" in result.output and "HM" in result.output
     assert not (tmp_path / "k").exists()
 
 
-def test_bad_cn_exit_2_before_writing(run, tmp_path: Path) -> None:  # noqa: ANN001
+def test_bad_cn_exit_2_before_writing(run, tmp_path: Path) -> None:
     result = run("generate", "--oin", OIN, "--role", "DV", "--out", str(tmp_path / "k"), "--cn", "x" * 70)
     assert result.exit_code == 2
     assert "--cn" in result.output
     assert not (tmp_path / "k").exists()
 
 
-def test_broken_ca_dir_is_an_error_not_a_traceback(run, tmp_path: Path) -> None:  # noqa: ANN001
+def test_broken_ca_dir_is_an_error_not_a_traceback(run, tmp_path: Path) -> None:
     ca_dir = tmp_path / "ca"
     ca_dir.mkdir()
     (ca_dir / "ca-root.pem").write_bytes(b"garbage")
@@ -187,7 +200,7 @@ def test_broken_ca_dir_is_an_error_not_a_traceback(run, tmp_path: Path) -> None:
     assert not (tmp_path / "dv.key").exists()
 
 
-def test_show(run, tmp_path: Path) -> None:  # noqa: ANN001
+def test_show(run, tmp_path: Path) -> None:
     assert run("generate", "--oin", OIN, "--role", "DV", "--out", str(tmp_path)).exit_code == 0
     cert = load_certificate(tmp_path / "dv.crt")
 
@@ -209,7 +222,7 @@ def test_show(run, tmp_path: Path) -> None:  # noqa: ANN001
     assert data["certificates_in_file"] == 1
 
 
-def test_show_der_and_bundle(run, tmp_path: Path) -> None:  # noqa: ANN001
+def test_show_der_and_bundle(run, tmp_path: Path) -> None:
     assert run("generate", "--oin", OIN, "--role", "DV", "--out", str(tmp_path)).exit_code == 0
     cert = load_certificate(tmp_path / "dv.crt")
     (tmp_path / "dv.der").write_bytes(cert.public_bytes(Encoding.DER))
@@ -223,7 +236,7 @@ def test_show_der_and_bundle(run, tmp_path: Path) -> None:  # noqa: ANN001
     assert key_name_sha256(cert) in result.output
 
 
-def test_show_reference_broker_certificate(run, reference_dir: Path, tmp_path: Path) -> None:  # noqa: ANN001
+def test_show_reference_broker_certificate(run, reference_dir: Path, tmp_path: Path) -> None:
     import base64
 
     from lxml import etree
@@ -238,7 +251,7 @@ def test_show_reference_broker_certificate(run, reference_dir: Path, tmp_path: P
     assert data["status"] == "expired"
 
 
-def test_show_key_file_is_a_clear_error(run, tmp_path: Path) -> None:  # noqa: ANN001
+def test_show_key_file_is_a_clear_error(run, tmp_path: Path) -> None:
     assert run("generate", "--oin", OIN, "--role", "DV", "--out", str(tmp_path)).exit_code == 0
     result = run("show", str(tmp_path / "dv.key"))
     assert result.exit_code == 1
@@ -248,6 +261,6 @@ def test_show_key_file_is_a_clear_error(run, tmp_path: Path) -> None:  # noqa: A
     assert key_body not in result.output
 
 
-def test_show_missing_file_exit_2(run, tmp_path: Path) -> None:  # noqa: ANN001
+def test_show_missing_file_exit_2(run, tmp_path: Path) -> None:
     result = run("show", str(tmp_path / "nope.crt"))
     assert result.exit_code == 2

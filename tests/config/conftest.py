@@ -13,8 +13,17 @@ from ehkit.config.example import example_toml
 
 @pytest.fixture
 def config_dir(tmp_path: Path) -> Path:
-    for name in ("keys/dv.key", "keys/dv.crt", "keys/next.key", "keys/next.crt", "keys/enc.key", "keys/enc.crt",
-                 "broker/metadata-signing.crt", "pki/root.crt", "pki/tls.crt"):
+    for name in (
+        "keys/dv.key",
+        "keys/dv.crt",
+        "keys/next.key",
+        "keys/next.crt",
+        "keys/enc.key",
+        "keys/enc.crt",
+        "broker/metadata-signing.crt",
+        "pki/root.crt",
+        "pki/tls.crt",
+    ):
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"placeholder for {name}\n")

@@ -22,13 +22,26 @@ from ehkit.config import (
 )
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
-MODELS = [AttributeRequest, BrokerConfig, CatalogueConfig, ContactConfig, DvConfig, EhkitConfig, KeysConfig,
-          MetadataGroupConfig, NextKeyConfig, ServiceConfig, StateConfig, TimeoutConfig]
+MODELS = [
+    AttributeRequest,
+    BrokerConfig,
+    CatalogueConfig,
+    ContactConfig,
+    DvConfig,
+    EhkitConfig,
+    KeysConfig,
+    MetadataGroupConfig,
+    NextKeyConfig,
+    ServiceConfig,
+    StateConfig,
+    TimeoutConfig,
+]
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
 def test_every_field_documented(model):
     text = DOC.read_text(encoding="utf-8")
+
     def documented(name: str) -> bool:
         # A field is a table row (`name`) or a table heading ([name], [[name]], [section.name]).
         return any(form in text for form in (f"`{name}`", f"[{name}]", f".{name}]"))

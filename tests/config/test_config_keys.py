@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 NEXT = (
-    "# [keys.next]\n# key = \"keys/dv-2027.key\"\n# cert = \"keys/dv-2027.crt\"\n"
-    "# activation = 2027-01-15T09:00:00+01:00\n"
+    '# [keys.next]\n# key = "keys/dv-2027.key"\n# cert = "keys/dv-2027.crt"\n# activation = 2027-01-15T09:00:00+01:00\n'
 )
-ACTIVATION = datetime(2027, 1, 15, 8, 0, tzinfo=timezone.utc)
+ACTIVATION = datetime(2027, 1, 15, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -23,7 +22,7 @@ def keys(load, example_text):
 
 def test_without_rollover(load, example_text, config_dir):
     keys = load(example_text).keys
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     assert keys.next is None and keys.activation is None
     assert [p.cert.name for p in keys.metadata_certificates(now)] == ["dv.crt"]
     assert [p.cert.name for p in keys.catalogue_certificates(now)] == ["dv.crt"]
@@ -60,7 +59,7 @@ def test_separate_encryption_pair(load, example_text):
         'signing_cert = "keys/dv.crt"\nencryption_key = "keys/enc.key"\nencryption_cert = "keys/enc.crt"\n',
     )
     keys = load(text).keys
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     assert keys.encryption_pair(now).cert.name == "enc.crt"
     assert [p.cert.name for p in keys.catalogue_certificates(now)] == ["enc.crt"]
     assert [p.cert.name for p in keys.metadata_certificates(now)] == ["dv.crt"]

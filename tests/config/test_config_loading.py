@@ -52,7 +52,9 @@ def test_service_defaults_and_derived_values(load, example_text):
 
 
 def test_instance_uuid_is_stable_across_loads(load, example_text):
-    assert load(example_text).service("vergunning").instance_uuid == load(example_text).service("vergunning").instance_uuid
+    assert (
+        load(example_text).service("vergunning").instance_uuid == load(example_text).service("vergunning").instance_uuid
+    )
 
 
 def test_service_groups(load, example_text):
@@ -75,10 +77,14 @@ def test_identifier_names(load, example_text):
     text = example_text.replace(
         'identifier_sets = [["KvKnr", "RSIN"], ["KvKnr"]]',
         'identifier_sets = [["kvknr", "urn:etoegang:1.9:EntityConcernedID:RSIN"], ["KvKnr"]]',
-    ).replace('identifier_sets = [["Pseudo"]]', 'identifier_sets = [["urn:etoegang:1.13:EntityConcernedID:Pseudo"], ["eIDASLegalIdentifier"]]')
+    ).replace(
+        'identifier_sets = [["Pseudo"]]',
+        'identifier_sets = [["urn:etoegang:1.13:EntityConcernedID:Pseudo"], ["eIDASLegalIdentifier"]]',
+    )
     config = load(text)
     assert config.service("vergunning").identifier_sets[0] == [
-        "urn:etoegang:1.9:EntityConcernedID:KvKnr", "urn:etoegang:1.9:EntityConcernedID:RSIN"
+        "urn:etoegang:1.9:EntityConcernedID:KvKnr",
+        "urn:etoegang:1.9:EntityConcernedID:RSIN",
     ]
     assert config.service("eidas").identifier_sets == [
         ["urn:etoegang:1.13:EntityConcernedID:Pseudo"],
@@ -88,8 +94,10 @@ def test_identifier_names(load, example_text):
 
 def test_explicit_values_win(load, example_text):
     text = example_text.replace("entity_index = 0", f'entity_id = "urn:etoegang:DV:{OIN}:entities:9001"')
-    text = text.replace('artifact_resolution_timeout = { connect = 5, read = 10 }', "artifact_resolution_timeout = 3")
-    text = text.replace('key = "melding"', 'key = "melding"\nis_public = false\ninstance_uuid = "2c6f5a0e-1c7d-4a36-9a55-3f1d0c2e8a99"')
+    text = text.replace("artifact_resolution_timeout = { connect = 5, read = 10 }", "artifact_resolution_timeout = 3")
+    text = text.replace(
+        'key = "melding"', 'key = "melding"\nis_public = false\ninstance_uuid = "2c6f5a0e-1c7d-4a36-9a55-3f1d0c2e8a99"'
+    )
     config = load(text)
     assert config.dv.entity_id.index == 9001
     assert config.broker.artifact_resolution_timeout.read == 3
@@ -146,7 +154,9 @@ def test_relay_state_key(load, example_text, config_dir):
     assert len(derived) == 32 and derived == load(example_text).relay_state_key()
     (config_dir / "keys" / "dv.key").write_text("another key\n")
     assert load(example_text).relay_state_key() != derived
-    text = example_text.replace('store = "sqlite:///state.db"', 'store = "memory://"\nrelay_state_secret = "' + "s" * 40 + '"')
+    text = example_text.replace(
+        'store = "sqlite:///state.db"', 'store = "memory://"\nrelay_state_secret = "' + "s" * 40 + '"'
+    )
     configured = load(text)
     assert configured.relay_state_key() != derived
     assert "s" * 40 not in repr(configured)
@@ -174,7 +184,11 @@ def test_models_are_frozen(load, example_text):
 
 
 def test_state_store_kinds(load, example_text, config_dir):
-    for store, kind in (("memory://", "memory"), ("redis://cache:6379/0", "redis"), ("sqlite:////var/ehkit.db", "sqlite")):
+    for store, kind in (
+        ("memory://", "memory"),
+        ("redis://cache:6379/0", "redis"),
+        ("sqlite:////var/ehkit.db", "sqlite"),
+    ):
         config = load(example_text.replace('store = "sqlite:///state.db"', f'store = "{store}"'))
         assert config.state.kind == kind
     config = load(example_text.replace('store = "sqlite:///state.db"', 'store = "sqlite:////var/ehkit.db"'))

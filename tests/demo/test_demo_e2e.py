@@ -5,8 +5,9 @@ against ``ehkit.demo.runner.start`` on free loopback ports."""
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 

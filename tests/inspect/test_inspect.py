@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import zlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -32,7 +32,7 @@ DV = "urn:etoegang:DV:00000001234567890000:entities:1"
 
 def _cert(key: rsa.RSAPrivateKey, cn: str) -> x509.Certificate:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -55,7 +55,9 @@ def material(tmp_path_factory):
     for name, obj in (("hm.crt", hm_cert), ("dv.crt", dv_cert)):
         (d / name).write_bytes(obj.public_bytes(serialization.Encoding.PEM))
     (d / "dv.key").write_bytes(
-        dv_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        dv_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
     )
     dv_name = sorted(certificate_key_names(dv_cert))[0]
     resp = etree.fromstring(
@@ -107,7 +109,9 @@ def test_decode_forms(material):
     assert d.artifact == art and d.xml is None
 
 
-@pytest.mark.parametrize("junk", [b"", b"hello world!", b"https://x.example/?foo=bar", base64.b64encode(b"\x01\x02 not xml")])
+@pytest.mark.parametrize(
+    "junk", [b"", b"hello world!", b"https://x.example/?foo=bar", base64.b64encode(b"\x01\x02 not xml")]
+)
 def test_decode_rejects_junk(junk):
     with pytest.raises(InspectInputError):
         decode_input(junk)
@@ -124,8 +128,20 @@ def test_cli_verifies_and_decrypts(material):
     d = material["dir"]
     result = runner.invoke(
         app,
-        ["inspect", str(d / "response.xml"), "--cert", str(d / "hm.crt"), "--key", str(d / "dv.key"),
-         "--key-cert", str(d / "dv.crt"), "--entity-id", DV, "--json", "--no-xml"],
+        [
+            "inspect",
+            str(d / "response.xml"),
+            "--cert",
+            str(d / "hm.crt"),
+            "--key",
+            str(d / "dv.key"),
+            "--key-cert",
+            str(d / "dv.crt"),
+            "--entity-id",
+            DV,
+            "--json",
+            "--no-xml",
+        ],
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
@@ -137,7 +153,9 @@ def test_cli_verifies_and_decrypts(material):
 
 
 def test_cli_fails_on_tampering(material, tmp_path):
-    tampered = material["xml"].replace(b"IssueInstant=\"2026-01-01T00:00:00Z\" InResponseTo", b"IssueInstant=\"2026-01-01T00:00:01Z\" InResponseTo")
+    tampered = material["xml"].replace(
+        b'IssueInstant="2026-01-01T00:00:00Z" InResponseTo', b'IssueInstant="2026-01-01T00:00:01Z" InResponseTo'
+    )
     assert tampered != material["xml"]
     f = tmp_path / "t.xml"
     f.write_bytes(tampered)
@@ -152,8 +170,13 @@ def test_cli_fails_on_tampering(material, tmp_path):
 def test_cli_wrong_key_cannot_decrypt_but_is_not_addressed(material, tmp_path):
     other = rsa.generate_private_key(65537, 2048)
     kf = tmp_path / "o.key"
-    kf.write_bytes(other.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    result = runner.invoke(app, ["inspect", str(material["dir"] / "response.xml"), "--key", str(kf), "--entity-id", DV, "--json", "--no-xml"])
+    kf.write_bytes(
+        other.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    result = runner.invoke(
+        app,
+        ["inspect", str(material["dir"] / "response.xml"), "--key", str(kf), "--entity-id", DV, "--json", "--no-xml"],
+    )
     data = json.loads(result.output)
     ident = [i for i in data["identifiers"] if i["encrypted"]][0]
     assert not ident["decrypted"]
@@ -161,7 +184,9 @@ def test_cli_wrong_key_cannot_decrypt_but_is_not_addressed(material, tmp_path):
 
 
 def test_cli_reads_stdin_base64(material):
-    result = runner.invoke(app, ["inspect", "-", "--json", "--no-xml"], input=base64.b64encode(material["xml"]).decode())
+    result = runner.invoke(
+        app, ["inspect", "-", "--json", "--no-xml"], input=base64.b64encode(material["xml"]).decode()
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["encoding"] == ["base64"]
 
@@ -184,7 +209,9 @@ def test_real_messages(reference_dir: Path):
     result = runner.invoke(app, ["inspect", str(md), "--metadata", str(md), "--json", "--no-xml"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["signatures"][0]["status"] == "valid"
-    result = runner.invoke(app, ["inspect", str(reference_dir / "artifactresponse-2023-decrypted.xml"), "--json", "--no-xml"])
+    result = runner.invoke(
+        app, ["inspect", str(reference_dir / "artifactresponse-2023-decrypted.xml"), "--json", "--no-xml"]
+    )
     data = json.loads(result.output)
     assert data["message_type"] == "ArtifactResponse"
     assert len(data["signatures"]) == 5

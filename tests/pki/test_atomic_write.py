@@ -13,7 +13,7 @@ from ehkit.util.files import atomic_write
 
 
 @pytest.fixture
-def umask():  # noqa: ANN201
+def umask():
     """Set a umask for one test and restore it afterwards."""
     saved = os.umask(0o022)
     os.umask(saved)
@@ -39,7 +39,7 @@ def test_writes_and_replaces(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("mask", [0o000, 0o022, 0o077])
-def test_explicit_mode_ignores_umask(tmp_path: Path, umask, mask: int) -> None:  # noqa: ANN001
+def test_explicit_mode_ignores_umask(tmp_path: Path, umask, mask: int) -> None:
     umask(mask)
     atomic_write(tmp_path / "k.key", b"secret", mode=0o600)
     atomic_write(tmp_path / "p.pem", b"public", mode=0o644)
@@ -55,7 +55,7 @@ def test_explicit_mode_narrows_existing_file(tmp_path: Path) -> None:
     assert _mode(target) == 0o600
 
 
-def test_default_mode_follows_umask(tmp_path: Path, umask) -> None:  # noqa: ANN001
+def test_default_mode_follows_umask(tmp_path: Path, umask) -> None:
     umask(0o027)
     atomic_write(tmp_path / "n.txt", b"x")
     assert _mode(tmp_path / "n.txt") == 0o640
@@ -73,7 +73,7 @@ def test_failure_keeps_old_content_and_cleans_up(tmp_path: Path, monkeypatch: py
     target = tmp_path / "a.txt"
     target.write_bytes(b"old")
 
-    def broken_replace(src, dst):  # noqa: ANN001, ANN202
+    def broken_replace(src, dst):
         raise OSError("disk on fire")
 
     monkeypatch.setattr(files.os, "replace", broken_replace)

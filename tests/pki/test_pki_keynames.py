@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -89,8 +90,8 @@ def test_no_oin_in_ca_certificates(test_ca: TestCA) -> None:
     assert certificate_oin(test_ca.intermediate) is None
 
 
-def _self_signed_with_serial(values: list[str], key) -> x509.Certificate:  # noqa: ANN001
-    from datetime import datetime, timedelta, timezone
+def _self_signed_with_serial(values: list[str], key) -> x509.Certificate:
+    from datetime import datetime, timedelta
 
     from cryptography.hazmat.primitives import hashes
     from cryptography.x509.oid import NameOID
@@ -98,10 +99,15 @@ def _self_signed_with_serial(values: list[str], key) -> x509.Certificate:  # noq
     name = x509.Name(
         [x509.NameAttribute(NameOID.SERIAL_NUMBER, v) for v in values] + [x509.NameAttribute(NameOID.COMMON_NAME, "x")]
     )
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(1).not_valid_before(now).not_valid_after(now + timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=1))
         .sign(key, hashes.SHA256())
     )
 

@@ -196,7 +196,13 @@ def test_certificate_pem_and_der(dv_pair: KeyPair, tmp_path: Path) -> None:
     der = dv_pair.certificate.public_bytes(DER)
     (tmp_path / "c.der").write_bytes(der)
     (tmp_path / "c.pem").write_bytes(dv_pair.certificate_pem())
-    for source in (der, dv_pair.certificate_pem(), tmp_path / "c.der", str(tmp_path / "c.pem"), dv_pair.certificate_pem().decode()):
+    for source in (
+        der,
+        dv_pair.certificate_pem(),
+        tmp_path / "c.der",
+        str(tmp_path / "c.pem"),
+        dv_pair.certificate_pem().decode(),
+    ):
         assert load_certificate(source) == dv_pair.certificate, source
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,14 +17,14 @@ from ehkit.errors import ConfigError, ValidationError
 from ehkit.pki import CA_FILES, ROLES, KeyPair, TestCA, verify_chain
 
 DV_OIN = "00000001234567890000"
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 def _attr(name: x509.Name, oid: x509.ObjectIdentifier) -> list[str]:
     return [a.value for a in name.get_attributes_for_oid(oid)]
 
 
-def _ext(cert: x509.Certificate, cls):  # noqa: ANN001
+def _ext(cert: x509.Certificate, cls):
     return cert.extensions.get_extension_for_class(cls)
 
 
@@ -89,18 +89,18 @@ def test_leaf_shape(dv_pair: KeyPair, test_ca: TestCA) -> None:
 
 
 def test_leaf_validity(test_ca: TestCA) -> None:
-    start = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2030, 1, 1, tzinfo=UTC)
     pair = test_ca.issue(DV_OIN, "HM", days=10, not_before=start)
     assert pair.not_before == start
     assert pair.not_after == start + timedelta(days=10)
     default = test_ca.issue(DV_OIN, "HM")
-    assert default.not_before <= datetime.now(timezone.utc) <= default.not_before + timedelta(minutes=10)
+    assert default.not_before <= datetime.now(UTC) <= default.not_before + timedelta(minutes=10)
     assert default.not_after - default.not_before == timedelta(days=365)
 
 
 def test_naive_not_before_is_utc(test_ca: TestCA) -> None:
     pair = test_ca.issue(DV_OIN, "AD", not_before=datetime(2030, 1, 1))
-    assert pair.not_before == datetime(2030, 1, 1, tzinfo=timezone.utc)
+    assert pair.not_before == datetime(2030, 1, 1, tzinfo=UTC)
 
 
 def test_common_name_and_san(test_ca: TestCA) -> None:
@@ -148,7 +148,7 @@ def test_invalid_role(test_ca: TestCA, role: str) -> None:
 
 
 @pytest.mark.parametrize("oin", ["123", "0000000123456789000X", "000000012345678900001", 12345678901234567890])
-def test_invalid_oin(test_ca: TestCA, oin) -> None:  # noqa: ANN001
+def test_invalid_oin(test_ca: TestCA, oin) -> None:
     with pytest.raises(ValidationError) as info:
         test_ca.issue(oin, "DV")
     assert info.value.reason == "oin_invalid"
@@ -205,7 +205,9 @@ def test_load_incomplete(test_ca: TestCA, tmp_path: Path) -> None:
 def test_load_mixed_ca(test_ca: TestCA, other_ca: TestCA, tmp_path: Path) -> None:
     test_ca.save(tmp_path)
     other_ca.save(tmp_path / "other")
-    (tmp_path / CA_FILES["intermediate_key"]).write_bytes((tmp_path / "other" / CA_FILES["intermediate_key"]).read_bytes())
+    (tmp_path / CA_FILES["intermediate_key"]).write_bytes(
+        (tmp_path / "other" / CA_FILES["intermediate_key"]).read_bytes()
+    )
     with pytest.raises(ConfigError) as info:
         TestCA.load(tmp_path)
     assert info.value.reason == "key_mismatch"

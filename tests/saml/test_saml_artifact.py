@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from lxml import etree
@@ -20,10 +20,9 @@ from ehkit.saml.artifact_resolution import (
 )
 from ehkit.xml.parse import parse_document
 from ehkit.xml.trust import TrustSet
-
 from support import network as n
 
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def test_round_trip_and_source_id():
@@ -59,22 +58,40 @@ def _dv_trust(net):
 
 def test_artifact_resolve_round_trip(net):
     art = Artifact.new(n.HM_ENTITY).encode()
-    el = build_artifact_resolve(art, issuer=n.DV_ENTITY, destination=n.ARS_URL, now=NOW, key=net.dv.private_key, key_name=net.dv.key_name)
+    el = build_artifact_resolve(
+        art, issuer=n.DV_ENTITY, destination=n.ARS_URL, now=NOW, key=net.dv.private_key, key_name=net.dv.key_name
+    )
     payload, _ = soap.unwrap(soap.wrap(el))
     parsed = parse_artifact_resolve(payload, lambda issuer: _dv_trust(net) if issuer == n.DV_ENTITY else None)
-    assert (parsed.artifact, parsed.issuer, parsed.destination, parsed.issue_instant) == (art, n.DV_ENTITY, n.ARS_URL, NOW)
+    assert (parsed.artifact, parsed.issuer, parsed.destination, parsed.issue_instant) == (
+        art,
+        n.DV_ENTITY,
+        n.ARS_URL,
+        NOW,
+    )
 
 
 def test_artifact_resolve_from_an_unknown_party(net):
-    el = build_artifact_resolve("x", issuer=n.DV_ENTITY, destination=n.ARS_URL, now=NOW, key=net.dv.private_key, key_name=None)
+    el = build_artifact_resolve(
+        "x", issuer=n.DV_ENTITY, destination=n.ARS_URL, now=NOW, key=net.dv.private_key, key_name=None
+    )
     with pytest.raises(LoginRejected) as info:
         parse_artifact_resolve(el, lambda issuer: None)
     assert info.value.reason == "issuer_unknown"
 
 
 def test_artifact_response_wraps_a_signed_message_verbatim(net):
-    inner = etree.fromstring(b'<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_r" Version="2.0"/>')
-    el = build_artifact_response(etree.tostring(inner), in_response_to="_req", issuer=n.HM_ENTITY, now=NOW, key=net.hm.private_key, key_name=net.hm.key_name)
+    inner = etree.fromstring(
+        b'<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_r" Version="2.0"/>'
+    )
+    el = build_artifact_response(
+        etree.tostring(inner),
+        in_response_to="_req",
+        issuer=n.HM_ENTITY,
+        now=NOW,
+        key=net.hm.private_key,
+        key_name=net.hm.key_name,
+    )
     doc = parse_document(etree.tostring(el))
     msg = parse_artifact_response(doc.root, doc, TrustSet.from_certificates([net.hm.certificate]))
     assert msg.in_response_to == "_req" and msg.issuer == n.HM_ENTITY and msg.message.get("ID") == "_r"
@@ -82,7 +99,9 @@ def test_artifact_response_wraps_a_signed_message_verbatim(net):
 
 def test_artifact_response_not_success(net):
     el = build_artifact_response(None, in_response_to="_req", issuer=n.HM_ENTITY, now=NOW, key=None, key_name=None)
-    el.find("{urn:oasis:names:tc:SAML:2.0:protocol}Status/{urn:oasis:names:tc:SAML:2.0:protocol}StatusCode").set("Value", "urn:oasis:names:tc:SAML:2.0:status:Requester")
+    el.find("{urn:oasis:names:tc:SAML:2.0:protocol}Status/{urn:oasis:names:tc:SAML:2.0:protocol}StatusCode").set(
+        "Value", "urn:oasis:names:tc:SAML:2.0:status:Requester"
+    )
     from ehkit.xml.signature import sign_element
 
     sign_element(el, net.hm.private_key, key_name=net.hm.key_name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,10 +15,9 @@ from ehkit.saml.authn_request import AuthnRequest, parse_authn_request
 from ehkit.saml.bindings import redirect_url, verify_redirect_query
 from ehkit.xml.ns import SAML, SAMLP, q
 from ehkit.xml.trust import TrustSet
-
 from support import network as n
 
-NOW = datetime(2026, 3, 1, 12, 0, 0, 123000, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, 12, 0, 0, 123000, tzinfo=UTC)
 
 
 def request(**kw) -> AuthnRequest:
@@ -62,7 +61,11 @@ def test_unsigned_request_refused_when_a_signature_is_required(net):
 
 
 def test_tampered_request_refused(net):
-    xml = request().to_signed_xml(net.dv.private_key, net.dv.key_name).replace(b'AttributeConsumingServiceIndex="2"', b'AttributeConsumingServiceIndex="3"')
+    xml = (
+        request()
+        .to_signed_xml(net.dv.private_key, net.dv.key_name)
+        .replace(b'AttributeConsumingServiceIndex="2"', b'AttributeConsumingServiceIndex="3"')
+    )
     with pytest.raises(LoginRejected) as info:
         parse_authn_request(xml, trust(net))
     assert info.value.reason == "signature_digest"
@@ -97,8 +100,16 @@ def test_redirect_relay_state_tampering_breaks_the_query_signature(net):
         (lambda el: el.set("Version", "1.1"), "request_version"),
         (lambda el: el.set("ForceAuthn", "yes"), "request_malformed"),
         (lambda el: el.set("AttributeConsumingServiceIndex", "-1"), "request_malformed"),
-        (lambda el: el.find(q(SAMLP, "RequestedAuthnContext")).set("Comparison", "better"), "request_unsupported_comparison"),
-        (lambda el: el.find(f"{q(SAMLP, 'RequestedAuthnContext')}/{q(SAML, 'AuthnContextClassRef')}").__setattr__("text", "urn:etoegang:core:assurance-class:loa1"), "loa_eh1_refused"),
+        (
+            lambda el: el.find(q(SAMLP, "RequestedAuthnContext")).set("Comparison", "better"),
+            "request_unsupported_comparison",
+        ),
+        (
+            lambda el: el.find(f"{q(SAMLP, 'RequestedAuthnContext')}/{q(SAML, 'AuthnContextClassRef')}").__setattr__(
+                "text", "urn:etoegang:core:assurance-class:loa1"
+            ),
+            "loa_eh1_refused",
+        ),
         (lambda el: el.remove(el.find(q(SAML, "Issuer"))), "request_malformed"),
     ],
 )

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from ehkit.saml import constants as c
 from ehkit.saml.metadata import MetadataError, parse_duration, parse_idp_metadata
 from ehkit.xml.trust import TrustSet
-
 from support import network as n
 from support.metadata import build_metadata
 
 REAL_HM = "urn:etoegang:HM:00000003520354760000:entities:9632"
-IN_2020 = datetime(2020, 6, 1, tzinfo=timezone.utc)
+IN_2020 = datetime(2020, 6, 1, tzinfo=UTC)
 
 
 def _real(reference_dir) -> bytes:
@@ -65,7 +64,7 @@ def test_entity_filter(net):
 
 
 def test_valid_until(net):
-    when = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    when = datetime(2030, 1, 1, tzinfo=UTC)
     xml = build_metadata(signer=net.hm, signing_keys=[net.hm], valid_until=when)
     trust = TrustSet.from_certificates([net.hm.certificate])
     assert parse_idp_metadata(xml, trust=trust, now=when - timedelta(seconds=1)).valid_until == when
@@ -76,7 +75,12 @@ def test_valid_until(net):
 
 @pytest.mark.parametrize(
     "text,expected",
-    [("P7D", timedelta(days=7)), ("PT1H30M", timedelta(hours=1, minutes=30)), ("PT0.5S", timedelta(seconds=0.5)), ("P1Y", timedelta(days=365))],
+    [
+        ("P7D", timedelta(days=7)),
+        ("PT1H30M", timedelta(hours=1, minutes=30)),
+        ("PT0.5S", timedelta(seconds=0.5)),
+        ("P1Y", timedelta(days=365)),
+    ],
 )
 def test_durations(text, expected):
     assert parse_duration(text) == expected

@@ -9,11 +9,17 @@ from lxml import etree
 
 from ehkit.errors import LoginRejected
 from ehkit.saml import constants as c
-from ehkit.saml.response import message_element, read_assertion, read_name_id, read_response, read_status, verify_message
+from ehkit.saml.response import (
+    message_element,
+    read_assertion,
+    read_name_id,
+    read_response,
+    read_status,
+    verify_message,
+)
 from ehkit.xml.ns import SAML, SAMLP, q
 from ehkit.xml.parse import parse_document
 from ehkit.xml.trust import TrustSet
-
 from support import network as n
 from support.reference_messages import attribute_statement, response_of, top_assertion
 
@@ -55,8 +61,14 @@ def test_reading(net, messages, t0):
     assert a.conditions.not_before == t0 - timedelta(seconds=4, milliseconds=958)
     assert a.authn.class_ref == "urn:etoegang:core:assurance-class:loa3"
     assert a.encrypted_id_count == 2
-    assert [x.name for x in a.attributes][:2] == ["urn:etoegang:core:ActingSubjectID", "urn:etoegang:core:LegalSubjectID"]
-    assert [(adv.issuer.split(":")[2], adv.is_authorization_decision) for adv in a.advice] == [("AD", False), ("MR", True)]
+    assert [x.name for x in a.attributes][:2] == [
+        "urn:etoegang:core:ActingSubjectID",
+        "urn:etoegang:core:LegalSubjectID",
+    ]
+    assert [(adv.issuer.split(":")[2], adv.is_authorization_decision) for adv in a.advice] == [
+        ("AD", False),
+        ("MR", True),
+    ]
 
 
 def test_artifact_binding_needs_the_resolve_id(net, messages, t0):
@@ -86,7 +98,12 @@ def test_status_reading():
         "</p:Status></p:Response>"
     )
     status = read_status(el)
-    assert (status.code, status.sub_code, status.message, status.success) == (c.STATUS_RESPONDER, c.STATUS_AUTHN_FAILED, "Geannuleerd", False)
+    assert (status.code, status.sub_code, status.message, status.success) == (
+        c.STATUS_RESPONDER,
+        c.STATUS_AUTHN_FAILED,
+        "Geannuleerd",
+        False,
+    )
 
 
 def test_status_twice_is_refused():
@@ -110,7 +127,10 @@ def test_name_id_text_rules():
         (lambda st: st.append(etree.Element(q(SAML, "EncryptedAttribute"))), "encrypted_attribute_unsupported"),
         (lambda st: st.append(etree.Element(q(SAML, "Other"))), "statement_invalid"),
         (lambda st: etree.SubElement(st, q(SAML, "Attribute")), "attribute_value_invalid"),
-        (lambda st: etree.SubElement(etree.SubElement(st, q(SAML, "Attribute"), Name="x"), q(SAML, "Foo")), "attribute_value_invalid"),
+        (
+            lambda st: etree.SubElement(etree.SubElement(st, q(SAML, "Attribute"), Name="x"), q(SAML, "Foo")),
+            "attribute_value_invalid",
+        ),
     ],
 )
 def test_attribute_statement_form(net, messages, t0, edit, reason):

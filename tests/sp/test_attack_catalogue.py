@@ -32,7 +32,6 @@ from ehkit.saml import constants as c
 from ehkit.xml import algorithms as alg
 from ehkit.xml.encryption import EncryptionRecipient
 from ehkit.xml.ns import DS, SAML, SAMLP, XENC, XSI, q
-
 from support import network as n
 from support.reference_messages import (
     add_attribute,
@@ -117,9 +116,11 @@ class TestA_TransportAndParsing:
             listener.close()
 
     def test_04_entity_expansion_bomb(self, s):
-        bomb = '<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">' + "".join(
-            f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(8)
-        ) + "]>"
+        bomb = (
+            '<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
+            + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(8))
+            + "]>"
+        )
         xml = self.valid(s).replace(n.DV_ENTITY.encode(), b"&i;", 1)
         expect_raw(s, bomb.encode() + xml, "xml_dtd")
 
@@ -128,12 +129,16 @@ class TestA_TransportAndParsing:
         forged = (
             "<!DOCTYPE response SYSTEM 'x\"><!--'>"
             '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"><![CDATA[-->'
-            + valid + "<!--]]>--></samlp:Response>"
+            + valid
+            + "<!--]]>--></samlp:Response>"
         )
         expect_raw(s, forged.encode(), "xml_dtd")
 
     def test_06_dtd_defaulted_namespace(self, s):
-        xml = b'<!DOCTYPE Response [<!ATTLIST Signature xmlns CDATA #FIXED "http://www.w3.org/2000/09/xmldsig#">]>' + self.valid(s)
+        xml = (
+            b'<!DOCTYPE Response [<!ATTLIST Signature xmlns CDATA #FIXED "http://www.w3.org/2000/09/xmldsig#">]>'
+            + self.valid(s)
+        )
         expect_raw(s, xml, "xml_dtd")
 
     def test_07_xinclude(self, s):
@@ -145,12 +150,16 @@ class TestA_TransportAndParsing:
         expect_raw(s, b'<?xml-stylesheet href="http://127.0.0.1:9/x.xsl"?>' + self.valid(s), "xml_pi")
 
     def test_09_oversized_message(self, s):
-        xml = self.valid(s).replace(b"</saml2p:ArtifactResponse>", b" " * (5 * 1024 * 1024) + b"</saml2p:ArtifactResponse>")
+        xml = self.valid(s).replace(
+            b"</saml2p:ArtifactResponse>", b" " * (5 * 1024 * 1024) + b"</saml2p:ArtifactResponse>"
+        )
         expect_raw(s, xml, "xml_too_large")
 
     def test_09_oversized_post_value_refused_before_decoding(self, post):
         with pytest.raises(LoginRejected) as info:
-            post.sp.finish_login(saml_response="A" * (6 * 1024 * 1024), relay_state=post.start.relay_state, now=post.now)
+            post.sp.finish_login(
+                saml_response="A" * (6 * 1024 * 1024), relay_state=post.start.relay_state, now=post.now
+            )
         assert info.value.reason == "message_too_large"
 
     def test_10_deep_nesting(self, s):
@@ -164,7 +173,14 @@ class TestA_TransportAndParsing:
         # libxml2's own nesting limit (huge_tree off) answers before ehkit's depth check.
         expect_raw(s, xml, "xml_malformed")
 
-    @pytest.mark.parametrize("decl", [b'<?xml version="1.0" encoding="UTF-16"?>', b'<?xml version="1.0" encoding="UTF-7"?>', b'<?xml version="1.0" encoding="ISO-2022-JP"?>'])
+    @pytest.mark.parametrize(
+        "decl",
+        [
+            b'<?xml version="1.0" encoding="UTF-16"?>',
+            b'<?xml version="1.0" encoding="UTF-7"?>',
+            b'<?xml version="1.0" encoding="ISO-2022-JP"?>',
+        ],
+    )
     def test_11_encoding_declaration(self, s, decl):
         expect_raw(s, decl + self.valid(s), "xml_encoding")
 
@@ -178,7 +194,12 @@ class TestA_TransportAndParsing:
         "mangle,reason",
         [
             (lambda b64: "%%" + b64, "message_base64"),
-            (lambda b64: b64.replace("+", "-").replace("/", "_") + ("-_" if "+" not in b64 and "/" not in b64 else ""), "message_base64"),
+            (
+                lambda b64: (
+                    b64.replace("+", "-").replace("/", "_") + ("-_" if "+" not in b64 and "/" not in b64 else "")
+                ),
+                "message_base64",
+            ),
             (lambda b64: b64.rstrip("=") + "A", "message_base64"),
             (lambda b64: b64[:40] + "\x00" + b64[40:], "message_base64"),
             (lambda b64: base64.b64encode(b64.encode()).decode(), "message_not_xml"),
@@ -188,7 +209,9 @@ class TestA_TransportAndParsing:
     def test_13_base64_edge_cases(self, post, mangle, reason):
         xml = post.build(binding="post").xml
         with pytest.raises(LoginRejected) as info:
-            post.sp.finish_login(saml_response=mangle(base64.b64encode(xml).decode()), relay_state=post.start.relay_state, now=post.now)
+            post.sp.finish_login(
+                saml_response=mangle(base64.b64encode(xml).decode()), relay_state=post.start.relay_state, now=post.now
+            )
         assert info.value.reason == reason
         assert post.pending_intact()
 
@@ -206,7 +229,7 @@ class TestA_TransportAndParsing:
 
 def _flip(text: str) -> str:
     i = len(text) // 2
-    return text[:i] + ("A" if text[i] != "A" else "B") + text[i + 1:]
+    return text[:i] + ("A" if text[i] != "A" else "B") + text[i + 1 :]
 
 
 class TestB_SignatureCoverage:
@@ -278,12 +301,16 @@ class TestB_SignatureCoverage:
     def test_23_extra_xpath_transform(self, s):
         def xpath(root):
             transforms = sig(A(root)).find(f"{q(DS, 'SignedInfo')}/{q(DS, 'Reference')}/{q(DS, 'Transforms')}")
-            t = etree.SubElement(transforms, q(DS, "Transform"), Algorithm="http://www.w3.org/TR/1999/REC-xpath-19991116")
+            t = etree.SubElement(
+                transforms, q(DS, "Transform"), Algorithm="http://www.w3.org/TR/1999/REC-xpath-19991116"
+            )
             etree.SubElement(t, q(DS, "XPath")).text = "not(ancestor-or-self::saml2:Subject)"
 
         expect(s, "signature_transforms", consumed=False, after_layer={"assertion": xpath})
 
-    @pytest.mark.parametrize("transform", ["http://www.w3.org/TR/1999/REC-xslt-19991116", "http://www.w3.org/2000/09/xmldsig#base64"])
+    @pytest.mark.parametrize(
+        "transform", ["http://www.w3.org/TR/1999/REC-xslt-19991116", "http://www.w3.org/2000/09/xmldsig#base64"]
+    )
     def test_23_xslt_or_base64_transform(self, s, transform):
         def swap(root):
             t = sig(A(root)).find(f"{q(DS, 'SignedInfo')}/{q(DS, 'Reference')}/{q(DS, 'Transforms')}")[1]
@@ -307,7 +334,9 @@ class TestB_SignatureCoverage:
         def inject(root):
             assertion_child(root, "AuthnStatement").set("SessionIndex", "attacker")
             detail = etree.SubElement(root.find(q(SAMLP, "Status")), q(SAMLP, "StatusDetail"))
-            etree.SubElement(detail, q(DS, "DigestValue")).text = base64.b64encode(hashlib.sha256(b"x").digest()).decode()
+            etree.SubElement(detail, q(DS, "DigestValue")).text = base64.b64encode(
+                hashlib.sha256(b"x").digest()
+            ).decode()
 
         expect(post, "signature_digest", consumed=False, binding="post", after_layer={"assertion": inject})
 
@@ -315,6 +344,7 @@ class TestB_SignatureCoverage:
         """An invalid namespace URI plus the digest of the empty string (CVE-2025-66568).
         The hardened parser already refuses the URI, so c14n never sees it; were it to,
         c14n errors are fatal (tests/xml)."""
+
         def empty_digest(root):
             dv = sig(A(root)).find(f".//{q(DS, 'DigestValue')}")
             dv.text = base64.b64encode(hashlib.sha256(b"").digest()).decode()
@@ -330,7 +360,8 @@ class TestB_SignatureCoverage:
         assert s.reject(after_layer={"assertion": empty_digest}).reason == "signature_untrusted"
 
     @pytest.mark.parametrize(
-        "method", ["http://www.w3.org/TR/2001/REC-xml-c14n-20010315", "http://www.w3.org/2001/10/xml-exc-c14n#WithComments"]
+        "method",
+        ["http://www.w3.org/TR/2001/REC-xml-c14n-20010315", "http://www.w3.org/2001/10/xml-exc-c14n#WithComments"],
     )
     def test_27_canonicalisation_swap(self, s, method):
         def swap(root):
@@ -456,6 +487,7 @@ class TestC_SignatureWrapping:
 
     def test_34_xsw7_extensions_signed_by_broker(self, post):
         """Even when the broker itself signed an Extensions element, it is refused (Extensions MUST NOT)."""
+
         def ext(root):
             e = etree.Element(q(SAMLP, "Extensions"))
             e.append(_evil(A(root)))
@@ -521,6 +553,7 @@ class TestC_SignatureWrapping:
 
     def test_40_look_alike_namespace_signed_by_broker(self, post):
         """A broker-signed message whose only 'Assertion' is in another namespace has no assertion."""
+
         def lookalike(root):
             original = A(root)
             remove(sig(original)) if sig(original) is not None else None
@@ -532,6 +565,7 @@ class TestC_SignatureWrapping:
 
     def test_41_advice_smuggling_is_never_read(self, net, s):
         """[pos] An attacker-signed assertion in Advice naming another company changes nothing."""
+
         def smuggle(root):
             advice = assertion_child(root, "Advice")
             evil = etree.fromstring(
@@ -579,8 +613,11 @@ class TestC_SignatureWrapping:
 class TestD_KeysAndAlgorithms:
     def test_43_attacker_certificate_in_key_info(self, net, s):
         expect(
-            s, "signature_untrusted", consumed=False,
-            signers={"assertion": net.attacker}, key_info_certificate=True,
+            s,
+            "signature_untrusted",
+            consumed=False,
+            signers={"assertion": net.attacker},
+            key_info_certificate=True,
         )
 
     def test_44_attacker_key_value(self, net, s):
@@ -592,9 +629,17 @@ class TestD_KeysAndAlgorithms:
             etree.SubElement(rsa_kv, q(DS, "Modulus")).text = base64.b64encode(numbers.n.to_bytes(256, "big")).decode()
             etree.SubElement(rsa_kv, q(DS, "Exponent")).text = "AQAB"
 
-        expect(s, "signature_untrusted", consumed=False, signers={"assertion": net.attacker}, after_layer={"assertion": key_value})
+        expect(
+            s,
+            "signature_untrusted",
+            consumed=False,
+            signers={"assertion": net.attacker},
+            after_layer={"assertion": key_value},
+        )
 
-    @pytest.mark.parametrize("method", ["http://www.w3.org/2001/04/xmldsig-more#hmac-sha256", "http://www.w3.org/2000/09/xmldsig#hmac-sha1"])
+    @pytest.mark.parametrize(
+        "method", ["http://www.w3.org/2001/04/xmldsig-more#hmac-sha256", "http://www.w3.org/2000/09/xmldsig#hmac-sha1"]
+    )
     def test_45_hmac_signature_method(self, s, method):
         def hmac_(root):
             sig(A(root)).find(f"{q(DS, 'SignedInfo')}/{q(DS, 'SignatureMethod')}").set("Algorithm", method)
@@ -609,7 +654,13 @@ class TestD_KeysAndAlgorithms:
 
         expect(s, "signature_algorithm", consumed=False, after_layer={"assertion": truncated})
 
-    @pytest.mark.parametrize("where,value", [("SignatureMethod", "http://www.w3.org/2000/09/xmldsig#rsa-sha1"), ("DigestMethod", "http://www.w3.org/2000/09/xmldsig#sha1")])
+    @pytest.mark.parametrize(
+        "where,value",
+        [
+            ("SignatureMethod", "http://www.w3.org/2000/09/xmldsig#rsa-sha1"),
+            ("DigestMethod", "http://www.w3.org/2000/09/xmldsig#sha1"),
+        ],
+    )
     def test_47_sha1(self, s, where, value):
         def sha1(root):
             sig(A(root)).find(f".//{q(DS, where)}").set("Algorithm", value)
@@ -645,8 +696,13 @@ class TestD_KeysAndAlgorithms:
         key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "weak")])
         cert = (
-            x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(t0 - timedelta(days=1)).not_valid_after(t0 + timedelta(days=1))
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(1)
+            .not_valid_before(t0 - timedelta(days=1))
+            .not_valid_after(t0 + timedelta(days=1))
             .sign(key, hashes.SHA256())
         )
         metadata = replace(net.idp_metadata(), signing_certificates=(cert,))
@@ -667,6 +723,7 @@ class TestE_TextContent:
     def test_51_52_comment_splits_identifier(self, net, messages, t0, encrypt):
         """The identifier is all text nodes: 6959<!---->9084 reads as 69599084, never as 6959."""
         s = Scenario(net, messages, t0, require_encrypted_identifiers=encrypt)
+
         def split(root):
             nid = _legal_name_id(root)
             nid.text = VALID_KVK[:4]
@@ -760,16 +817,30 @@ class TestF_Protocol:
     def test_56_destination_missing_on_post(self, post):
         expect(post, "destination_mismatch", consumed=True, binding="post", edit=_set(response_of, "Destination", None))
 
-    @pytest.mark.parametrize("value", ["https://other-dv.example/acs", n.POST_ACS_URL, None], ids=["other", "our-post-acs", "missing"])
+    @pytest.mark.parametrize(
+        "value", ["https://other-dv.example/acs", n.POST_ACS_URL, None], ids=["other", "our-post-acs", "missing"]
+    )
     def test_57_recipient(self, s, value):
         expect(s, "recipient_mismatch", consumed=True, edit=_set(_scd, "Recipient", value))
 
     def test_58_audience_wrong(self, s):
-        expect(s, "audience_mismatch", consumed=True,
-               edit=_text_of(lambda r: _conditions(r).find(f".//{q(SAML, 'Audience')}"), "urn:etoegang:DV:00000001111111110000:entities:0"))
+        expect(
+            s,
+            "audience_mismatch",
+            consumed=True,
+            edit=_text_of(
+                lambda r: _conditions(r).find(f".//{q(SAML, 'Audience')}"),
+                "urn:etoegang:DV:00000001111111110000:entities:0",
+            ),
+        )
 
     def test_58_audience_restriction_missing(self, s):
-        expect(s, "audience_mismatch", consumed=True, edit=lambda r: remove(_conditions(r).find(q(SAML, "AudienceRestriction"))))
+        expect(
+            s,
+            "audience_mismatch",
+            consumed=True,
+            edit=lambda r: remove(_conditions(r).find(q(SAML, "AudienceRestriction"))),
+        )
 
     def test_58_second_restriction_without_us(self, s):
         def second(root):
@@ -781,7 +852,9 @@ class TestF_Protocol:
     def test_58_audience_of_another_service_group(self, net, messages, t0):
         """The eIDAS service is published under its own EntityID; the main one is not its audience."""
         s = Scenario(net, messages, t0, service="eidas")
-        exc = s.reject(service_id=f"urn:etoegang:DV:{n.DV_OIN}:services:3", service_uuid="3c1f1d6e-7c55-4f55-9d59-0f3b8e1a0a31")
+        exc = s.reject(
+            service_id=f"urn:etoegang:DV:{n.DV_OIN}:services:3", service_uuid="3c1f1d6e-7c55-4f55-9d59-0f3b8e1a0a31"
+        )
         assert exc.reason == "audience_mismatch"
 
     def test_59_unsolicited(self, s):
@@ -800,8 +873,13 @@ class TestF_Protocol:
         other = Scenario(net, messages, t0, sp=s.sp)
         built = s.build()
         with pytest.raises(LoginRejected) as info:
-            s.sp.process_response(built.xml, artifact_resolve_id=built.resolve_id, relay_state=s.start.relay_state,
-                                  request_id=other.start.request_id, now=s.now)
+            s.sp.process_response(
+                built.xml,
+                artifact_resolve_id=built.resolve_id,
+                relay_state=s.start.relay_state,
+                request_id=other.start.request_id,
+                now=s.now,
+            )
         assert info.value.reason == "request_id_mismatch"
         assert s.pending_intact() and other.pending_intact()
 
@@ -859,23 +937,39 @@ class TestF_Protocol:
         expect(s, "time_malformed", consumed=True, edit=_set(_conditions, "NotOnOrAfter", "tomorrow"))
 
     def test_64_subject_confirmation_missing(self, s):
-        expect(s, "subject_confirmation_invalid", consumed=True,
-               edit=lambda r: remove(A(r).find(f"{q(SAML, 'Subject')}/{q(SAML, 'SubjectConfirmation')}")))
+        expect(
+            s,
+            "subject_confirmation_invalid",
+            consumed=True,
+            edit=lambda r: remove(A(r).find(f"{q(SAML, 'Subject')}/{q(SAML, 'SubjectConfirmation')}")),
+        )
 
-    @pytest.mark.parametrize("method", ["urn:oasis:names:tc:SAML:2.0:cm:holder-of-key", "urn:oasis:names:tc:SAML:2.0:cm:sender-vouches"])
+    @pytest.mark.parametrize(
+        "method", ["urn:oasis:names:tc:SAML:2.0:cm:holder-of-key", "urn:oasis:names:tc:SAML:2.0:cm:sender-vouches"]
+    )
     def test_64_confirmation_method(self, s, method):
-        expect(s, "subject_confirmation_invalid", consumed=True,
-               edit=_set(lambda r: _scd(r).getparent(), "Method", method))
+        expect(
+            s, "subject_confirmation_invalid", consumed=True, edit=_set(lambda r: _scd(r).getparent(), "Method", method)
+        )
 
     @pytest.mark.parametrize("which", ["response", "assertion", "artifact"])
     def test_65_issuer_not_the_broker(self, s, which):
         other = "urn:etoegang:HM:00000001111111110000:entities:1"
         getters = {"response": response_of, "assertion": A, "artifact": lambda r: r}
-        expect(s, "issuer_mismatch", consumed=False, edit=_text_of(lambda r: getters[which](r).find(q(SAML, "Issuer")), other))
+        expect(
+            s,
+            "issuer_mismatch",
+            consumed=False,
+            edit=_text_of(lambda r: getters[which](r).find(q(SAML, "Issuer")), other),
+        )
 
     def test_65_issuer_with_format(self, s):
-        expect(s, "issuer_malformed", consumed=False,
-               edit=_set(lambda r: A(r).find(q(SAML, "Issuer")), "Format", c.NAMEID_TRANSIENT))
+        expect(
+            s,
+            "issuer_malformed",
+            consumed=False,
+            edit=_set(lambda r: A(r).find(q(SAML, "Issuer")), "Format", c.NAMEID_TRANSIENT),
+        )
 
     def _status(self, top, sub=None, message=None):
         def edit(root):
@@ -890,7 +984,9 @@ class TestF_Protocol:
         return edit
 
     def test_66_cancel(self, s):
-        exc = expect(s, "cancelled", consumed=True, edit=self._status(c.STATUS_RESPONDER, c.STATUS_AUTHN_FAILED, "Geannuleerd"))
+        exc = expect(
+            s, "cancelled", consumed=True, edit=self._status(c.STATUS_RESPONDER, c.STATUS_AUTHN_FAILED, "Geannuleerd")
+        )
         assert isinstance(exc, LoginCancelled)
         assert exc.relay_target == "/aanvraag/42"
         assert exc.status.message == "Geannuleerd"
@@ -903,10 +999,19 @@ class TestF_Protocol:
         assert isinstance(expect(s, "cancelled", consumed=True, edit=cancel, encrypt=False), LoginCancelled)
 
     def test_66_request_unsupported(self, s):
-        exc = expect(s, "request_unsupported", consumed=True, edit=self._status(c.STATUS_REQUESTER, c.STATUS_REQUEST_UNSUPPORTED))
+        exc = expect(
+            s, "request_unsupported", consumed=True, edit=self._status(c.STATUS_REQUESTER, c.STATUS_REQUEST_UNSUPPORTED)
+        )
         assert isinstance(exc, LoginFailed)
 
-    @pytest.mark.parametrize("top,sub", [(c.STATUS_REQUESTER, c.STATUS_AUTHN_FAILED), (c.STATUS_RESPONDER, None), (c.STATUS_REQUESTER, c.STATUS_NO_AUTHN_CONTEXT)])
+    @pytest.mark.parametrize(
+        "top,sub",
+        [
+            (c.STATUS_REQUESTER, c.STATUS_AUTHN_FAILED),
+            (c.STATUS_RESPONDER, None),
+            (c.STATUS_REQUESTER, c.STATUS_NO_AUTHN_CONTEXT),
+        ],
+    )
     def test_66_other_failures_with_a_signed_assertion(self, s, top, sub):
         assert isinstance(expect(s, "login_failed", consumed=True, edit=self._status(top, sub)), LoginFailed)
 
@@ -934,15 +1039,34 @@ class TestF_Protocol:
 
     @pytest.mark.parametrize("level", ["loa2plus", "loa2"])
     def test_68_loa_downgrade(self, s, level):
-        expect(s, "loa_too_low", consumed=True,
-               edit=_text_of(lambda r: _authn(r).find(f".//{q(SAML, 'AuthnContextClassRef')}"), f"urn:etoegang:core:assurance-class:{level}"))
+        expect(
+            s,
+            "loa_too_low",
+            consumed=True,
+            edit=_text_of(
+                lambda r: _authn(r).find(f".//{q(SAML, 'AuthnContextClassRef')}"),
+                f"urn:etoegang:core:assurance-class:{level}",
+            ),
+        )
 
-    @pytest.mark.parametrize("urn,reason", [("urn:etoegang:core:assurance-class:loa1", "loa_eh1_refused"), ("http://eidas.europa.eu/LoA/high", "loa_invalid")])
+    @pytest.mark.parametrize(
+        "urn,reason",
+        [
+            ("urn:etoegang:core:assurance-class:loa1", "loa_eh1_refused"),
+            ("http://eidas.europa.eu/LoA/high", "loa_invalid"),
+        ],
+    )
     def test_68_unknown_or_retired_level(self, s, urn, reason):
-        expect(s, reason, consumed=True, edit=_text_of(lambda r: _authn(r).find(f".//{q(SAML, 'AuthnContextClassRef')}"), urn))
+        expect(
+            s,
+            reason,
+            consumed=True,
+            edit=_text_of(lambda r: _authn(r).find(f".//{q(SAML, 'AuthnContextClassRef')}"), urn),
+        )
 
     def test_68_higher_level_accepted(self, s):
         """[pos] Comparison "minimum": EH4 for an EH3 service is fine."""
+
         def eh4(root):
             _authn(root).find(f".//{q(SAML, 'AuthnContextClassRef')}").text = "urn:etoegang:core:assurance-class:loa4"
 
@@ -1005,7 +1129,16 @@ class TestF_Protocol:
         expect(s, "attribute_multivalued", consumed=True, edit=two, encrypt=False)
 
     @pytest.mark.parametrize(
-        "target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", "/a b", "/caf\u00e9", "x" * 10],
+        "target",
+        [
+            "https://evil.example/",
+            "//evil.example/x",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "/a b",
+            "/caf\u00e9",
+            "x" * 10,
+        ],
     )
     def test_72_relay_target_must_be_a_local_path(self, s, target):
         from ehkit.errors import ValidationError
@@ -1090,26 +1223,45 @@ class TestG_Encryption:
 
     def test_77_wrong_session_key_length(self, s):
         def declare_256(root):
-            _legal_encrypted(root).find(f"{q(XENC, 'EncryptedData')}/{q(XENC, 'EncryptionMethod')}").set("Algorithm", alg.AES256_GCM)
+            _legal_encrypted(root).find(f"{q(XENC, 'EncryptedData')}/{q(XENC, 'EncryptionMethod')}").set(
+                "Algorithm", alg.AES256_GCM
+            )
 
         assert s.reject(encrypt_data_algorithm="aes128-gcm", edit=declare_256).reason == "decryption_failed"
 
     def test_78_ciphertext_swapped_after_signing(self, net, s):
         """An EncryptedID taken from elsewhere, outside the signature: caught by the digest, nothing decrypted."""
+
         def swap(root):
-            nid = etree.fromstring(f'<saml2:NameID xmlns:saml2="{SAML}" NameQualifier="urn:etoegang:1.9:EntityConcernedID:KvKnr">11111111</saml2:NameID>')
+            nid = etree.fromstring(
+                f'<saml2:NameID xmlns:saml2="{SAML}" NameQualifier="urn:etoegang:1.9:EntityConcernedID:KvKnr">11111111</saml2:NameID>'
+            )
             old = _legal_encrypted(root)
-            old.getparent().replace(old, encrypted_id(nid, [EncryptionRecipient(net.dv.public_key, n.DV_ENTITY, net.dv.key_name)]))
+            old.getparent().replace(
+                old, encrypted_id(nid, [EncryptionRecipient(net.dv.public_key, n.DV_ENTITY, net.dv.key_name)])
+            )
 
         expect(s, "signature_digest", consumed=False, after_sign=swap)
 
     @pytest.mark.parametrize(
         "plaintext,reason",
         [
-            (b'<!DOCTYPE x [<!ENTITY e "1">]><saml2:NameID xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion">&e;</saml2:NameID>', "decryption_failed"),
-            (b'<saml2:NameID xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion">1</saml2:NameID><x/>', "decryption_failed"),
-            (b'<saml2:Assertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a" Version="2.0"/>', "nameid_invalid"),
-            (b'<saml2:NameID xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion" NameQualifier="urn:etoegang:1.9:EntityConcernedID:KvKnr">1<x/></saml2:NameID>', "nameid_invalid"),
+            (
+                b'<!DOCTYPE x [<!ENTITY e "1">]><saml2:NameID xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion">&e;</saml2:NameID>',
+                "decryption_failed",
+            ),
+            (
+                b'<saml2:NameID xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion">1</saml2:NameID><x/>',
+                "decryption_failed",
+            ),
+            (
+                b'<saml2:Assertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a" Version="2.0"/>',
+                "nameid_invalid",
+            ),
+            (
+                b'<saml2:NameID xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion" NameQualifier="urn:etoegang:1.9:EntityConcernedID:KvKnr">1<x/></saml2:NameID>',
+                "nameid_invalid",
+            ),
         ],
         ids=["doctype", "two-elements", "assertion", "child-element"],
     )
@@ -1120,7 +1272,9 @@ class TestG_Encryption:
             parts = encrypt_element(plaintext, [EncryptionRecipient(net.dv.public_key, n.DV_ENTITY, net.dv.key_name)])
             inner = "".join(etree.tostring(p, encoding="unicode") for p in parts)
             old = _legal_encrypted(root)
-            old.getparent().replace(old, etree.fromstring(f'<saml2:EncryptedID xmlns:saml2="{SAML}">{inner}</saml2:EncryptedID>'))
+            old.getparent().replace(
+                old, etree.fromstring(f'<saml2:EncryptedID xmlns:saml2="{SAML}">{inner}</saml2:EncryptedID>')
+            )
 
         assert s.reject(edit=hostile).reason == reason
 
@@ -1136,7 +1290,9 @@ class TestG_Encryption:
 
     def test_81_external_retrieval_method(self, s):
         def external(root):
-            rm = _legal_encrypted(root).find(f"{q(XENC, 'EncryptedData')}/{q(DS, 'KeyInfo')}/{q(DS, 'RetrievalMethod')}")
+            rm = _legal_encrypted(root).find(
+                f"{q(XENC, 'EncryptedData')}/{q(DS, 'KeyInfo')}/{q(DS, 'RetrievalMethod')}"
+            )
             rm.set("URI", "http://127.0.0.1:9/key")
 
         expect(s, "encryption_external_reference", consumed=True, edit=external)
@@ -1150,10 +1306,15 @@ class TestG_Encryption:
         from ehkit.xml.encryption import encrypt_element
 
         def undeclared(root):
-            parts = encrypt_element(b"<saml2:NameID>69599084</saml2:NameID>", [EncryptionRecipient(net.dv.public_key, n.DV_ENTITY, net.dv.key_name)])
+            parts = encrypt_element(
+                b"<saml2:NameID>69599084</saml2:NameID>",
+                [EncryptionRecipient(net.dv.public_key, n.DV_ENTITY, net.dv.key_name)],
+            )
             inner = "".join(etree.tostring(p, encoding="unicode") for p in parts)
             old = _legal_encrypted(root)
-            old.getparent().replace(old, etree.fromstring(f'<saml2:EncryptedID xmlns:saml2="{SAML}">{inner}</saml2:EncryptedID>'))
+            old.getparent().replace(
+                old, etree.fromstring(f'<saml2:EncryptedID xmlns:saml2="{SAML}">{inner}</saml2:EncryptedID>')
+            )
 
         assert s.reject(edit=undeclared).reason == "decryption_failed"
 
@@ -1164,9 +1325,13 @@ class TestG_Encryption:
 class TestH_ResourceExhaustion:
     def test_83_many_encrypted_ids_in_a_signed_message(self, net, s):
         def many(root):
-            nid = etree.fromstring(f'<saml2:NameID xmlns:saml2="{SAML}" NameQualifier="urn:etoegang:1.9:EntityConcernedID:KvKnr">1</saml2:NameID>')
+            nid = etree.fromstring(
+                f'<saml2:NameID xmlns:saml2="{SAML}" NameQualifier="urn:etoegang:1.9:EntityConcernedID:KvKnr">1</saml2:NameID>'
+            )
             enc = encrypted_id(nid, [EncryptionRecipient(net.dv.public_key, n.DV_ENTITY, net.dv.key_name)])
-            attr = etree.SubElement(attribute_statement(root), q(SAML, "Attribute"), Name="urn:etoegang:1.9:attribute:FirstName")
+            attr = etree.SubElement(
+                attribute_statement(root), q(SAML, "Attribute"), Name="urn:etoegang:1.9:attribute:FirstName"
+            )
             for i in range(11):
                 value = etree.SubElement(attr, q(SAML, "AttributeValue"))
                 copy_ = copy.deepcopy(enc)
@@ -1180,21 +1345,31 @@ class TestH_ResourceExhaustion:
         expect(s, "encrypted_id_limit", consumed=True, edit=many)
 
     def test_83_many_encrypted_ids_unsigned(self, s):
-        blob = "<saml2:EncryptedID><xenc:EncryptedData xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\"/></saml2:EncryptedID>" * 10_000
-        xml = s.build(sign=()).xml.replace(b"<saml2:AttributeStatement>", b"<saml2:AttributeStatement>" + blob.encode(), 1)
+        blob = (
+            '<saml2:EncryptedID><xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#"/></saml2:EncryptedID>'
+            * 10_000
+        )
+        xml = s.build(sign=()).xml.replace(
+            b"<saml2:AttributeStatement>", b"<saml2:AttributeStatement>" + blob.encode(), 1
+        )
         exc = s.reject(xml)
         assert exc.reason in ("xml_too_large", "xml_too_many_elements")
         assert s.private_ops == 0
 
     def test_83_encrypted_keys_per_identifier_capped(self, net, s):
-        recipients = [EncryptionRecipient(net.other.public_key, f"urn:etoegang:MR:{n.OTHER_OIN}:entities:{i}", net.other.key_name) for i in range(9)]
+        recipients = [
+            EncryptionRecipient(net.other.public_key, f"urn:etoegang:MR:{n.OTHER_OIN}:entities:{i}", net.other.key_name)
+            for i in range(9)
+        ]
         recipients.append(EncryptionRecipient(net.dv.public_key, n.DV_ENTITY, net.dv.key_name))
         expect(s, "encrypted_key_limit", consumed=True, recipients=recipients)
 
     @pytest.mark.parametrize("count,reason", [(1000, "signature_multiple"), (2000, "xml_too_many_elements")])
     def test_84_many_signatures(self, s, count, reason):
         signature = b"<ds:Signature><ds:SignedInfo/><ds:SignatureValue>AA==</ds:SignatureValue></ds:Signature>"
-        xml = s.build().xml.replace(b"<saml2p:ArtifactResponse ", b'<saml2p:ArtifactResponse xmlns:ds="http://www.w3.org/2000/09/xmldsig#" ', 1)
+        xml = s.build().xml.replace(
+            b"<saml2p:ArtifactResponse ", b'<saml2p:ArtifactResponse xmlns:ds="http://www.w3.org/2000/09/xmldsig#" ', 1
+        )
         xml = xml.replace(b"</saml2p:ArtifactResponse>", signature * count + b"</saml2p:ArtifactResponse>")
         expect_raw(s, xml, reason)
 
@@ -1215,7 +1390,13 @@ class TestH_ResourceExhaustion:
             xd = etree.SubElement(ki, q(DS, "X509Data"))
             etree.SubElement(xd, q(DS, "X509Certificate")).text = base64.b64encode(b"\x30" * 3000).decode()
 
-        expect(s, "signature_untrusted", consumed=False, signers={"assertion": net.attacker}, after_layer={"assertion": huge})
+        expect(
+            s,
+            "signature_untrusted",
+            consumed=False,
+            signers={"assertion": net.attacker},
+            after_layer={"assertion": huge},
+        )
 
 
 # ====================================================================== I. metadata (the trust anchor)
@@ -1258,7 +1439,9 @@ class TestI_Metadata:
 
         good = build_metadata(signer=net.hm, signing_keys=[net.hm])
         evil_entity = build_metadata(signer=None, signing_keys=[net.attacker]).decode()
-        evil_entity = evil_entity[evil_entity.index("<md:EntityDescriptor"):evil_entity.index("</md:EntitiesDescriptor>")]
+        evil_entity = evil_entity[
+            evil_entity.index("<md:EntityDescriptor") : evil_entity.index("</md:EntitiesDescriptor>")
+        ]
         wrapped = good.replace(b"</md:EntitiesDescriptor>", evil_entity.encode() + b"</md:EntitiesDescriptor>")
         _, cache = self.cache(net, tmp_path, good)
         with pytest.raises(MetadataError) as info:

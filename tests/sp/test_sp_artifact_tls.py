@@ -13,7 +13,6 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from ehkit.errors import ConfigError, LoginRejected
 from ehkit.pki import certificate_oin
 from ehkit.sp.artifact_client import ArtifactClient, Timeouts, tls_context
-
 from support import network as n
 
 pytestmark = pytest.mark.network
@@ -36,7 +35,7 @@ def broker(tls_files):
     seen: dict = {}
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server naming
+        def do_POST(self):
             body = self.rfile.read(int(self.headers["Content-Length"]))
             seen["content_type"] = self.headers["Content-Type"]
             seen["body"] = body

@@ -18,7 +18,6 @@ from ehkit.saml.bindings import decode_redirect
 from ehkit.saml.timefmt import utcnow
 from ehkit.sp.artifact_client import ArtifactClient
 from ehkit.xml.trust import TrustSet
-
 from support import network as n
 from support.metadata import build_metadata
 from support.scenario import VALID_KVK, valid_formats
@@ -28,7 +27,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "sp.md"
 
 def example_code() -> str:
     text = DOCS.read_text(encoding="utf-8")
-    section = text[text.index("## Minimal integration (Starlette)"):]
+    section = text[text.index("## Minimal integration (Starlette)") :]
     return re.search(r"```python\n(.*?)```", section, re.S).group(1)
 
 
@@ -41,7 +40,12 @@ def app_ns(net, tmp_path, monkeypatch):
     (tmp_path / "broker" / "metadata-signing.crt").write_bytes(net.hm.certificate_pem())
     (tmp_path / "broker" / "metadata.xml").write_bytes(build_metadata(signer=net.hm, signing_keys=[net.hm]))
     (tmp_path / "ehkit.toml").write_text(
-        example_toml(oin=n.DV_OIN, broker_entity_id=n.HM_ENTITY, acs_url="https://dv.ehkit.test/eherkenning/acs", fresh_uuids=False)
+        example_toml(
+            oin=n.DV_OIN,
+            broker_entity_id=n.HM_ENTITY,
+            acs_url="https://dv.ehkit.test/eherkenning/acs",
+            fresh_uuids=False,
+        )
     )
     monkeypatch.setenv("EHKIT_CONFIG", str(tmp_path / "ehkit.toml"))
     ns: dict = {"__name__": "app"}
@@ -55,10 +59,16 @@ def _broker(net, messages, holder, **build):
         payload, _ = soap.unwrap(request.content)
         resolve = parse_artifact_resolve(payload, lambda issuer: TrustSet.from_certificates([net.dv.certificate]))
         built = messages.build(
-            request_id=holder["request_id"], resolve_id=resolve.id, now=utcnow(),
-            dv_entity=f"urn:etoegang:DV:{n.DV_OIN}:entities:0", acs="https://dv.ehkit.test/eherkenning/acs",
-            service_id=f"urn:etoegang:DV:{n.DV_OIN}:services:2", service_uuid=FIXED_UUIDS["vergunning"],
-            edit_plain=valid_formats, soap=True, **build,
+            request_id=holder["request_id"],
+            resolve_id=resolve.id,
+            now=utcnow(),
+            dv_entity=f"urn:etoegang:DV:{n.DV_OIN}:entities:0",
+            acs="https://dv.ehkit.test/eherkenning/acs",
+            service_id=f"urn:etoegang:DV:{n.DV_OIN}:services:2",
+            service_uuid=FIXED_UUIDS["vergunning"],
+            edit_plain=valid_formats,
+            soap=True,
+            **build,
         )
         return httpx.Response(200, content=built.xml, headers={"Content-Type": "text/xml"})
 
@@ -83,7 +93,11 @@ def test_docs_example_logs_in(net, messages, app_ns):
     client = TestClient(app_ns["app"], base_url="https://dv.ehkit.test")
     assert client.get("/", follow_redirects=False).headers["location"] == "/login?next=/"
     relay = _start(client, holder)
-    r = client.get("/eherkenning/acs", params={"SAMLart": Artifact.new(n.HM_ENTITY).encode(), "RelayState": relay}, follow_redirects=False)
+    r = client.get(
+        "/eherkenning/acs",
+        params={"SAMLart": Artifact.new(n.HM_ENTITY).encode(), "RelayState": relay},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"] == "/vergunning/7"
     r = client.get("/")
     assert r.status_code == 200 and r.text == f"Ingelogd namens {VALID_KVK} (EH3)"
@@ -96,13 +110,17 @@ def test_docs_example_refuses_a_foreign_artifact(net, messages, app_ns):
     app_ns["sp"]._artifact_client = _broker(net, messages, holder)
     client = TestClient(app_ns["app"], base_url="https://dv.ehkit.test")
     relay = _start(client, holder)
-    r = client.post("/eherkenning/acs", data={"SAMLart": Artifact.new(n.DV_ENTITY).encode(), "RelayState": relay}, follow_redirects=False)
+    r = client.post(
+        "/eherkenning/acs",
+        data={"SAMLart": Artifact.new(n.DV_ENTITY).encode(), "RelayState": relay},
+        follow_redirects=False,
+    )
     assert r.status_code == 403 and "niet gelukt" in r.text
 
 
 def test_readme_shows_the_same_tested_integration() -> None:
     """The README's integration is the block this module runs, letter for letter."""
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Using the SP library"):]
+    section = readme[readme.index("## Using the SP library") :]
     block = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     assert block == example_code()

@@ -13,7 +13,6 @@ from ehkit.saml.artifact import Artifact
 from ehkit.saml.artifact_resolution import parse_artifact_resolve
 from ehkit.sp.stores.sqlite import SQLiteStore
 from ehkit.xml.trust import TrustSet
-
 from support import network as n
 from support.metadata import build_metadata
 from support.scenario import valid_formats
@@ -36,7 +35,9 @@ def config_dir(net, tmp_path):
 
 
 def test_from_config_builds_the_settings(config_dir, net):
-    sp = ServiceProvider.from_config(config_dir / "ehkit.toml", transport=httpx.MockTransport(lambda r: httpx.Response(500)))
+    sp = ServiceProvider.from_config(
+        config_dir / "ehkit.toml", transport=httpx.MockTransport(lambda r: httpx.Response(500))
+    )
     s = sp.settings
     assert s.entity_id == DV_ENTITY_0
     assert s.broker_entity_id == n.HM_ENTITY
@@ -72,7 +73,9 @@ def test_login_through_a_configured_sp(config_dir, net, messages, t0):
 
     sp = ServiceProvider.from_config(config_dir / "ehkit.toml", transport=httpx.MockTransport(ars), store="memory://")
     holder["start"] = sp.start_login("vergunning", relay_state="/vergunning/7", now=t0)
-    result = sp.finish_login(saml_art=Artifact.new(n.HM_ENTITY).encode(), relay_state=holder["start"].relay_state, now=t0)
+    result = sp.finish_login(
+        saml_art=Artifact.new(n.HM_ENTITY).encode(), relay_state=holder["start"].relay_state, now=t0
+    )
     assert result.service == "vergunning"
     assert result.relay_state == "/vergunning/7"
     assert result.legal_subject.is_kvk

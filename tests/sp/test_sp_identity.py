@@ -14,7 +14,6 @@ from ehkit.errors import LoginRejected
 from ehkit.sp.identity import validate_identifier
 from ehkit.xml.encryption import EncryptionRecipient
 from ehkit.xml.ns import SAML, q
-
 from support import network as n
 from support.reference_messages import add_attribute, attribute, encrypted_id, remove
 from support.scenario import VALID_KVK, Scenario
@@ -43,7 +42,9 @@ def test_chain_authorisation_intermediary(net, messages, t0, form, urn):
         else:
             nid = _nameid(KVK_URN, "12345678")
             if form == "encrypted":
-                enc = encrypted_id(etree.fromstring(nid), [EncryptionRecipient(net.dv.public_key, n.DV_ENTITY, net.dv.key_name)])
+                enc = encrypted_id(
+                    etree.fromstring(nid), [EncryptionRecipient(net.dv.public_key, n.DV_ENTITY, net.dv.key_name)]
+                )
                 nid = etree.tostring(enc, encoding="unicode")
             add_attribute(root, urn, nid)
         add_attribute(root, urns.INTERMEDIATE_COMPANY_NAME, "Boekhouders B.V.")
@@ -59,17 +60,25 @@ def test_chain_authorisation_intermediary(net, messages, t0, form, urn):
 
 def test_intermediary_must_be_a_kvk_number(net, messages, t0):
     s = Scenario(net, messages, t0, require_encrypted_identifiers=False)
-    exc = s.reject(edit=lambda root: add_attribute(root, urns.INTERMEDIATE_KVK, _nameid("urn:etoegang:1.9:EntityConcernedID:RSIN", "123456789")))
+    exc = s.reject(
+        edit=lambda root: add_attribute(
+            root, urns.INTERMEDIATE_KVK, _nameid("urn:etoegang:1.9:EntityConcernedID:RSIN", "123456789")
+        )
+    )
     assert exc.reason == "identifier_type_not_allowed"
 
 
 def test_requested_attributes_are_returned(net, messages, t0):
     """eIDAS names and company name, as requested through the catalogue; an encrypted
     value for someone else is skipped, never decrypted."""
+
     def add(root):
         add_attribute(root, "urn:etoegang:1.9:attribute:FirstName", "Jan")
         add_attribute(root, "urn:etoegang:1.9:attribute:FamilyName", "Jansen")
-        enc = encrypted_id(etree.fromstring(_nameid("x", "1970-01-01")), [EncryptionRecipient(net.other.public_key, n.MR_ENTITY, net.other.key_name)])
+        enc = encrypted_id(
+            etree.fromstring(_nameid("x", "1970-01-01")),
+            [EncryptionRecipient(net.other.public_key, n.MR_ENTITY, net.other.key_name)],
+        )
         add_attribute(root, "urn:etoegang:1.9:attribute:DateOfBirth", etree.tostring(enc, encoding="unicode"))
 
     s = Scenario(net, messages, t0)
@@ -87,13 +96,17 @@ def test_identifier_type_must_be_allowed_for_the_service(net, messages, t0):
 
 def test_unknown_identifier_type(net, messages, t0):
     s = Scenario(net, messages, t0)
-    exc = s.reject(edit_plain=lambda root: _legal(root).set("NameQualifier", "urn:etoegang:9.9:EntityConcernedID:Other"))
+    exc = s.reject(
+        edit_plain=lambda root: _legal(root).set("NameQualifier", "urn:etoegang:9.9:EntityConcernedID:Other")
+    )
     assert exc.reason == "identifier_type_unknown"
 
 
 def test_transient_identifier_format_refused(net, messages, t0):
     s = Scenario(net, messages, t0)
-    exc = s.reject(edit_plain=lambda root: _legal(root).set("Format", "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"))
+    exc = s.reject(
+        edit_plain=lambda root: _legal(root).set("Format", "urn:oasis:names:tc:SAML:2.0:nameid-format:transient")
+    )
     assert exc.reason == "nameid_invalid"
 
 
@@ -121,7 +134,9 @@ def test_legal_subject_missing(net, messages, t0):
 
 def test_acting_subject_missing(net, messages, t0):
     s = Scenario(net, messages, t0)
-    assert s.reject(edit=lambda root: remove(attribute(root, urns.ACTING_SUBJECT_ID))).reason == "acting_subject_missing"
+    assert (
+        s.reject(edit=lambda root: remove(attribute(root, urns.ACTING_SUBJECT_ID))).reason == "acting_subject_missing"
+    )
 
 
 def test_acting_subject_must_be_a_person_type(net, messages, t0):
@@ -172,7 +187,12 @@ def test_valid_formats(kind, urn, value):
         (IdentifierType.BSN, "urn:etoegang:1.9:EntityConcernedID:BSN", "123456789", "bsn_invalid"),
         (IdentifierType.BSN, "urn:etoegang:1.12:EntityConcernedID:BSN", "not base64!", "bsn_invalid"),
         (IdentifierType.PSEUDO_ID, "urn:etoegang:1.12:EntityConcernedID:PseudoID", "%%%", "pseudoid_invalid"),
-        (IdentifierType.EIDAS_LEGAL, "urn:etoegang:1.11:EntityConcernedID:eIDASLegalIdentifier", "HRB 12345", "eidas_identifier_invalid"),
+        (
+            IdentifierType.EIDAS_LEGAL,
+            "urn:etoegang:1.11:EntityConcernedID:eIDASLegalIdentifier",
+            "HRB 12345",
+            "eidas_identifier_invalid",
+        ),
         (IdentifierType.PSEUDO, "urn:etoegang:1.13:EntityConcernedID:Pseudo", "abc@def", "pseudonym_invalid"),
     ],
 )

@@ -24,7 +24,6 @@ from ehkit.sp.artifact_client import ArtifactClient, Timeouts
 from ehkit.xml.encryption import PrivateKeyCounter
 from ehkit.xml.ns import SAMLP, q
 from ehkit.xml.trust import TrustSet
-
 from support import network as n
 from support.scenario import VALID_KVK, Scenario
 
@@ -165,7 +164,9 @@ def _flow(net, messages, t0, **build):
 
 def test_finish_login_resolves_the_artifact(net, messages, t0):
     s, broker = _flow(net, messages, t0)
-    result = s.sp.finish_login(saml_art=broker.artifact.encode(), relay_state=s.start.relay_state, request_id=s.start.request_id, now=s.now)
+    result = s.sp.finish_login(
+        saml_art=broker.artifact.encode(), relay_state=s.start.relay_state, request_id=s.start.request_id, now=s.now
+    )
     assert result.legal_subject.value == VALID_KVK
     assert result.relay_state == "/aanvraag/42"
     (req,) = broker.requests
@@ -185,7 +186,14 @@ def test_artifact_from_another_issuer_opens_no_connection(net, messages, t0):
     assert broker.requests == []
 
 
-@pytest.mark.parametrize("art,reason", [("%%%", "artifact_malformed"), (base64.b64encode(b"\x00\x02" + b"\x00" * 42).decode(), "artifact_type"), ("A" * 500, "artifact_malformed")])
+@pytest.mark.parametrize(
+    "art,reason",
+    [
+        ("%%%", "artifact_malformed"),
+        (base64.b64encode(b"\x00\x02" + b"\x00" * 42).decode(), "artifact_type"),
+        ("A" * 500, "artifact_malformed"),
+    ],
+)
 def test_malformed_artifacts(net, messages, t0, art, reason):
     s, broker = _flow(net, messages, t0)
     with pytest.raises(LoginRejected) as info:
@@ -312,8 +320,8 @@ def test_relay_state_prefix_selects_the_service_group_for_artifact_resolve(net, 
 
 def test_relay_state_kept_when_cancelled(net, messages, t0):
     from ehkit.errors import LoginCancelled
-    from support.reference_messages import response_of
     from ehkit.xml.ns import SAMLP as P
+    from support.reference_messages import response_of
 
     def cancel(root):
         code = response_of(root).find(f"{{{P}}}Status/{{{P}}}StatusCode")

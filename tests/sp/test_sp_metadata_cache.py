@@ -3,16 +3,15 @@ last-good-copy, rollover, file and URL sources."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
+from ehkit.pki import load_certificates
 from ehkit.saml import constants as c
 from ehkit.saml.metadata import MetadataError
 from ehkit.sp.metadata_cache import CaTrust, MetadataCache, PinnedTrust
-from ehkit.pki import load_certificates
-
 from support import network as n
 from support.metadata import build_metadata
 from support.scenario import VALID_KVK, Scenario
@@ -33,8 +32,10 @@ def _real_cert(reference_dir):
 
 def test_real_broker_metadata_loads_with_its_pinned_certificate(reference_dir):
     cert = _real_cert(reference_dir)
-    cache = MetadataCache(entity_id=REAL_HM, trust=PinnedTrust((cert,)), file=reference_dir / "hm-onewelcome-preprod-1.13.xml")
-    md = cache.get(now=datetime(2020, 6, 1, tzinfo=timezone.utc))
+    cache = MetadataCache(
+        entity_id=REAL_HM, trust=PinnedTrust((cert,)), file=reference_dir / "hm-onewelcome-preprod-1.13.xml"
+    )
+    md = cache.get(now=datetime(2020, 6, 1, tzinfo=UTC))
     assert md.entity_id == REAL_HM
     assert md.signed
     assert md.interface_version == "1.13"
@@ -42,28 +43,36 @@ def test_real_broker_metadata_loads_with_its_pinned_certificate(reference_dir):
     assert md.sso_url(c.BINDING_REDIRECT) == "https://eh01.staging.iwelcome.nl/broker/sso/1.13"
     assert md.artifact_resolution_url(0) == "https://eh02.staging.iwelcome.nl/broker/ars/1.13"
     assert md.key_names[0] == "e6e04e0a22bbc8a036a8a243abc9655e92907f73a4ba5a2ad28485ec3f4c82d1"
-    assert cache.next_refresh == datetime(2020, 6, 2, tzinfo=timezone.utc)  # the shorter of P7D and the 24 h interval
+    assert cache.next_refresh == datetime(2020, 6, 2, tzinfo=UTC)  # the shorter of P7D and the 24 h interval
 
 
 def test_real_broker_metadata_after_its_certificate_expired(reference_dir):
     cert = _real_cert(reference_dir)
-    cache = MetadataCache(entity_id=REAL_HM, trust=PinnedTrust((cert,)), file=reference_dir / "hm-onewelcome-preprod-1.13.xml")
+    cache = MetadataCache(
+        entity_id=REAL_HM, trust=PinnedTrust((cert,)), file=reference_dir / "hm-onewelcome-preprod-1.13.xml"
+    )
     with pytest.raises(MetadataError) as info:
-        cache.get(now=datetime(2024, 1, 1, tzinfo=timezone.utc))
+        cache.get(now=datetime(2024, 1, 1, tzinfo=UTC))
     assert info.value.reason == "metadata_untrusted"
 
 
 def test_real_broker_metadata_with_another_pinned_certificate(net, reference_dir):
-    cache = MetadataCache(entity_id=REAL_HM, trust=PinnedTrust((net.hm.certificate,), check_validity=False), file=reference_dir / "hm-onewelcome-preprod-1.13.xml")
+    cache = MetadataCache(
+        entity_id=REAL_HM,
+        trust=PinnedTrust((net.hm.certificate,), check_validity=False),
+        file=reference_dir / "hm-onewelcome-preprod-1.13.xml",
+    )
     with pytest.raises(MetadataError) as info:
-        cache.get(now=datetime(2020, 6, 1, tzinfo=timezone.utc))
+        cache.get(now=datetime(2020, 6, 1, tzinfo=UTC))
     assert info.value.reason == "metadata_signature"
 
 
 def test_ca_trust_with_the_broker_oin(net, tmp_path):
     path = tmp_path / "md.xml"
     path.write_bytes(build_metadata(signer=net.hm, signing_keys=[net.hm]))
-    cache = MetadataCache(entity_id=n.HM_ENTITY, trust=CaTrust(roots=net.ca.roots, oin=n.HM_OIN, intermediates=net.ca.chain), file=path)
+    cache = MetadataCache(
+        entity_id=n.HM_ENTITY, trust=CaTrust(roots=net.ca.roots, oin=n.HM_OIN, intermediates=net.ca.chain), file=path
+    )
     assert cache.get().entity_id == n.HM_ENTITY
 
 
@@ -71,7 +80,9 @@ def test_ca_trust_refuses_another_oin(net, tmp_path):
     """A certificate from the right CA but of another organisation does not make metadata trusted."""
     path = tmp_path / "md.xml"
     path.write_bytes(build_metadata(signer=net.other, signing_keys=[net.other]))
-    cache = MetadataCache(entity_id=n.HM_ENTITY, trust=CaTrust(roots=net.ca.roots, oin=n.HM_OIN, intermediates=net.ca.chain), file=path)
+    cache = MetadataCache(
+        entity_id=n.HM_ENTITY, trust=CaTrust(roots=net.ca.roots, oin=n.HM_OIN, intermediates=net.ca.chain), file=path
+    )
     with pytest.raises(MetadataError) as info:
         cache.get()
     assert info.value.reason == "metadata_untrusted"
@@ -92,7 +103,9 @@ def test_ca_trust_refuses_another_ca(net, tmp_path):
 def test_refresh_on_schedule_picks_up_a_rollover(net, tmp_path, t0):
     path = tmp_path / "md.xml"
     path.write_bytes(build_metadata(signer=net.hm, signing_keys=[net.hm], cache_duration="PT1H"))
-    cache = MetadataCache(entity_id=n.HM_ENTITY, trust=PinnedTrust((net.hm.certificate,)), file=path, refresh_interval=timedelta(hours=24))
+    cache = MetadataCache(
+        entity_id=n.HM_ENTITY, trust=PinnedTrust((net.hm.certificate,)), file=path, refresh_interval=timedelta(hours=24)
+    )
     first = cache.get(now=t0)
     assert len(first.signing_certificates) == 1
     assert cache.next_refresh == t0 + timedelta(hours=1)  # cacheDuration is shorter than the interval
@@ -131,7 +144,9 @@ def test_url_source_and_failures_keep_last_good(net, t0, caplog):
         return httpx.Response(state["status"], content=body)
 
     cache = MetadataCache(
-        entity_id=n.HM_ENTITY, trust=PinnedTrust((net.hm.certificate,)), url="https://hm.ehkit.test/metadata",
+        entity_id=n.HM_ENTITY,
+        trust=PinnedTrust((net.hm.certificate,)),
+        url="https://hm.ehkit.test/metadata",
         transport=httpx.MockTransport(handler),
     )
     first = cache.get(now=t0)
@@ -149,7 +164,9 @@ def test_url_source_and_failures_keep_last_good(net, t0, caplog):
 
 
 def test_nothing_loaded_is_an_error(net, tmp_path):
-    cache = MetadataCache(entity_id=n.HM_ENTITY, trust=PinnedTrust((net.hm.certificate,)), file=tmp_path / "missing.xml")
+    cache = MetadataCache(
+        entity_id=n.HM_ENTITY, trust=PinnedTrust((net.hm.certificate,)), file=tmp_path / "missing.xml"
+    )
     with pytest.raises(MetadataError) as info:
         cache.get()
     assert info.value.reason == "metadata_unavailable"
@@ -174,8 +191,11 @@ def test_url_source_saves_the_verified_copy(net, tmp_path, t0):
     body = build_metadata(signer=net.hm, signing_keys=[net.hm])
     target = tmp_path / "hm-metadata.xml"
     cache = MetadataCache(
-        entity_id=n.HM_ENTITY, trust=PinnedTrust((net.hm.certificate,)), url="https://hm.ehkit.test/metadata",
-        transport=httpx.MockTransport(lambda r: httpx.Response(200, content=body)), save_to=target,
+        entity_id=n.HM_ENTITY,
+        trust=PinnedTrust((net.hm.certificate,)),
+        url="https://hm.ehkit.test/metadata",
+        transport=httpx.MockTransport(lambda r: httpx.Response(200, content=body)),
+        save_to=target,
     )
     cache.get(now=t0)
     assert target.read_bytes() == body
@@ -185,8 +205,11 @@ def test_unverified_copy_is_never_saved(net, tmp_path, t0):
     body = build_metadata(signer=net.attacker, signing_keys=[net.attacker])
     target = tmp_path / "hm-metadata.xml"
     cache = MetadataCache(
-        entity_id=n.HM_ENTITY, trust=PinnedTrust((net.hm.certificate,)), url="https://hm.ehkit.test/metadata",
-        transport=httpx.MockTransport(lambda r: httpx.Response(200, content=body)), save_to=target,
+        entity_id=n.HM_ENTITY,
+        trust=PinnedTrust((net.hm.certificate,)),
+        url="https://hm.ehkit.test/metadata",
+        transport=httpx.MockTransport(lambda r: httpx.Response(200, content=body)),
+        save_to=target,
     )
     with pytest.raises(MetadataError):
         cache.get(now=t0)

@@ -12,7 +12,6 @@ from ehkit.domain.loa import LevelOfAssurance
 from ehkit.domain.urns import IdentifierType
 from ehkit.errors import LoginRejected
 from ehkit.xml.encryption import PrivateKeyCounter
-
 from support import network as n
 from support.reference_messages import (
     REAL_AD,
@@ -106,7 +105,9 @@ def test_real_2020_post_response_with_broker_plaintext_identifiers(net, t0):
     Subject NameID. Its LegalSubjectID/ActingSubjectID exist only inside Advice,
     encrypted to the real DV; they are never touched."""
     messages_2020 = ReferenceMessages(net, RESPONSE_2020)
-    s = Scenario(net, messages_2020, t0, service="melding", response_binding="post", require_encrypted_identifiers=False)
+    s = Scenario(
+        net, messages_2020, t0, service="melding", response_binding="post", require_encrypted_identifiers=False
+    )
     before = PrivateKeyCounter.count
     built = s.build(encrypt=False, resolve_id=None, service_id=n.OTHER_SERVICE_ID, service_uuid=n.OTHER_SERVICE_UUID)
     result = s.submit(built, binding="post")
@@ -131,9 +132,9 @@ def test_2020_message_for_an_eh3_service_is_too_weak(net, t0):
 
 
 def test_bsn_never_in_repr(net, messages, t0):
-    from support.reference_messages import attribute
     from ehkit.domain import urns
     from ehkit.xml.ns import SAML, q
+    from support.reference_messages import attribute
 
     def bsn(root):
         nid = attribute(root, urns.LEGAL_SUBJECT_ID).find(f"{q(SAML, 'AttributeValue')}/{q(SAML, 'NameID')}")
@@ -174,8 +175,7 @@ def test_audit_event_has_no_identifiers_in_clear(net, messages, t0, caplog):
 
 def test_audit_event_on_rejection_carries_reason(net, messages, t0, caplog):
     s = Scenario(net, messages, t0)
-    with caplog.at_level(logging.INFO, logger="ehkit.audit"):
-        with pytest.raises(LoginRejected):
-            s.submit(sign=("response", "artifact"))
+    with caplog.at_level(logging.INFO, logger="ehkit.audit"), pytest.raises(LoginRejected):
+        s.submit(sign=("response", "artifact"))
     events = [r.ehkit_event for r in caplog.records if r.name == "ehkit.audit"]
     assert [(e["outcome"], e["reason"]) for e in events] == [("rejected", "signature_missing")]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import secrets
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -20,7 +20,7 @@ from ehkit.sp.stores import EXPIRED_GRACE, DuplicateRequestId, MemoryStore, Pend
 from ehkit.sp.stores.redis import RedisStore
 from ehkit.sp.stores.sqlite import SQLiteStore
 
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def pending(request_id: str | None = None, *, ttl: timedelta = timedelta(minutes=15), **kw) -> PendingRequest:
@@ -103,7 +103,9 @@ def test_long_expired_request_is_gone(clock_store):
     store = clock_store
     p = pending(ttl=timedelta(seconds=60))
     store.put_pending(p, now=NOW)
-    assert store.take_pending(p.request_id, now=NOW + timedelta(seconds=61) + EXPIRED_GRACE + timedelta(seconds=1)) is None
+    assert (
+        store.take_pending(p.request_id, now=NOW + timedelta(seconds=61) + EXPIRED_GRACE + timedelta(seconds=1)) is None
+    )
 
 
 def test_seen_once(store):

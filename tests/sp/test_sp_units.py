@@ -11,7 +11,6 @@ import pytest
 from ehkit.errors import ConfigError, LoginCancelled, LoginFailed, LoginRejected, ValidationError
 from ehkit.sp import relay_state as relay
 from ehkit.sp.audit import AuditEvent, keyed_hash
-
 from support import network as n
 
 
@@ -22,7 +21,20 @@ def test_accepted_targets(target):
 
 @pytest.mark.parametrize(
     "target",
-    ["", "aanvraag", "https://evil.example/", "//evil.example", "/\\evil.example", "/a\\b", "/a b", "/a\tb", "/\u00e9", "/" + "x" * 2048, "javascript:alert(1)", None],
+    [
+        "",
+        "aanvraag",
+        "https://evil.example/",
+        "//evil.example",
+        "/\\evil.example",
+        "/a\\b",
+        "/a b",
+        "/a\tb",
+        "/\u00e9",
+        "/" + "x" * 2048,
+        "javascript:alert(1)",
+        None,
+    ],
 )
 def test_refused_targets(target):
     with pytest.raises(ValidationError) as info:

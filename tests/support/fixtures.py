@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -23,4 +23,4 @@ def messages(net: Network) -> ReferenceMessages:
 @pytest.fixture
 def t0() -> datetime:
     """A fixed 'now' for a login; messages are issued a few seconds later."""
-    return datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=1)
+    return datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)

@@ -14,7 +14,6 @@ from ehkit.saml import constants as c
 from ehkit.saml.timefmt import format_instant
 from ehkit.xml.ns import DS, MD
 from ehkit.xml.signature import sign_element
-
 from support import network as n
 
 
@@ -55,5 +54,11 @@ def build_metadata(
     if signer is not None:
         sign_element(root, signer.private_key, key_name=signer.key_name)
     if extra_entity:  # added after signing: signature wrapping inside the EntitiesDescriptor
-        root.append(etree.fromstring(entity.replace(f'entityID="{entity_id}"', 'entityID="urn:etoegang:HM:00000001111111110000:entities:1"').replace("<md:EntityDescriptor", f'<md:EntityDescriptor xmlns:md="{MD}" xmlns:ds="{DS}"', 1)))
+        root.append(
+            etree.fromstring(
+                entity.replace(
+                    f'entityID="{entity_id}"', 'entityID="urn:etoegang:HM:00000001111111110000:entities:1"'
+                ).replace("<md:EntityDescriptor", f'<md:EntityDescriptor xmlns:md="{MD}" xmlns:ds="{DS}"', 1)
+            )
+        )
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

@@ -39,7 +39,7 @@ OTHER_SERVICE_ID = f"urn:etoegang:DV:{DV_OIN}:services:2"
 OTHER_SERVICE_UUID = "3c1f1d6e-7c55-4f55-9d59-0f3b8e1a0a21"
 
 
-_SHARED: "Network | None" = None
+_SHARED: Network | None = None
 
 
 @dataclass
@@ -53,7 +53,7 @@ class Network:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def shared(cls) -> "Network":
+    def shared(cls) -> Network:
         """One network per test session, shared by tests/sp and tests/saml."""
         global _SHARED
         if _SHARED is None:
@@ -61,7 +61,7 @@ class Network:
         return _SHARED
 
     @classmethod
-    def create(cls) -> "Network":
+    def create(cls) -> Network:
         ca = TestCA.create()
         return cls(
             ca=ca,
@@ -118,7 +118,11 @@ class Network:
         certs = tuple(k.certificate for k in (signers or (self.hm,)))
         return IdpMetadata(
             entity_id=HM_ENTITY,
-            sso=(Endpoint(c.BINDING_REDIRECT, SSO_URL), Endpoint(c.BINDING_POST, SSO_URL), Endpoint(c.BINDING_ARTIFACT, SSO_URL)),
+            sso=(
+                Endpoint(c.BINDING_REDIRECT, SSO_URL),
+                Endpoint(c.BINDING_POST, SSO_URL),
+                Endpoint(c.BINDING_ARTIFACT, SSO_URL),
+            ),
             artifact_resolution=(Endpoint(c.BINDING_SOAP, ARS_URL, 0, True),),
             slo=(),
             signing_certificates=certs,
@@ -131,7 +135,14 @@ class Network:
             signed=True,
         )
 
-    def sp(self, *, store: Any = "memory://", metadata: IdpMetadata | None = None, artifact_client: Any = None, **overrides: Any) -> ServiceProvider:
+    def sp(
+        self,
+        *,
+        store: Any = "memory://",
+        metadata: IdpMetadata | None = None,
+        artifact_client: Any = None,
+        **overrides: Any,
+    ) -> ServiceProvider:
         return ServiceProvider(
             self.settings(**overrides),
             metadata=metadata or self.idp_metadata(),

@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -44,7 +44,6 @@ from ehkit.saml.timefmt import format_instant, parse_instant
 from ehkit.xml.encryption import EncryptionRecipient, encrypt_element, serialize_standalone
 from ehkit.xml.ns import DS, SAML, SAMLP, SOAP11, q
 from ehkit.xml.signature import sign_element
-
 from support import network as n
 
 REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference"
@@ -197,8 +196,14 @@ class ReferenceMessages:
             acs = n.ACS_URL if binding == "artifact" else n.POST_ACS_URL
         ids = tuple(new_id() for _ in self.spec.ids)
         text = self.swapped_text(
-            request_id=request_id, resolve_id=resolve_id, now=now, ids=ids, acs=acs,
-            service_id=service_id, service_uuid=service_uuid, dv_entity=dv_entity,
+            request_id=request_id,
+            resolve_id=resolve_id,
+            now=now,
+            ids=ids,
+            acs=acs,
+            service_id=service_id,
+            service_uuid=service_uuid,
+            dv_entity=dv_entity,
         )
         root = etree.fromstring(text.encode("utf-8"))
         # The broker's own signatures go (they are remade below); Advice keeps its AD/MR ones.
@@ -224,7 +229,11 @@ class ReferenceMessages:
         default_signer = signer or self.net.hm
         response = response_of(root)
         assertion = top_assertion(response)
-        for layer, el in (("assertion", assertion), ("response", response), ("artifact", root if root is not response else None)):
+        for layer, el in (
+            ("assertion", assertion),
+            ("response", response),
+            ("artifact", root if root is not response else None),
+        ):
             if el is None or layer not in sign:
                 continue
             key = signers.get(layer, default_signer)
@@ -245,9 +254,7 @@ class ReferenceMessages:
         if after_text is not None:
             out = after_text(out)
         if soap:
-            out = (
-                f'<soap11:Envelope xmlns:soap11="{SOAP11}"><soap11:Body>{out}</soap11:Body></soap11:Envelope>'
-            )
+            out = f'<soap11:Envelope xmlns:soap11="{SOAP11}"><soap11:Body>{out}</soap11:Body></soap11:Envelope>'
         return Built(
             xml=out.encode("utf-8"),
             request_id=request_id,
@@ -279,7 +286,7 @@ class ReferenceMessages:
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _remove(el: etree._Element) -> None:

@@ -17,7 +17,6 @@ from ehkit.errors import LoginRejected
 from ehkit.sp.provider import LoginStart, ServiceProvider
 from ehkit.sp.result import LoginResult
 from ehkit.xml.encryption import PrivateKeyCounter
-
 from support.network import Network
 from support.reference_messages import Built, ReferenceMessages
 
@@ -33,7 +32,6 @@ VALID_VESTIGING = "000012345678"
 def valid_formats(root: Any) -> None:
     from ehkit.domain import urns
     from ehkit.xml.ns import SAML, q
-
     from support.reference_messages import attribute
 
     legal = attribute(root, urns.LEGAL_SUBJECT_ID)

@@ -18,7 +18,8 @@ import os
 import time
 
 import pytest
-from cryptography.hazmat.primitives import hashes, padding as sym_padding
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import padding as sym_padding
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -56,7 +57,9 @@ def encrypted(party, data_algorithm="aes256-gcm", plaintext: bytes | None = None
     return container(encrypt_element(plain, recipients, data_algorithm=data_algorithm, **kw))
 
 
-def hand_made(party, *, session_key: bytes, data_uri: str, mode: str, plaintext: bytes, kt_uri: str = alg.RSA_OAEP_MGF1P) -> etree._Element:
+def hand_made(
+    party, *, session_key: bytes, data_uri: str, mode: str, plaintext: bytes, kt_uri: str = alg.RSA_OAEP_MGF1P
+) -> etree._Element:
     """An EncryptedID built by hand, for cases ehkit's encryptor refuses to produce."""
     if mode == "gcm":
         iv = os.urandom(12)
@@ -115,7 +118,14 @@ def test_control_round_trip(sp, rsa_ops, data_alg):
 
 
 def test_g73_rsa_1_5_refused_before_any_rsa_operation(sp, rsa_ops):
-    c = hand_made(sp, session_key=os.urandom(32), data_uri=alg.AES256_GCM, mode="gcm", plaintext=NAMEID.encode(), kt_uri=alg.RSA_1_5)
+    c = hand_made(
+        sp,
+        session_key=os.urandom(32),
+        data_uri=alg.AES256_GCM,
+        mode="gcm",
+        plaintext=NAMEID.encode(),
+        kt_uri=alg.RSA_1_5,
+    )
     err = failure(c, sp.policy())
     assert err.reason == "encryption_algorithm"
     assert rsa_ops.used == 0
@@ -128,7 +138,10 @@ def test_g73_rsa_1_5_refused_even_if_a_policy_lists_it(sp, rsa_ops):
     key_method(c).set("Algorithm", alg.RSA_1_5)
     for policy in (
         decryption_policy([(sp.key, [sp.key_name])], key_transports=[alg.RSA_1_5]),
-        DecryptionPolicy(keys=(DecryptionKey(sp.key, frozenset({sp.key_name})),), key_transports=frozenset({alg.RSA_1_5, alg.RSA_OAEP_MGF1P})),
+        DecryptionPolicy(
+            keys=(DecryptionKey(sp.key, frozenset({sp.key_name})),),
+            key_transports=frozenset({alg.RSA_1_5, alg.RSA_OAEP_MGF1P}),
+        ),
     ):
         assert failure(c, policy).reason == "encryption_algorithm"
     assert rsa_ops.used == 0
@@ -178,7 +191,9 @@ def test_g74_cbc_refused_when_policy_allows_only_gcm(sp, rsa_ops):
     assert rsa_ops.used == 1  # only the accepted GCM one
 
 
-@pytest.mark.parametrize("uri", [alg.XENC + "aes128-cbc", alg.XENC + "tripledes-cbc", alg.XENC11 + "aes192-gcm", "", "aes192-cbc"])
+@pytest.mark.parametrize(
+    "uri", [alg.XENC + "aes128-cbc", alg.XENC + "tripledes-cbc", alg.XENC11 + "aes192-gcm", "", "aes192-cbc"]
+)
 def test_g74_unknown_data_algorithms(sp, rsa_ops, uri):
     c = encrypted(sp)
     c.find("xenc:EncryptedData/xenc:EncryptionMethod", NS).set("Algorithm", uri)
@@ -242,23 +257,59 @@ def _generic_failures(sp):
     flip(c.find(".//xenc:EncryptedKey/xenc:CipherData/xenc:CipherValue", NS), 7)
     cases["wrapped-key"] = c
     c = encrypted(sp, "aes256-gcm")
-    c.find(".//xenc:EncryptedKey/xenc:CipherData/xenc:CipherValue", NS).text = base64.b64encode(os.urandom(300)).decode()
+    c.find(".//xenc:EncryptedKey/xenc:CipherData/xenc:CipherValue", NS).text = base64.b64encode(
+        os.urandom(300)
+    ).decode()
     cases["wrapped-key-wrong-length"] = c
-    cases["gcm-16-byte-key-as-aes256"] = hand_made(sp, session_key=os.urandom(16), data_uri=alg.AES256_GCM, mode="gcm", plaintext=NAMEID.encode())
-    cases["gcm-32-byte-key-as-aes128"] = hand_made(sp, session_key=os.urandom(32), data_uri=alg.AES128_GCM, mode="gcm", plaintext=NAMEID.encode())
-    cases["cbc-16-byte-key-as-aes256"] = hand_made(sp, session_key=os.urandom(16), data_uri=alg.AES256_CBC, mode="cbc", plaintext=NAMEID.encode())
-    cases["plaintext-doctype"] = hand_made(sp, session_key=os.urandom(32), data_uri=alg.AES256_GCM, mode="gcm",
-                                           plaintext=b'<!DOCTYPE n [<!ENTITY x SYSTEM "file:///etc/passwd">]><n>&x;</n>')
-    cases["plaintext-two-elements"] = hand_made(sp, session_key=os.urandom(32), data_uri=alg.AES256_GCM, mode="gcm",
-                                                plaintext=NAMEID.encode() + NAMEID.encode())
-    cases["plaintext-not-xml"] = hand_made(sp, session_key=os.urandom(32), data_uri=alg.AES256_GCM, mode="gcm", plaintext=b"00000003244440010000")
-    cases["plaintext-pi"] = hand_made(sp, session_key=os.urandom(32), data_uri=alg.AES256_GCM, mode="gcm", plaintext=b"<?xml-stylesheet href='x'?>" + NAMEID.encode())
-    cases["plaintext-no-namespace-declaration"] = hand_made(sp, session_key=os.urandom(32), data_uri=alg.AES256_GCM, mode="gcm",
-                                                            plaintext=b"<saml:NameID>00000003244440010000</saml:NameID>")
-    cases["plaintext-too-deep"] = hand_made(sp, session_key=os.urandom(32), data_uri=alg.AES256_GCM, mode="gcm", plaintext=b"<a>" * 9 + b"</a>" * 9)
-    cases["plaintext-too-large"] = hand_made(sp, session_key=os.urandom(32), data_uri=alg.AES256_GCM, mode="gcm",
-                                             plaintext=b"<a>" + b"x" * (16 * 1024) + b"</a>")
-    cases["plaintext-utf16"] = hand_made(sp, session_key=os.urandom(32), data_uri=alg.AES256_GCM, mode="gcm", plaintext=NAMEID.encode("utf-16"))
+    cases["gcm-16-byte-key-as-aes256"] = hand_made(
+        sp, session_key=os.urandom(16), data_uri=alg.AES256_GCM, mode="gcm", plaintext=NAMEID.encode()
+    )
+    cases["gcm-32-byte-key-as-aes128"] = hand_made(
+        sp, session_key=os.urandom(32), data_uri=alg.AES128_GCM, mode="gcm", plaintext=NAMEID.encode()
+    )
+    cases["cbc-16-byte-key-as-aes256"] = hand_made(
+        sp, session_key=os.urandom(16), data_uri=alg.AES256_CBC, mode="cbc", plaintext=NAMEID.encode()
+    )
+    cases["plaintext-doctype"] = hand_made(
+        sp,
+        session_key=os.urandom(32),
+        data_uri=alg.AES256_GCM,
+        mode="gcm",
+        plaintext=b'<!DOCTYPE n [<!ENTITY x SYSTEM "file:///etc/passwd">]><n>&x;</n>',
+    )
+    cases["plaintext-two-elements"] = hand_made(
+        sp, session_key=os.urandom(32), data_uri=alg.AES256_GCM, mode="gcm", plaintext=NAMEID.encode() + NAMEID.encode()
+    )
+    cases["plaintext-not-xml"] = hand_made(
+        sp, session_key=os.urandom(32), data_uri=alg.AES256_GCM, mode="gcm", plaintext=b"00000003244440010000"
+    )
+    cases["plaintext-pi"] = hand_made(
+        sp,
+        session_key=os.urandom(32),
+        data_uri=alg.AES256_GCM,
+        mode="gcm",
+        plaintext=b"<?xml-stylesheet href='x'?>" + NAMEID.encode(),
+    )
+    cases["plaintext-no-namespace-declaration"] = hand_made(
+        sp,
+        session_key=os.urandom(32),
+        data_uri=alg.AES256_GCM,
+        mode="gcm",
+        plaintext=b"<saml:NameID>00000003244440010000</saml:NameID>",
+    )
+    cases["plaintext-too-deep"] = hand_made(
+        sp, session_key=os.urandom(32), data_uri=alg.AES256_GCM, mode="gcm", plaintext=b"<a>" * 9 + b"</a>" * 9
+    )
+    cases["plaintext-too-large"] = hand_made(
+        sp,
+        session_key=os.urandom(32),
+        data_uri=alg.AES256_GCM,
+        mode="gcm",
+        plaintext=b"<a>" + b"x" * (16 * 1024) + b"</a>",
+    )
+    cases["plaintext-utf16"] = hand_made(
+        sp, session_key=os.urandom(32), data_uri=alg.AES256_GCM, mode="gcm", plaintext=NAMEID.encode("utf-16")
+    )
     return cases
 
 
@@ -306,7 +357,9 @@ def test_g_base64_edge_cases_in_cipher_values(sp, rsa_ops, value):
 
 def test_g79_plaintext_of_another_type_is_returned_for_the_caller_to_refuse(sp):
     """An Assertion instead of a NameID parses fine here; the caller must check the type."""
-    assertion = f'<saml:Assertion xmlns:saml="{SAML}" ID="_x" Version="2.0"><saml:Issuer>x</saml:Issuer></saml:Assertion>'
+    assertion = (
+        f'<saml:Assertion xmlns:saml="{SAML}" ID="_x" Version="2.0"><saml:Issuer>x</saml:Issuer></saml:Assertion>'
+    )
     c = hand_made(sp, session_key=os.urandom(32), data_uri=alg.AES256_GCM, mode="gcm", plaintext=assertion.encode())
     assert decrypt_element(c, sp.policy()).tag == f"{{{SAML}}}Assertion"
 
@@ -339,8 +392,17 @@ def test_g81_keyname_of_a_key_we_do_not_own(sp, mr, rsa_ops):
 
 @pytest.mark.parametrize(
     "change",
-    ["two-data", "no-data", "foreign-sibling", "cipher-reference", "two-cipher-values", "no-cipher-data", "content-type",
-     "keyinfo-x509", "keyinfo-keyvalue"],
+    [
+        "two-data",
+        "no-data",
+        "foreign-sibling",
+        "cipher-reference",
+        "two-cipher-values",
+        "no-cipher-data",
+        "content-type",
+        "keyinfo-x509",
+        "keyinfo-keyvalue",
+    ],
 )
 def test_structure_refused_before_rsa(sp, rsa_ops, change):
     c = encrypted(sp)
@@ -392,7 +454,9 @@ def test_h83_many_encrypted_keys_refused_before_rsa(sp, t, rsa_ops, count, where
 
 
 def test_h83_limit_is_exact_and_configurable(sp, t, rsa_ops):
-    recipients = [EncryptionRecipient(sp.public, f"urn:other:{i}", None) for i in range(7)] + [EncryptionRecipient(sp.public, t.SP_ENTITY, sp.key_name)]
+    recipients = [EncryptionRecipient(sp.public, f"urn:other:{i}", None) for i in range(7)] + [
+        EncryptionRecipient(sp.public, t.SP_ENTITY, sp.key_name)
+    ]
     c = encrypted(sp, layout="sibling", recipients=recipients)
     assert len(c.findall("xenc:EncryptedKey", NS)) == 8
     assert decrypt_element(c, sp.policy(entity_id=t.SP_ENTITY)) is not None

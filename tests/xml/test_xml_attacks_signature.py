@@ -226,7 +226,9 @@ def test_b22_signature_not_in_schema_position(msg, hm, t, where):
 
 
 def test_b22_element_without_issuer_needs_signature_first(hm, t):
-    root = t.parse('<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" ID="_e"><md:X/></md:EntityDescriptor>')
+    root = t.parse(
+        '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" ID="_e"><md:X/></md:EntityDescriptor>'
+    )
     sign_element(root, hm.key, position=1)
     assert refused(root, hm.trust) == "signature_position"
 
@@ -239,8 +241,21 @@ BASE64 = "http://www.w3.org/2000/09/xmldsig#base64"
 
 @pytest.mark.parametrize(
     "change",
-    ["add-xpath", "add-xpath2", "add-xslt", "add-base64", "xslt-instead", "only-enveloped", "swapped", "c14n-instead-of-enveloped",
-     "enveloped-with-child", "exc-with-comments", "inclusive-c14n", "no-transforms-children", "foreign-transform-element"],
+    [
+        "add-xpath",
+        "add-xpath2",
+        "add-xslt",
+        "add-base64",
+        "xslt-instead",
+        "only-enveloped",
+        "swapped",
+        "c14n-instead-of-enveloped",
+        "enveloped-with-child",
+        "exc-with-comments",
+        "inclusive-c14n",
+        "no-transforms-children",
+        "foreign-transform-element",
+    ],
 )
 def test_b23_transforms_must_be_exactly_enveloped_and_exc_c14n(msg, hm, t, change):
     root, a, rsig, asig = msg
@@ -252,10 +267,13 @@ def test_b23_transforms_must_be_exactly_enveloped_and_exc_c14n(msg, hm, t, chang
         if uri == XPATH:
             etree.SubElement(extra, f"{{{DS}}}XPath").text = "not(ancestor-or-self::saml:Subject)"
         if uri == XSLT:
-            extra.append(etree.fromstring(
-                b'<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" version="1.0">'
-                b'<xsl:template match="/"><xsl:copy-of select="document(\'http://127.0.0.1:9/x\')"/></xsl:template>'
-                b"</xsl:stylesheet>"))
+            extra.append(
+                etree.fromstring(
+                    b'<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" version="1.0">'
+                    b'<xsl:template match="/"><xsl:copy-of select="document(\'http://127.0.0.1:9/x\')"/></xsl:template>'
+                    b"</xsl:stylesheet>"
+                )
+            )
     elif change == "xslt-instead":
         t2.set("Algorithm", XSLT)
     elif change == "only-enveloped":
@@ -338,7 +356,7 @@ def test_b26_void_canonicalization_relative_namespace(msg, hm, t):
     """CVE-2025-66568: c14n fails (relative namespace URI) and must not yield b"" whose
     digest the attacker precomputed."""
     root, a, rsig, asig = msg
-    doc = t.ser(root).replace(b'<saml:Assertion ID=', b'<saml:Assertion xmlns:x="relative/uri" ID=', 1)
+    doc = t.ser(root).replace(b"<saml:Assertion ID=", b'<saml:Assertion xmlns:x="relative/uri" ID=', 1)
     root = t.parse(doc)
     a = root.find("saml:Assertion", NS)
     empty = base64.b64encode(hashlib.sha256(b"").digest()).decode()
@@ -494,8 +512,14 @@ def test_two_signatures_on_one_element(msg, hm):
 
 def test_comments_and_whitespace_around_signature_parts_are_fine(msg, hm, t):
     root, a, rsig, asig = msg
-    doc = t.ser(root).replace(b"<ds:SignedInfo>", b"<!-- x --><ds:SignedInfo>").replace(b"</ds:SignedInfo>", b"</ds:SignedInfo><!--y-->")
-    doc = doc.replace(b"<ds:Reference ", b"<!--z--><ds:Reference ").replace(b"<ds:Transforms>", b"<ds:Transforms><!---->")
+    doc = (
+        t.ser(root)
+        .replace(b"<ds:SignedInfo>", b"<!-- x --><ds:SignedInfo>")
+        .replace(b"</ds:SignedInfo>", b"</ds:SignedInfo><!--y-->")
+    )
+    doc = doc.replace(b"<ds:Reference ", b"<!--z--><ds:Reference ").replace(
+        b"<ds:Transforms>", b"<ds:Transforms><!---->"
+    )
     root = t.parse(doc)
     assert verify_element(root, hm.trust) and verify_element(root.find("saml:Assertion", NS), hm.trust)
 
@@ -672,7 +696,9 @@ def test_c40_signature_in_look_alike_namespace_is_not_a_signature(msg, hm, t):
     doc = t.ser(root)
     # rebind the ds prefix on the Assertion's Signature only
     k = doc.index(b"<ds:Signature", doc.index(b"<saml:Assertion"))
-    doc = doc[:k] + doc[k:].replace(b'xmlns:ds="http://www.w3.org/2000/09/xmldsig#"', b'xmlns:ds="http://www.w3.org/2000/09/xmldsig"', 1)
+    doc = doc[:k] + doc[k:].replace(
+        b'xmlns:ds="http://www.w3.org/2000/09/xmldsig#"', b'xmlns:ds="http://www.w3.org/2000/09/xmldsig"', 1
+    )
     root = t.parse(doc)
     assert refused(root.find("saml:Assertion", NS), hm.trust) == "signature_missing"
 
@@ -741,7 +767,9 @@ def _rsa_key_value(public: rsa.RSAPublicKey) -> etree._Element:
     n = public.public_numbers()
     kv = etree.Element(f"{{{DS}}}KeyValue")
     rkv = etree.SubElement(kv, f"{{{DS}}}RSAKeyValue")
-    etree.SubElement(rkv, f"{{{DS}}}Modulus").text = base64.b64encode(n.n.to_bytes((n.n.bit_length() + 7) // 8, "big")).decode()
+    etree.SubElement(rkv, f"{{{DS}}}Modulus").text = base64.b64encode(
+        n.n.to_bytes((n.n.bit_length() + 7) // 8, "big")
+    ).decode()
     etree.SubElement(rkv, f"{{{DS}}}Exponent").text = base64.b64encode(n.e.to_bytes(3, "big")).decode()
     return kv
 
@@ -791,8 +819,12 @@ def test_d47_sha1_refused_although_genuinely_valid(hm, oracles, t, which):
     aid = t.new_id()
     root = t.parse(t.assertion_xml(aid, declare_ns=True))
     c = xmlsec.constants
-    sig = xmlsec.template.create(root, c.TransformExclC14N, c.TransformRsaSha1 if which == "rsa-sha1" else c.TransformRsaSha256, ns="ds")
-    r = xmlsec.template.add_reference(sig, c.TransformSha1 if which == "sha1-digest" else c.TransformSha256, uri="#" + aid)
+    sig = xmlsec.template.create(
+        root, c.TransformExclC14N, c.TransformRsaSha1 if which == "rsa-sha1" else c.TransformRsaSha256, ns="ds"
+    )
+    r = xmlsec.template.add_reference(
+        sig, c.TransformSha1 if which == "sha1-digest" else c.TransformSha256, uri="#" + aid
+    )
     xmlsec.template.add_transform(r, c.TransformEnveloped)
     xmlsec.template.add_transform(r, c.TransformExclC14N)
     root[0].addnext(sig)
@@ -805,10 +837,18 @@ def test_d47_sha1_refused_although_genuinely_valid(hm, oracles, t, which):
     assert refused(t.parse(doc), hm.trust) == "signature_algorithm"
 
 
-@pytest.mark.parametrize("sig_alg,dig_alg", [("rsa-sha1", "sha256"), ("rsa-sha256", "sha1"), ("hmac-sha256", "sha256"), ("rsa-sha256", "md5")])
+@pytest.mark.parametrize(
+    "sig_alg,dig_alg",
+    [("rsa-sha1", "sha256"), ("rsa-sha256", "sha1"), ("hmac-sha256", "sha256"), ("rsa-sha256", "md5")],
+)
 def test_d47_sign_element_refuses_weak_algorithms(hm, t, sig_alg, dig_alg):
     with pytest.raises(SignatureError) as info:
-        sign_element(t.parse(t.assertion_xml(t.new_id(), declare_ns=True)), hm.key, signature_algorithm=sig_alg, digest_algorithm=dig_alg)
+        sign_element(
+            t.parse(t.assertion_xml(t.new_id(), declare_ns=True)),
+            hm.key,
+            signature_algorithm=sig_alg,
+            digest_algorithm=dig_alg,
+        )
     assert info.value.reason == "signature_algorithm"
 
 
@@ -849,7 +889,7 @@ def test_d48_trust_set_bounds_keys_tried(kit, hm, ad, t):
 def test_d49_validity_window_filters_keys(hm):
     import datetime as dt
 
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     assert hm.trust.valid_at(now)
     assert not hm.trust.valid_at(now - dt.timedelta(days=30))
     assert not hm.trust.valid_at(now + dt.timedelta(days=400))
@@ -869,10 +909,16 @@ def test_d50_weak_or_non_rsa_keys_refused_in_trust_set(t):
     assert info.value.reason == "key_too_small"
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ec")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(1).not_valid_before(now).not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
     )
     with pytest.raises(ConfigError) as info:
         TrustSet.from_certificates([cert])
@@ -913,7 +959,11 @@ def test_h85_huge_base64_over_the_byte_limit(signed_doc, t):
 
     doc, rid, aid = signed_doc
     huge = base64.b64encode(b"\0" * (3 * 1024 * 1024)).decode()
-    data = doc.replace(b"</ds:KeyName>", b"</ds:KeyName><ds:X509Data><ds:X509Certificate>" + huge.encode() + b"</ds:X509Certificate></ds:X509Data>", 1)
+    data = doc.replace(
+        b"</ds:KeyName>",
+        b"</ds:KeyName><ds:X509Data><ds:X509Certificate>" + huge.encode() + b"</ds:X509Certificate></ds:X509Data>",
+        1,
+    )
     with pytest.raises(XmlLimitError) as info:
         t.parse(data)
     assert info.value.reason == "xml_too_large"

@@ -64,7 +64,11 @@ def raw_plaintext(container: etree._Element, party) -> bytes:
     kt = ek.find("xenc:EncryptionMethod", NS)
     dm = kt.find("ds:DigestMethod", NS)
     digest = hashes.SHA256() if dm is not None and dm.get("Algorithm").endswith("sha256") else hashes.SHA1()
-    mgf = hashes.SHA256() if kt.find("xenc11:MGF", NS) is not None and kt.find("xenc11:MGF", NS).get("Algorithm").endswith("sha256") else hashes.SHA1()
+    mgf = (
+        hashes.SHA256()
+        if kt.find("xenc11:MGF", NS) is not None and kt.find("xenc11:MGF", NS).get("Algorithm").endswith("sha256")
+        else hashes.SHA1()
+    )
     key = party.key.decrypt(wrapped, padding.OAEP(mgf=padding.MGF1(mgf), algorithm=digest, label=None))
     blob = base64.b64decode("".join(data.find("xenc:CipherData/xenc:CipherValue", NS).text.split()))
     if algo.endswith("gcm"):
@@ -109,7 +113,10 @@ def test_ehkit_sibling_layout_xmlsec_decrypts_for_each_recipient(sp, mr, oracles
     _, plain = nameid()
     parts = encrypt_element(
         plain,
-        [EncryptionRecipient(mr.public, t.MR_ENTITY, mr.key_name), EncryptionRecipient(sp.public, t.SP_ENTITY, sp.key_name)],
+        [
+            EncryptionRecipient(mr.public, t.MR_ENTITY, mr.key_name),
+            EncryptionRecipient(sp.public, t.SP_ENTITY, sp.key_name),
+        ],
         carried_key_name=carried,
     )
     doc = etree.tostring(container_with(parts))
@@ -215,8 +222,10 @@ def test_multi_recipient_chooses_by_recipient_when_keyname_form_is_unknown(sp, m
     container = container_with(
         encrypt_element(
             plain,
-            [EncryptionRecipient(mr.public, t.MR_ENTITY, "0c899435b6148eefc6d88edac227f2fb"),
-             EncryptionRecipient(sp.public, t.SP_ENTITY, "AE656D09EFED8D18D2B70DD97D98DF49271F98C8")],
+            [
+                EncryptionRecipient(mr.public, t.MR_ENTITY, "0c899435b6148eefc6d88edac227f2fb"),
+                EncryptionRecipient(sp.public, t.SP_ENTITY, "AE656D09EFED8D18D2B70DD97D98DF49271F98C8"),
+            ],
         )
     )
     assert canonicalize(decrypt_element(container, sp.policy(entity_id=t.SP_ENTITY))) == canonicalize(plain)

@@ -30,7 +30,9 @@ from ehkit.xml import (
 from ehkit.xml import algorithms as alg
 from ehkit.xml.ns import DS, SAML, XENC, XENC11
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 NS = {"saml": SAML, "ds": DS, "xenc": XENC}
 
 
@@ -122,7 +124,17 @@ _NEW_TAGS = [
     "{urn:evil}x",
     "plain",
 ]
-_ATTR_NAMES = ["ID", "Id", "id", "{http://www.w3.org/XML/1998/namespace}id", "Algorithm", "URI", "Format", "{urn:evil}a", "x"]
+_ATTR_NAMES = [
+    "ID",
+    "Id",
+    "id",
+    "{http://www.w3.org/XML/1998/namespace}id",
+    "Algorithm",
+    "URI",
+    "Format",
+    "{urn:evil}a",
+    "x",
+]
 _TEXT = st.one_of(
     st.sampled_from(["", " ", "\n", "admin", "99999999", "#", "AAAA", "==", "urn:x"]),
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=12),
@@ -132,7 +144,11 @@ _TEXT = st.one_of(
 def _apply_tree_mutation(root: etree._Element, draw) -> str:
     elements = list(root.iter(etree.Element))
     el = elements[draw(st.integers(0, len(elements) - 1))]
-    op = draw(st.sampled_from(["text", "tail", "attr-change", "attr-add", "attr-del", "reorder", "insert", "remove", "comment", "move"]))
+    op = draw(
+        st.sampled_from(
+            ["text", "tail", "attr-change", "attr-add", "attr-del", "reorder", "insert", "remove", "comment", "move"]
+        )
+    )
     if op == "text":
         el.text = draw(_TEXT)
     elif op == "tail":
@@ -206,9 +222,15 @@ def _noop_rewrites(doc: bytes, rnd: random.Random) -> bytes:
             return doc
         text = text[:i] + "='" + text[i + 2 : j] + "'" + text[j + 1 :]
     elif choice == "space-in-tag":  # whitespace before > or between attributes
-        spots = [i for i in range(len(text)) if text[i] == ">" and text[i - 1] not in "/-?]" or text.startswith('" ', i)]
+        spots = [
+            i for i in range(len(text)) if (text[i] == ">" and text[i - 1] not in "/-?]") or text.startswith('" ', i)
+        ]
         i = rnd.choice(spots)
-        text = text[: i + (1 if text[i] == '"' else 0)] + rnd.choice([" ", "\n", "\t  "]) + text[i + (1 if text[i] == '"' else 0) :]
+        text = (
+            text[: i + (1 if text[i] == '"' else 0)]
+            + rnd.choice([" ", "\n", "\t  "])
+            + text[i + (1 if text[i] == '"' else 0) :]
+        )
     elif choice == "comment":  # a comment after any end of a start tag
         spots = [i for i in range(len(text)) if text[i] == ">" and text[i - 1] not in "/-?"]
         i = rnd.choice(spots)
@@ -258,11 +280,44 @@ def test_semantic_noops_still_verify_with_identical_canonical_form(hm, signed, t
 _XMLISH = st.lists(
     st.sampled_from(
         [
-            "<", ">", "</", "/>", "a", "b:c", " ", "=", '"', "'", "&", ";", "&amp;", "&#65;", "&#0;", "&x;",
-            "<!DOCTYPE a [", "]>", "<!ENTITY x 'y'>", '<!ENTITY x SYSTEM "file:///etc/passwd">', "<?xml version='1.0'?>",
-            '<?xml version="1.0" encoding="UTF-16"?>', "<?pi x?>", "<![CDATA[", "]]>", "<!--", "-->", 'xmlns:b="urn:b"',
-            'xmlns="urn:d"', 'ID="_1"', 'Id="_1"', "\x00", "\ufeff", "é", "\U0001F600",
-            f'<ds:Signature xmlns:ds="{DS}">', "</ds:Signature>", f'<xenc:EncryptedData xmlns:xenc="{XENC}">',
+            "<",
+            ">",
+            "</",
+            "/>",
+            "a",
+            "b:c",
+            " ",
+            "=",
+            '"',
+            "'",
+            "&",
+            ";",
+            "&amp;",
+            "&#65;",
+            "&#0;",
+            "&x;",
+            "<!DOCTYPE a [",
+            "]>",
+            "<!ENTITY x 'y'>",
+            '<!ENTITY x SYSTEM "file:///etc/passwd">',
+            "<?xml version='1.0'?>",
+            '<?xml version="1.0" encoding="UTF-16"?>',
+            "<?pi x?>",
+            "<![CDATA[",
+            "]]>",
+            "<!--",
+            "-->",
+            'xmlns:b="urn:b"',
+            'xmlns="urn:d"',
+            'ID="_1"',
+            'Id="_1"',
+            "\x00",
+            "\ufeff",
+            "é",
+            "\U0001f600",
+            f'<ds:Signature xmlns:ds="{DS}">',
+            "</ds:Signature>",
+            f'<xenc:EncryptedData xmlns:xenc="{XENC}">',
             '<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="file:///etc/passwd"/>',
         ]
     ),
@@ -287,7 +342,11 @@ def _exercise_parsed(root: etree._Element, trust, policy) -> None:
 
 
 @SETTINGS
-@given(data=st.one_of(st.binary(max_size=600), _XMLISH.map(lambda s: s.encode("utf-8")), _XMLISH.map(lambda s: s.encode("utf-16"))))
+@given(
+    data=st.one_of(
+        st.binary(max_size=600), _XMLISH.map(lambda s: s.encode("utf-8")), _XMLISH.map(lambda s: s.encode("utf-16"))
+    )
+)
 def test_random_bytes_only_typed_errors(hm, sp, data):
     try:
         root = parse_xml(data)
@@ -298,18 +357,54 @@ def test_random_bytes_only_typed_errors(hm, sp, data):
 
 # Random trees from the XMLDSig / XML Encryption vocabulary, to get deep into the checks.
 _VOCAB = [
-    (DS, "Signature"), (DS, "SignedInfo"), (DS, "CanonicalizationMethod"), (DS, "SignatureMethod"), (DS, "Reference"),
-    (DS, "Transforms"), (DS, "Transform"), (DS, "DigestMethod"), (DS, "DigestValue"), (DS, "SignatureValue"),
-    (DS, "KeyInfo"), (DS, "KeyName"), (DS, "X509Data"), (DS, "RetrievalMethod"), (DS, "Object"),
+    (DS, "Signature"),
+    (DS, "SignedInfo"),
+    (DS, "CanonicalizationMethod"),
+    (DS, "SignatureMethod"),
+    (DS, "Reference"),
+    (DS, "Transforms"),
+    (DS, "Transform"),
+    (DS, "DigestMethod"),
+    (DS, "DigestValue"),
+    (DS, "SignatureValue"),
+    (DS, "KeyInfo"),
+    (DS, "KeyName"),
+    (DS, "X509Data"),
+    (DS, "RetrievalMethod"),
+    (DS, "Object"),
     ("http://www.w3.org/2001/10/xml-exc-c14n#", "InclusiveNamespaces"),
-    (XENC, "EncryptedData"), (XENC, "EncryptedKey"), (XENC, "EncryptionMethod"), (XENC, "CipherData"),
-    (XENC, "CipherValue"), (XENC, "CipherReference"), (XENC, "ReferenceList"), (XENC, "DataReference"),
-    (XENC, "CarriedKeyName"), (XENC, "OAEPparams"), (XENC11, "MGF"), (SAML, "Issuer"), (SAML, "Assertion"), (SAML, "EncryptedID"),
+    (XENC, "EncryptedData"),
+    (XENC, "EncryptedKey"),
+    (XENC, "EncryptionMethod"),
+    (XENC, "CipherData"),
+    (XENC, "CipherValue"),
+    (XENC, "CipherReference"),
+    (XENC, "ReferenceList"),
+    (XENC, "DataReference"),
+    (XENC, "CarriedKeyName"),
+    (XENC, "OAEPparams"),
+    (XENC11, "MGF"),
+    (SAML, "Issuer"),
+    (SAML, "Assertion"),
+    (SAML, "EncryptedID"),
 ]
 _ALGS = [
-    alg.EXC_C14N, alg.ENVELOPED, alg.RSA_SHA256, alg.SHA256, alg.SHA1, alg.AES256_CBC, alg.AES128_GCM, alg.AES256_GCM,
-    alg.RSA_OAEP, alg.RSA_OAEP_MGF1P, alg.RSA_1_5, alg.MGF1_SHA256, "http://www.w3.org/2000/09/xmldsig#hmac-sha1",
-    "http://www.w3.org/TR/2001/REC-xml-c14n-20010315", "", "x",
+    alg.EXC_C14N,
+    alg.ENVELOPED,
+    alg.RSA_SHA256,
+    alg.SHA256,
+    alg.SHA1,
+    alg.AES256_CBC,
+    alg.AES128_GCM,
+    alg.AES256_GCM,
+    alg.RSA_OAEP,
+    alg.RSA_OAEP_MGF1P,
+    alg.RSA_1_5,
+    alg.MGF1_SHA256,
+    "http://www.w3.org/2000/09/xmldsig#hmac-sha1",
+    "http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
+    "",
+    "x",
 ]
 _B64ISH = st.one_of(
     st.binary(max_size=300).map(lambda b: base64.b64encode(b).decode()),
@@ -357,17 +452,26 @@ def test_random_vocabulary_trees_only_typed_errors(hm, sp, tree):
 def encrypted(sp, mr, t):
     """One encrypted NameID per data algorithm (keyinfo layout), one multi-recipient
     (sibling layout, ours second), plus the original plaintext."""
-    plain = etree.fromstring(f'<saml:NameID xmlns:saml="{SAML}" Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent">00000003244440010000</saml:NameID>')
+    plain = etree.fromstring(
+        f'<saml:NameID xmlns:saml="{SAML}" Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent">00000003244440010000</saml:NameID>'
+    )
     out = _Signed()
     for name in ("aes256-cbc", "aes128-gcm", "aes256-gcm"):
         c = etree.Element(f"{{{SAML}}}EncryptedID", nsmap={"saml": SAML})
-        c.extend(encrypt_element(plain, [EncryptionRecipient(sp.public, key_name=sp.key_name)], data_algorithm=name, layout="keyinfo"))
+        c.extend(
+            encrypt_element(
+                plain, [EncryptionRecipient(sp.public, key_name=sp.key_name)], data_algorithm=name, layout="keyinfo"
+            )
+        )
         out[name] = etree.tostring(c)
     c = etree.Element(f"{{{SAML}}}EncryptedID", nsmap={"saml": SAML})
     c.extend(
         encrypt_element(
             plain,
-            [EncryptionRecipient(mr.public, t.MR_ENTITY, mr.key_name), EncryptionRecipient(sp.public, t.SP_ENTITY, sp.key_name)],
+            [
+                EncryptionRecipient(mr.public, t.MR_ENTITY, mr.key_name),
+                EncryptionRecipient(sp.public, t.SP_ENTITY, sp.key_name),
+            ],
             data_algorithm="aes256-gcm",
         )
     )
@@ -394,7 +498,15 @@ def test_ciphertext_byte_flips_give_one_generic_error(sp, encrypted, rsa_ops, da
     if how == "flip":
         pos = data.draw(st.integers(0, len(blob) - 1))
         blob[pos] ^= 1 << data.draw(st.integers(0, 7))
-        region = "key" if target == "key" else ("iv" if pos < (16 if name.endswith("cbc") else 12) else ("tag/last" if pos >= len(blob) - 16 else "body"))
+        region = (
+            "key"
+            if target == "key"
+            else (
+                "iv"
+                if pos < (16 if name.endswith("cbc") else 12)
+                else ("tag/last" if pos >= len(blob) - 16 else "body")
+            )
+        )
     elif how == "truncate":
         del blob[data.draw(st.integers(0, len(blob) - 1)) :]
         region = "truncated"
@@ -450,7 +562,19 @@ def _id_documents(draw):
             value = draw(st.sampled_from(values)) if draw(st.integers(0, 19)) == 0 else f"_v{i}"
             attr = f' {name}="{value}"'
         parts.append(f"<e{attr}/>")
-    extra = draw(st.sampled_from(["", "", "", "<?pi x?>", '<xi:include xmlns:xi="http://www.w3.org/2001/XInclude"/>', "<d>" * 70 + "</d>" * 70, "<d>" * 63 + "</d>" * 63]))
+    extra = draw(
+        st.sampled_from(
+            [
+                "",
+                "",
+                "",
+                "<?pi x?>",
+                '<xi:include xmlns:xi="http://www.w3.org/2001/XInclude"/>',
+                "<d>" * 70 + "</d>" * 70,
+                "<d>" * 63 + "</d>" * 63,
+            ]
+        )
+    )
     parts.insert(draw(st.integers(0, len(parts))), extra)
     return ("<r>" + "".join(parts) + "</r>").encode()
 
@@ -467,6 +591,7 @@ def _outcome(data: bytes):
 @given(data=_id_documents())
 def test_parser_fast_route_agrees_with_the_walk(data, monkeypatch_module):
     import ehkit.xml.parse as parse_mod
+
     fast = _outcome(data)
     try:
         root = etree.fromstring(data)

@@ -60,8 +60,12 @@ def test_reference_message_parses_within_default_limits(reference_dir, name):
 def test_reference_ids(reference_dir):
     doc = parse_document((reference_dir / "response-2020-encrypted.xml").read_bytes())
     assert sorted(doc.ids) == sorted(
-        ["_18092d41-6cef-35f7-9b9d-ec8d77fd3913", "_d144ac7b-d9eb-3e6a-af74-239b04407bb6",
-         "_a4f31bdc-27fa-4461-8e20-44abe182152d", "_4b15fbf16a5241a48d26e33332f3c248"]
+        [
+            "_18092d41-6cef-35f7-9b9d-ec8d77fd3913",
+            "_d144ac7b-d9eb-3e6a-af74-239b04407bb6",
+            "_a4f31bdc-27fa-4461-8e20-44abe182152d",
+            "_4b15fbf16a5241a48d26e33332f3c248",
+        ]
     )
     # EncryptedData/EncryptedKey Ids take part in the duplicate check but are not SAML IDs
     assert all(el.tag != f"{{{XENC}}}EncryptedData" for el in doc.ids.values())
@@ -127,7 +131,11 @@ def _metadata_signing_certs(root) -> list[x509.Certificate]:
     for kd in root.iter(f"{{{MD}}}KeyDescriptor"):
         if kd.get("use") in (None, "signing"):
             for cv in kd.iter(f"{{{DS}}}X509Certificate"):
-                out.append(x509.load_der_x509_certificate(base64.b64decode(element_text(cv).replace("\n", "").replace(" ", ""))))
+                out.append(
+                    x509.load_der_x509_certificate(
+                        base64.b64decode(element_text(cv).replace("\n", "").replace(" ", ""))
+                    )
+                )
     return out
 
 

@@ -90,8 +90,10 @@ def test_ehkit_signature_sits_after_issuer_and_is_restored_after_verify(kit, hm,
 
 def test_ehkit_signed_element_without_issuer_puts_signature_first(hm, oracles, t):
     eid = t.new_id()
-    root = t.parse(f'<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" ID="{eid}" entityID="urn:x">'
-                   "<md:Extensions/><md:SPSSODescriptor/></md:EntityDescriptor>")
+    root = t.parse(
+        f'<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" ID="{eid}" entityID="urn:x">'
+        "<md:Extensions/><md:SPSSODescriptor/></md:EntityDescriptor>"
+    )
     sign_element(root, hm.key)
     assert root[0].tag == f"{{{DS}}}Signature"
     assert_all_accept(t, oracles, t.ser(root), eid, hm)
@@ -274,7 +276,11 @@ def _ns_trees(draw):
 
     def element(depth: int, top: bool) -> str:
         prefixed = draw(st.booleans())
-        decl = draw(st.sampled_from(["", ' xmlns="urn:d1"', ' xmlns="urn:d2"', ' xmlns=""'] if not top else ["", ' xmlns="urn:d1"']))
+        decl = draw(
+            st.sampled_from(
+                ["", ' xmlns="urn:d1"', ' xmlns="urn:d2"', ' xmlns=""'] if not top else ["", ' xmlns="urn:d1"']
+            )
+        )
         name = "p:e" if prefixed else "e"
         attrs = ' ID="_apex"' if top else ""
         kids = "".join(element(depth + 1, False) for _ in range(draw(st.integers(0, 2 if depth < 3 else 0))))
@@ -349,10 +355,14 @@ def test_xmlsec_prefix_lists_on_signed_info_and_reference(hm, oracles, t):
     a = t.by_id(root, aid)
     c = xmlsec.constants
     sig = xmlsec.template.create(a, c.TransformExclC14N, c.TransformRsaSha256, ns="ds")
-    xmlsec.template.transform_add_c14n_inclusive_namespaces(sig.find(f".//{{{DS}}}CanonicalizationMethod"), "saml samlp")
+    xmlsec.template.transform_add_c14n_inclusive_namespaces(
+        sig.find(f".//{{{DS}}}CanonicalizationMethod"), "saml samlp"
+    )
     ref = xmlsec.template.add_reference(sig, c.TransformSha256, uri="#" + aid)
     xmlsec.template.add_transform(ref, c.TransformEnveloped)
-    xmlsec.template.transform_add_c14n_inclusive_namespaces(xmlsec.template.add_transform(ref, c.TransformExclC14N), "xs")
+    xmlsec.template.transform_add_c14n_inclusive_namespaces(
+        xmlsec.template.add_transform(ref, c.TransformExclC14N), "xs"
+    )
     a[0].addnext(sig)
     xmlsec.tree.add_ids(root, ["ID"])
     ctx = xmlsec.SignatureContext()

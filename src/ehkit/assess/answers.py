@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -116,7 +117,10 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, msg("err_duplicate_yaml_key", name=key, line=key_node.start_mark.line + 1).en, key_node.start_mark
+                None,
+                None,
+                msg("err_duplicate_yaml_key", name=key, line=key_node.start_mark.line + 1).en,
+                key_node.start_mark,
             )
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
@@ -142,9 +146,15 @@ def load_answers_file(path: Path, ruleset: RuleSet) -> list[ServiceAnswers]:
         raise AnswersError([msg("err_file_read", path=str(path), error=exc)]) from exc
     is_json = path.suffix.lower() == ".json"
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicate_pairs) if is_json else yaml.load(text, Loader=_StrictLoader)
+        data = (
+            json.loads(text, object_pairs_hook=_no_duplicate_pairs)
+            if is_json
+            else yaml.load(text, Loader=_StrictLoader)
+        )
     except (ValueError, yaml.YAMLError) as exc:
-        raise AnswersError([msg("err_file_parse", path=str(path), fmt="JSON" if is_json else "YAML", error=exc)]) from exc
+        raise AnswersError(
+            [msg("err_file_parse", path=str(path), fmt="JSON" if is_json else "YAML", error=exc)]
+        ) from exc
     return parse_answers_document(data, ruleset, source=str(path))
 
 
@@ -155,7 +165,12 @@ def parse_answers_document(data: Any, ruleset: RuleSet, *, source: str = "answer
     services: list[ServiceAnswers] = []
     seen: set[str] = set()
     for index, entry in enumerate(data["services"]):
-        if not isinstance(entry, dict) or not isinstance(entry.get("key"), str) or not entry["key"].strip() or not isinstance(entry.get("answers"), dict):
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("key"), str)
+            or not entry["key"].strip()
+            or not isinstance(entry.get("answers"), dict)
+        ):
             problems.add("err_service_shape", path=source, index=index)
             continue
         key = entry["key"].strip()

@@ -14,16 +14,19 @@ import copy
 import difflib
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-from ehkit.util.files import atomic_write
 from ehkit.domain.loa import LevelOfAssurance
 from ehkit.errors import ConfigError
+from ehkit.util.files import atomic_write
 
 _SERVICES_HEADER = re.compile(r"^\s*\[\[\s*services\s*\]\]\s*(#.*)?$")
 _ANY_HEADER = re.compile(r"""^\s*\[\[?\s*[A-Za-z0-9_."' -]+?\s*\]\]?\s*(#.*)?$""")
-_LOA_LINE = re.compile(r"""^(?P<lead>\s*(?:loa|"loa"|'loa')\s*=\s*)(?P<value>"[^"]*"|'[^']*'|[^\s#]+)(?P<rest>\s*(?:#.*)?)$""")
+_LOA_LINE = re.compile(
+    r"""^(?P<lead>\s*(?:loa|"loa"|'loa')\s*=\s*)(?P<value>"[^"]*"|'[^']*'|[^\s#]+)(?P<rest>\s*(?:#.*)?)$"""
+)
 _KEY_LINE = re.compile(r"""^(?P<indent>\s*)(?:key|"key"|'key')\s*=""")
 
 
@@ -47,7 +50,7 @@ def set_levels(text: str, levels: Mapping[str, LevelOfAssurance], *, source: str
         raise ApplyError(f"{source} is not valid TOML: {exc}") from exc
     services = data.get("services")
     if not isinstance(services, list) or not all(isinstance(s, dict) for s in services):
-        raise ApplyError(f"{source} has no [[services]] tables; add one with key = \"...\" per service")
+        raise ApplyError(f'{source} has no [[services]] tables; add one with key = "..." per service')
     keys = [s.get("key") for s in services]
     missing = [key for key in levels if key not in keys]
     if missing:
@@ -124,4 +127,4 @@ def _strip_eol(line: str) -> str:
 
 
 def _eol(line: str) -> str:
-    return line[len(_strip_eol(line)):]
+    return line[len(_strip_eol(line)) :]

@@ -9,9 +9,9 @@ because the eHerkenning scheme binds every DV whatever its sector law says.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Mapping
 
 from ehkit.assess.answers import ServiceAnswers
 from ehkit.assess.model import Answer, Question, Rule, RuleSet, Text
@@ -98,7 +98,12 @@ def evaluate(ruleset: RuleSet, service: ServiceAnswers, *, today: date | None = 
     scheme = _scheme_minimum(ruleset, state)
     if scheme is not None and level is not None and scheme > level and prescribed is not None:
         state.warnings.append(
-            msg("warn_scheme_above_override", prescribed=prescribed.label, rule=_scheme_rule_ids(state), required=scheme.label)
+            msg(
+                "warn_scheme_above_override",
+                prescribed=prescribed.label,
+                rule=_scheme_rule_ids(state),
+                required=scheme.label,
+            )
         )
     level = max((lv for lv in (level, scheme) if lv is not None), default=None)
     floor = _floor(ruleset)
@@ -187,7 +192,9 @@ def _low_choice(ruleset: RuleSet, state: _State, level: LevelOfAssurance) -> Lev
             chosen = LevelOfAssurance.parse(answer.value)
             if chosen.eidas == level.eidas:
                 level = chosen
-                state.fired.append(Firing(rule, msg("effect_low_choice", level=chosen.label), chosen, ((question, answer),)))
+                state.fired.append(
+                    Firing(rule, msg("effect_low_choice", level=chosen.label), chosen, ((question, answer),))
+                )
     return level
 
 
@@ -208,7 +215,9 @@ def _followups(ruleset: RuleSet, level: LevelOfAssurance, binding: bool) -> tupl
     if not binding or level < LevelOfAssurance.EH3:
         return ()
     eidas = Text(nl=eidas_name(level.eidas, "nl"), en=eidas_name(level.eidas, "en"))
-    return tuple(Firing(rule, msg("effect_eidas_service", eidas=eidas), level) for rule in ruleset.of_kind("eidas_service"))
+    return tuple(
+        Firing(rule, msg("effect_eidas_service", eidas=eidas), level) for rule in ruleset.of_kind("eidas_service")
+    )
 
 
 def step_up(level: LevelOfAssurance) -> LevelOfAssurance:

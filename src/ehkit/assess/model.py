@@ -7,10 +7,11 @@ the first test run instead of producing a silently wrong level.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 import yaml
 
@@ -169,7 +170,10 @@ def _rule(raw: Any, seen: dict[str, Question]) -> Rule:
     _need(isinstance(basis, list) and basis, f"{where}: basis must be a non-empty list")
     bases = []
     for item in basis:
-        _need(isinstance(item, dict) and item.get("type") in BASIS_TYPES, f"{where}: basis type must be one of {', '.join(BASIS_TYPES)}")
+        _need(
+            isinstance(item, dict) and item.get("type") in BASIS_TYPES,
+            f"{where}: basis type must be one of {', '.join(BASIS_TYPES)}",
+        )
         _need(isinstance(item.get("source"), str) and item["source"].strip(), f"{where}: basis needs a named source")
         bases.append(Basis(type=item["type"], source=" ".join(item["source"].split())))
     questions = []
@@ -202,7 +206,10 @@ def _question(raw: Any, rule_id: str, seen: Mapping[str, Question]) -> Question:
     _need(qtype in QUESTION_TYPES, f"{where}: type must be one of {', '.join(QUESTION_TYPES)}")
     answers = []
     for araw in raw.get("answers") or []:
-        _need(isinstance(araw, dict) and isinstance(araw.get("value"), str), f"{where}: answer values must be strings (quote yes/no)")
+        _need(
+            isinstance(araw, dict) and isinstance(araw.get("value"), str),
+            f"{where}: answer values must be strings (quote yes/no)",
+        )
         _need(all(a.value != araw["value"] for a in answers), f"{where}: duplicate answer {araw['value']}")
         answers.append(
             Answer(
@@ -217,7 +224,10 @@ def _question(raw: Any, rule_id: str, seen: Mapping[str, Question]) -> Question:
     when: dict[str, tuple[str, ...]] = {}
     for dep, values in (raw.get("when") or {}).items():
         _need(dep in seen, f"{where}: 'when' refers to {dep}, which is not an earlier question")
-        _need(isinstance(values, list) and all(v in seen[dep].allowed for v in values), f"{where}: 'when' values must be answers of {dep}")
+        _need(
+            isinstance(values, list) and all(v in seen[dep].allowed for v in values),
+            f"{where}: 'when' values must be answers of {dep}",
+        )
         when[dep] = tuple(values)
     default = raw.get("default")
     _need(default is None or default in [a.value for a in answers], f"{where}: default must be one of its answers")
@@ -235,7 +245,10 @@ def _question(raw: Any, rule_id: str, seen: Mapping[str, Question]) -> Question:
 
 
 def _text(raw: Any, where: str) -> Text:
-    _need(isinstance(raw, dict) and all(isinstance(raw.get(lang), str) and raw[lang].strip() for lang in LANGS), f"{where}: needs nl and en text")
+    _need(
+        isinstance(raw, dict) and all(isinstance(raw.get(lang), str) and raw[lang].strip() for lang in LANGS),
+        f"{where}: needs nl and en text",
+    )
     return Text(nl=" ".join(raw["nl"].split()), en=" ".join(raw["en"].split()))
 
 

@@ -17,10 +17,10 @@ from typing import Any
 import jinja2
 
 import ehkit
-from ehkit.util.files import atomic_write
 from ehkit.assess.engine import Assessment, Firing
 from ehkit.assess.model import Lang, RuleSet
 from ehkit.assess.texts import eidas_name, say
+from ehkit.util.files import atomic_write
 
 FORMATS = ("md", "html")
 _TEMPLATES = {"md": "report.md.html", "html": "report.html"}
@@ -33,7 +33,11 @@ def render(assessment: Assessment, ruleset: RuleSet, fmt: str, lang: Lang = "nl"
 
 
 def write_reports(
-    assessments: list[Assessment], ruleset: RuleSet, directory: Path, lang: Lang = "nl", formats: tuple[str, ...] = FORMATS
+    assessments: list[Assessment],
+    ruleset: RuleSet,
+    directory: Path,
+    lang: Lang = "nl",
+    formats: tuple[str, ...] = FORMATS,
 ) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
@@ -82,10 +86,15 @@ def _view(a: Assessment, ruleset: RuleSet, lang: Lang) -> dict[str, Any]:
         "level": {"label": a.level.label, "urn": a.level.urn, "eidas": eidas_name(a.level.eidas, lang)},
         "status": say(lang, "status_binding" if a.binding else "status_advice"),
         "fired": [_firing(f, lang) for f in sorted(a.fired, key=lambda f: ruleset.rules.index(f.rule))],
-        "skipped": [{"id": s.rule.id, "title": s.rule.title.get(lang), "reason": s.reason.get(lang)} for s in a.skipped],
+        "skipped": [
+            {"id": s.rule.id, "title": s.rule.title.get(lang), "reason": s.reason.get(lang)} for s in a.skipped
+        ],
         "warnings": [w.get(lang) for w in a.warnings],
         "followups": [_firing(f, lang) for f in a.followups],
-        "advice": [{"id": r.id, "title": r.title.get(lang), "note": r.note.get(lang), "basis": _basis(r.basis, lang)} for r in a.advice],
+        "advice": [
+            {"id": r.id, "title": r.title.get(lang), "note": r.note.get(lang), "basis": _basis(r.basis, lang)}
+            for r in a.advice
+        ],
         "answers": _answers(a, ruleset, lang),
         "reconstructed": a.reconstructed,
         "date": a.assessed_on.isoformat(),
@@ -93,11 +102,39 @@ def _view(a: Assessment, ruleset: RuleSet, lang: Lang) -> dict[str, Any]:
 
 
 _LABELS = [
-    "r_title", "r_service", "r_key", "r_outcome", "r_level", "r_urn", "r_eidas", "r_status", "r_fired",
-    "r_rule", "r_effect", "r_basis", "r_confirmation", "r_because", "r_skipped", "r_warnings", "r_followups",
-    "r_advice", "r_answers", "r_question", "r_answer", "r_not_applicable", "r_not_answered", "r_default",
-    "r_reconstructed_summary", "r_legend", "r_date", "r_signoff", "r_signoff_text", "r_name", "r_role",
-    "r_signature", "r_signed_on",
+    "r_title",
+    "r_service",
+    "r_key",
+    "r_outcome",
+    "r_level",
+    "r_urn",
+    "r_eidas",
+    "r_status",
+    "r_fired",
+    "r_rule",
+    "r_effect",
+    "r_basis",
+    "r_confirmation",
+    "r_because",
+    "r_skipped",
+    "r_warnings",
+    "r_followups",
+    "r_advice",
+    "r_answers",
+    "r_question",
+    "r_answer",
+    "r_not_applicable",
+    "r_not_answered",
+    "r_default",
+    "r_reconstructed_summary",
+    "r_legend",
+    "r_date",
+    "r_signoff",
+    "r_signoff_text",
+    "r_name",
+    "r_role",
+    "r_signature",
+    "r_signed_on",
 ]
 
 

@@ -19,7 +19,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "ask_key": ("Sleutel van de dienst (key in ehkit.toml)", "Service key (key in ehkit.toml)"),
     "ask_name": ("Naam van de dienst (mag leeg)", "Service name (may be empty)"),
     "choose": ("Kies een nummer of waarde", "Choose a number or value"),
-    "invalid_choice": ("'{value}' is geen keuze; kies uit: {allowed}", "'{value}' is not a choice; choose from: {allowed}"),
+    "invalid_choice": (
+        "'{value}' is geen keuze; kies uit: {allowed}",
+        "'{value}' is not a choice; choose from: {allowed}",
+    ),
     "key_required": ("Een sleutel is verplicht.", "A key is required."),
     "aborted": ("Afgebroken.", "Aborted."),
     # levels and statuses
@@ -112,12 +115,18 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     # apply
     "apply_confirm": ("Deze wijziging naar {path} schrijven?", "Write this change to {path}?"),
     "apply_written": ("{path} bijgewerkt.", "{path} updated."),
-    "apply_unchanged": ("{path} heeft al deze niveaus; niets gewijzigd.", "{path} already has these levels; nothing changed."),
+    "apply_unchanged": (
+        "{path} heeft al deze niveaus; niets gewijzigd.",
+        "{path} already has these levels; nothing changed.",
+    ),
     "apply_declined": ("Niet gewijzigd.", "Not changed."),
     "report_written": ("Rapport geschreven: {path}", "Report written: {path}"),
     "answers_saved": ("Antwoorden opgeslagen: {path}", "Answers saved: {path}"),
     "result_line": ("{service}: {level} ({urn}, eIDAS {eidas})", "{service}: {level} ({urn}, eIDAS {eidas})"),
-    "eidas_flag": ("  + eIDAS-dienst nodig (publieke dienstverlener, EH3 of hoger)", "  + eIDAS service needed (public provider, EH3 or higher)"),
+    "eidas_flag": (
+        "  + eIDAS-dienst nodig (publieke dienstverlener, EH3 of hoger)",
+        "  + eIDAS service needed (public provider, EH3 or higher)",
+    ),
     # report
     "r_title": ("Verantwoording betrouwbaarheidsniveau", "Level of assurance justification"),
     "r_service": ("Dienst", "Service"),

@@ -52,7 +52,12 @@ def build_broker(settings: BrokerSettings, *, http_transport: httpx.AsyncBaseTra
     return Broker(settings, data, keys, DvRegistry(dvs), http_transport=http_transport)
 
 
-def create_app(settings: BrokerSettings | None = None, *, broker: Broker | None = None, http_transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
+def create_app(
+    settings: BrokerSettings | None = None,
+    *,
+    broker: Broker | None = None,
+    http_transport: httpx.AsyncBaseTransport | None = None,
+) -> Starlette:
     """The simulator as a Starlette app. Pass a ready ``broker`` to share one between apps or tests."""
     settings = settings or (broker.settings if broker else BrokerSettings())
     broker = broker or build_broker(settings, http_transport=http_transport)

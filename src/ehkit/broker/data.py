@@ -9,15 +9,16 @@ of the field to fix, the same way ``ehkit.toml`` problems are.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Iterator, Literal
+from typing import Annotated, Any, Literal
 
 import pydantic
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, PlainSerializer, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, model_validator
 
 from ehkit.config.errors import ConfigInvalidError, ConfigProblem, CrossFieldProblems, problems_from_pydantic
 from ehkit.domain.identifiers import BSN, RSIN, KvKNumber, Oin, Vestigingsnummer
@@ -70,7 +71,9 @@ def _loa(value: Any) -> LevelOfAssurance:
 def _identifier(value: Any) -> IdentifierType:
     if isinstance(value, str) and value.strip().lower() in IDENTIFIER_NAMES:
         return IDENTIFIER_NAMES[value.strip().lower()]
-    raise ValueError(f"unknown identifier type {value!r} (use one of KvKnr, RSIN, BSN, Pseudo, PseudoID, eIDASLegalIdentifier)")
+    raise ValueError(
+        f"unknown identifier type {value!r} (use one of KvKnr, RSIN, BSN, Pseudo, PseudoID, eIDASLegalIdentifier)"
+    )
 
 
 Slug = Annotated[str, PlainValidator(_slug)]
@@ -235,7 +238,7 @@ class TestData(_Model):
     eidas_persons: list[EidasPerson] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _cross(self) -> "TestData":
+    def _cross(self) -> TestData:
         problems = list(_check(self))
         if problems:
             raise CrossFieldProblems(problems)
@@ -251,20 +254,26 @@ class TestData(_Model):
         try:
             return self.ads[ad_id]
         except KeyError:
-            raise ConfigError(f"unknown authentication service {ad_id!r} (known: {', '.join(self.ads)})", reason="unknown_ad") from None
+            raise ConfigError(
+                f"unknown authentication service {ad_id!r} (known: {', '.join(self.ads)})", reason="unknown_ad"
+            ) from None
 
     def company(self, key: str) -> Company:
         """By id or KvK number: API callers know one or the other."""
         for company in self.companies:
             if company.id == key or company.kvk == key:
                 return company
-        raise ConfigError(f"unknown company {key!r} (known: {', '.join(c.id for c in self.companies)})", reason="unknown_company")
+        raise ConfigError(
+            f"unknown company {key!r} (known: {', '.join(c.id for c in self.companies)})", reason="unknown_company"
+        )
 
     def person(self, key: str) -> Person:
         for person in self.persons:
             if person.id == key:
                 return person
-        raise ConfigError(f"unknown person {key!r} (known: {', '.join(p.id for p in self.persons)})", reason="unknown_person")
+        raise ConfigError(
+            f"unknown person {key!r} (known: {', '.join(p.id for p in self.persons)})", reason="unknown_person"
+        )
 
     def eidas_person(self, key: str) -> EidasPerson:
         for person in self.eidas_persons:
@@ -309,7 +318,9 @@ def _check(data: TestData) -> Iterator[ConfigProblem]:
     kvks: dict[str, str] = {}
     for i, company in enumerate(data.companies):
         if company.kvk in kvks:
-            yield ConfigProblem(f"companies[{i}].kvk", f"{company.kvk} is already the KvK number of {kvks[company.kvk]}")
+            yield ConfigProblem(
+                f"companies[{i}].kvk", f"{company.kvk} is already the KvK number of {kvks[company.kvk]}"
+            )
         kvks[company.kvk] = company.id
         numbers = [v.number for v in company.vestigingen]
         for j, number in enumerate(numbers):
@@ -327,22 +338,30 @@ def _check(data: TestData) -> Iterator[ConfigProblem]:
             if means_ids.index(means.id) != j:
                 yield ConfigProblem(f"{path}.id", f"{means.id!r} is used twice for this person")
             if means.ad not in kinds:
-                yield ConfigProblem(f"{path}.ad", f"unknown authentication service {means.ad!r} (known: {', '.join(kinds)})")
+                yield ConfigProblem(
+                    f"{path}.ad", f"unknown authentication service {means.ad!r} (known: {', '.join(kinds)})"
+                )
             elif kinds[means.ad] != "eherkenning":
-                yield ConfigProblem(f"{path}.ad", f"{means.ad!r} is an eIDAS service; Dutch persons log in at eHerkenning services")
+                yield ConfigProblem(
+                    f"{path}.ad", f"{means.ad!r} is an eIDAS service; Dutch persons log in at eHerkenning services"
+                )
         direct = {a.company for a in person.authorisations if a.via is None}
         for j, auth in enumerate(person.authorisations):
             path = f"persons[{i}].authorisations[{j}]"
             company = companies.get(auth.company)
             if company is None:
-                yield ConfigProblem(f"{path}.company", f"unknown company {auth.company!r} (known: {', '.join(companies)})")
+                yield ConfigProblem(
+                    f"{path}.company", f"unknown company {auth.company!r} (known: {', '.join(companies)})"
+                )
                 continue
             for k, service in enumerate(auth.services):
                 if service != ALL_SERVICES and not _UUID_RE.match(service):
-                    yield ConfigProblem(f"{path}.services[{k}]", f"{service!r} is neither \"*\" nor a ServiceUUID")
+                    yield ConfigProblem(f"{path}.services[{k}]", f'{service!r} is neither "*" nor a ServiceUUID')
             if auth.vestiging is not None and company.vestiging(auth.vestiging) is None:
                 known = ", ".join(v.number for v in company.vestigingen) or "none"
-                yield ConfigProblem(f"{path}.vestiging", f"{auth.vestiging} is not a vestiging of {company.id} (known: {known})")
+                yield ConfigProblem(
+                    f"{path}.vestiging", f"{auth.vestiging} is not a vestiging of {company.id} (known: {known})"
+                )
             if auth.via is not None:
                 if auth.via not in companies:
                     yield ConfigProblem(f"{path}.via", f"unknown intermediary company {auth.via!r}")
@@ -361,7 +380,9 @@ def _check(data: TestData) -> Iterator[ConfigProblem]:
 
 def _validate(raw: Any, source: str) -> TestData:
     if not isinstance(raw, dict):
-        raise ConfigInvalidError([ConfigProblem("", "the file must hold a mapping (see docs/broker.md)")], source=source)
+        raise ConfigInvalidError(
+            [ConfigProblem("", "the file must hold a mapping (see docs/broker.md)")], source=source
+        )
     try:
         return TestData.model_validate(raw)
     except pydantic.ValidationError as exc:

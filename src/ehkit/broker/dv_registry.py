@@ -14,10 +14,10 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable
 
 import httpx
 from cryptography import x509
@@ -107,7 +107,10 @@ class RegisteredDv:
 
     def service_by_uuid(self, value: str) -> DvService | None:
         value = value.lower()
-        return next((s for s in self.services.values() if s.uuid.lower() == value or (s.instance_uuid or "").lower() == value), None)
+        return next(
+            (s for s in self.services.values() if s.uuid.lower() == value or (s.instance_uuid or "").lower() == value),
+            None,
+        )
 
     def encryption_for(self, service: DvService) -> tuple[EncryptionTarget, ...]:
         """The catalogue's ServiceCertificates (what the MR uses), else the metadata's keys."""
@@ -207,7 +210,14 @@ def _endpoints(descriptor: etree._Element, local: str) -> tuple[Endpoint, ...]:
     out = []
     for ep in descriptor.findall(q(MD, local)):
         idx = ep.get("index")
-        out.append(Endpoint(ep.get("Binding", ""), ep.get("Location", ""), int(idx) if idx and idx.isdigit() else None, ep.get("isDefault") == "true"))
+        out.append(
+            Endpoint(
+                ep.get("Binding", ""),
+                ep.get("Location", ""),
+                int(idx) if idx and idx.isdigit() else None,
+                ep.get("isDefault") == "true",
+            )
+        )
     return tuple(out)
 
 
@@ -248,7 +258,10 @@ def parse_sp_metadata(xml: bytes, *, source: str = "SP metadata") -> list[Regist
             try:
                 verify_element(signed, TrustSet.from_certificates([t.certificate for t in signing]))
             except EhkitError as exc:
-                raise ConfigError(f"{source}: the metadata signature does not verify with its own certificate: {exc}", reason="dv_metadata_signature") from None
+                raise ConfigError(
+                    f"{source}: the metadata signature does not verify with its own certificate: {exc}",
+                    reason="dv_metadata_signature",
+                ) from None
         if sp.get("AuthnRequestsSigned") != "true":
             warnings.append('SPSSODescriptor lacks AuthnRequestsSigned="true"')
         acs = _endpoints(sp, "AssertionConsumerService")
@@ -329,11 +342,16 @@ def apply_catalogue(dvs: list[RegisteredDv], xml: bytes, *, source: str = "catal
         base = dv.services[index]
         definition = view.definition
         if definition is None:
-            raise ConfigError(f"{source}: {sid} has no ServiceDefinition (InstanceOfService {view.instance.instance_of})", reason="dv_catalogue_invalid")
+            raise ConfigError(
+                f"{source}: {sid} has no ServiceDefinition (InstanceOfService {view.instance.instance_of})",
+                reason="dv_catalogue_invalid",
+            )
         try:
             loa = LevelOfAssurance.from_urn(definition.loa or "")
         except EhkitError:
-            raise ConfigError(f"{source}: {sid} has no valid AuthnContextClassRef ({definition.loa!r})", reason="dv_catalogue_invalid") from None
+            raise ConfigError(
+                f"{source}: {sid} has no valid AuthnContextClassRef ({definition.loa!r})", reason="dv_catalogue_invalid"
+            ) from None
         sets = _identifier_sets(definition.ecta) or ((IdentifierType.KVK,),)
         certs = tuple(
             EncryptionTarget(e.certificate, e.key_name or key_name_sha256(e.certificate))
@@ -377,7 +395,7 @@ def load_dvs(metadata_sources: Iterable[str], catalogue_sources: Iterable[str] =
     return dvs
 
 
-def dvs_from_config(config: "object", *, at: datetime) -> list[RegisteredDv]:
+def dvs_from_config(config: object, *, at: datetime) -> list[RegisteredDv]:
     """A DV straight from ``ehkit.toml``: its SP metadata and catalogue are built
     in memory with the same builders the DV publishes with, then read back."""
     from ehkit.catalogue.build import build_catalogue

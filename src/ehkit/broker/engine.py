@@ -16,11 +16,26 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 from lxml import etree
 
-from ehkit.broker.data import ALL_SERVICES, AuthServiceSpec, Company, EidasPerson, LoginMeans, Person, TestData, Vestiging
+from ehkit.broker.data import (
+    ALL_SERVICES,
+    AuthServiceSpec,
+    Company,
+    EidasPerson,
+    LoginMeans,
+    Person,
+    TestData,
+    Vestiging,
+)
 from ehkit.broker.dv_registry import DvRegistry, DvService, RegisteredDv
 from ehkit.broker.grant import Grant, build_grant, company_identifiers, eidas_identifiers
 from ehkit.broker.keys import BrokerKeys
-from ehkit.broker.messages import BuildContext, Network, build_artifact_response, build_login_response, build_status_response
+from ehkit.broker.messages import (
+    BuildContext,
+    Network,
+    build_artifact_response,
+    build_login_response,
+    build_status_response,
+)
 from ehkit.broker.messages.context import Tamper
 from ehkit.broker.pseudonyms import Pseudonyms
 from ehkit.broker.scenarios import Scenario, get_scenario
@@ -120,7 +135,13 @@ class RepresentationOption:
 
     @property
     def key(self) -> str:
-        return "|".join((self.company.id, self.vestiging.number if self.vestiging else "", self.intermediary.id if self.intermediary else ""))
+        return "|".join(
+            (
+                self.company.id,
+                self.vestiging.number if self.vestiging else "",
+                self.intermediary.id if self.intermediary else "",
+            )
+        )
 
 
 @dataclass
@@ -135,7 +156,15 @@ class ResolutionResult:
 class Broker:
     """One simulated herkenningsmakelaar with its AD/MR network, test data and DVs."""
 
-    def __init__(self, settings: BrokerSettings, data: TestData, keys: BrokerKeys, registry: DvRegistry, *, http_transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        settings: BrokerSettings,
+        data: TestData,
+        keys: BrokerKeys,
+        registry: DvRegistry,
+        *,
+        http_transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.settings = settings
         self.data = data
         self.keys = keys
@@ -157,7 +186,9 @@ class Broker:
         return f"{self.settings.base_url}/broker/acs/1.13"
 
     def context(self, tamper: Tamper | None = None) -> BuildContext:
-        return BuildContext(self.network, self.now(), timedelta(seconds=self.settings.assertion_lifetime), tamper or Tamper())
+        return BuildContext(
+            self.network, self.now(), timedelta(seconds=self.settings.assertion_lifetime), tamper or Tamper()
+        )
 
     # ------------------------------------------------------------ accepting a request
 
@@ -187,7 +218,13 @@ class Broker:
             try:
                 verify_redirect_query(query_string, dv.trust_set())
             except LoginRejected as exc:
-                self._refuse(dv, dv.default_acs(), request_id, relay_state, f"the Redirect-binding signature is not valid: {exc.message}")
+                self._refuse(
+                    dv,
+                    dv.default_acs(),
+                    request_id,
+                    relay_state,
+                    f"the Redirect-binding signature is not valid: {exc.message}",
+                )
         return self._open_flow(xml, dv, relay_state, query_signed=query_signed, pre_verified=False)
 
     def _identify(self, xml: bytes) -> tuple[RegisteredDv, str | None]:
@@ -212,8 +249,19 @@ class Broker:
             )
         return dv, root.get("ID")
 
-    def _refuse(self, dv: RegisteredDv, acs: Endpoint, request_id: str | None, relay_state: str | None, message: str, *, sub: str = c.STATUS_REQUEST_UNSUPPORTED) -> None:
-        delivery = self.status_delivery(dv, acs, request_id, relay_state, c.STATUS_REQUESTER, sub, message, binding="artifact")
+    def _refuse(
+        self,
+        dv: RegisteredDv,
+        acs: Endpoint,
+        request_id: str | None,
+        relay_state: str | None,
+        message: str,
+        *,
+        sub: str = c.STATUS_REQUEST_UNSUPPORTED,
+    ) -> None:
+        delivery = self.status_delivery(
+            dv, acs, request_id, relay_state, c.STATUS_REQUESTER, sub, message, binding="artifact"
+        )
         raise RequestRefused(Refusal(delivery, c.STATUS_REQUESTER, sub, message))
 
     def _select_acs(self, dv: RegisteredDv, parsed: ParsedAuthnRequest) -> Endpoint:
@@ -221,7 +269,10 @@ class Broker:
         if req.assertion_consumer_service_index is not None:
             found = [e for e in dv.acs if e.index == req.assertion_consumer_service_index]
             if not found:
-                raise PageError("acs_unknown", f"AssertionConsumerServiceIndex {req.assertion_consumer_service_index} is not in the DV's metadata.")
+                raise PageError(
+                    "acs_unknown",
+                    f"AssertionConsumerServiceIndex {req.assertion_consumer_service_index} is not in the DV's metadata.",
+                )
             return found[0]
         if req.assertion_consumer_service_url:
             found = [e for e in dv.acs if e.location == req.assertion_consumer_service_url]
@@ -235,13 +286,23 @@ class Broker:
             return (by_binding or found)[0]
         return dv.default_acs()
 
-    def _open_flow(self, xml: bytes, dv: RegisteredDv, relay_state: str | None, *, query_signed: bool, pre_verified: bool) -> LoginFlow:
+    def _open_flow(
+        self, xml: bytes, dv: RegisteredDv, relay_state: str | None, *, query_signed: bool, pre_verified: bool
+    ) -> LoginFlow:
         _, request_id = self._identify(xml)
         try:
-            parsed = parse_authn_request(xml, None if pre_verified else dv.trust_set(), require_signature=not (query_signed or pre_verified))
+            parsed = parse_authn_request(
+                xml, None if pre_verified else dv.trust_set(), require_signature=not (query_signed or pre_verified)
+            )
         except LoginRejected as exc:
             if exc.reason.startswith("signature"):
-                self._refuse(dv, dv.default_acs(), request_id, relay_state, f"the AuthnRequest signature is not acceptable ({exc.reason}): {exc.message}")
+                self._refuse(
+                    dv,
+                    dv.default_acs(),
+                    request_id,
+                    relay_state,
+                    f"the AuthnRequest signature is not acceptable ({exc.reason}): {exc.message}",
+                )
             raise PageError(exc.reason, f"The AuthnRequest is not acceptable: {exc.message}") from None
         req = parsed.request
         acs = self._select_acs(dv, parsed)
@@ -254,9 +315,11 @@ class Broker:
             refuse(f"Destination {req.destination!r} is not this broker's SSO endpoint {self.settings.sso_url}")
         age = abs((now - req.issue_instant).total_seconds())
         if age > self.settings.request_max_age:
-            refuse(f"the AuthnRequest was issued at {format_instant(req.issue_instant)}, too far from now ({int(age)} s)")
+            refuse(
+                f"the AuthnRequest was issued at {format_instant(req.issue_instant)}, too far from now ({int(age)} s)"
+            )
         if req.is_passive:
-            refuse("IsPassive=\"true\" is not supported: eHerkenning always shows the login screens")
+            refuse('IsPassive="true" is not supported: eHerkenning always shows the login screens')
         if req.attribute_consuming_service_index is None:
             service = dv.default_service()
             if service is None:
@@ -265,10 +328,14 @@ class Broker:
             service = dv.services.get(req.attribute_consuming_service_index)
             if service is None:
                 known = ", ".join(str(i) for i in sorted(dv.services)) or "none"
-                refuse(f"AttributeConsumingServiceIndex {req.attribute_consuming_service_index} is not a service of this DV (known: {known})")
+                refuse(
+                    f"AttributeConsumingServiceIndex {req.attribute_consuming_service_index} is not a service of this DV (known: {known})"
+                )
         assert service is not None
         if req.requested_loa is not None and req.requested_loa > service.loa:
-            refuse(f"the requested level {req.requested_loa} is above the catalogue level {service.loa} of {service.service_id}")
+            refuse(
+                f"the requested level {req.requested_loa} is above the catalogue level {service.loa} of {service.service_id}"
+            )
         if not self.state.remember_request(dv.entity_id, req.id, now):
             refuse(f"the AuthnRequest ID {req.id} was used before; every request needs a new ID")
         binding: Literal["artifact", "post"] = "post" if acs.binding == c.BINDING_POST else "artifact"
@@ -299,18 +366,33 @@ class Broker:
             raise PageError("issuer_unknown", "The artifact's SourceID matches no DV known to this broker.")
         endpoints = [e for e in dv.artifact_resolution if e.binding == c.BINDING_SOAP]
         if not endpoints:
-            raise PageError("no_artifact_resolution", f"{dv.entity_id} sent an artifact but publishes no ArtifactResolutionService.")
+            raise PageError(
+                "no_artifact_resolution", f"{dv.entity_id} sent an artifact but publishes no ArtifactResolutionService."
+            )
         location = endpoints[0].location
         hm = self.keys.hm
-        resolve = build_artifact_resolve(saml_art, issuer=self.settings.hm_entity_id, destination=location, now=self.now(), key=hm.private_key, key_name=hm.key_name)
+        resolve = build_artifact_resolve(
+            saml_art,
+            issuer=self.settings.hm_entity_id,
+            destination=location,
+            now=self.now(),
+            key=hm.private_key,
+            key_name=hm.key_name,
+        )
         kwargs: dict[str, object] = {"timeout": 10.0}
         if self._http_transport is not None:
             kwargs["transport"] = self._http_transport
         try:
             async with httpx.AsyncClient(**kwargs) as client:  # type: ignore[arg-type]
-                answer = await client.post(location, content=wrap(resolve), headers={"Content-Type": SOAP_CONTENT_TYPE, "SOAPAction": SOAP_ACTION})
+                answer = await client.post(
+                    location,
+                    content=wrap(resolve),
+                    headers={"Content-Type": SOAP_CONTENT_TYPE, "SOAPAction": SOAP_ACTION},
+                )
         except httpx.HTTPError as exc:
-            raise PageError("artifact_resolution_failed", f"Could not resolve the request artifact at {location}: {exc}") from None
+            raise PageError(
+                "artifact_resolution_failed", f"Could not resolve the request artifact at {location}: {exc}"
+            ) from None
         try:
             payload, doc = unwrap(answer.content)
             message = parse_artifact_response(payload, doc, dv.trust_set())
@@ -338,7 +420,16 @@ class Broker:
                 out.append((person, means))
         return out
 
-    def authenticate(self, flow: LoginFlow, ad: AuthServiceSpec, persona_id: str, means_id: str | None, password: str | None, *, check_password: bool = True) -> LevelOfAssurance:
+    def authenticate(
+        self,
+        flow: LoginFlow,
+        ad: AuthServiceSpec,
+        persona_id: str,
+        means_id: str | None,
+        password: str | None,
+        *,
+        check_password: bool = True,
+    ) -> LevelOfAssurance:
         """Check the login at the AD and the means' level against the service. Returns the level used.
 
         Raises ValueError with a user-facing reason code: ``unknown_persona``,
@@ -423,29 +514,59 @@ class Broker:
         flow.finished = True
         return self._deliver(flow.dv, flow.acs, flow.response_binding, flow.relay_state, xml, scenario)
 
-    def cancel(self, flow: LoginFlow, message: str = "De gebruiker heeft het inloggen afgebroken / the user cancelled") -> Delivery:
+    def cancel(
+        self, flow: LoginFlow, message: str = "De gebruiker heeft het inloggen afgebroken / the user cancelled"
+    ) -> Delivery:
         """Cancel at any step: Responder + AuthnFailed, as the afsprakenstelsel prescribes."""
         flow.finished = True
-        return self.status_delivery(flow.dv, flow.acs, flow.request_id, flow.relay_state, c.STATUS_RESPONDER, c.STATUS_AUTHN_FAILED, message, binding=flow.response_binding)
+        return self.status_delivery(
+            flow.dv,
+            flow.acs,
+            flow.request_id,
+            flow.relay_state,
+            c.STATUS_RESPONDER,
+            c.STATUS_AUTHN_FAILED,
+            message,
+            binding=flow.response_binding,
+        )
 
-    def status_delivery(self, dv: RegisteredDv, acs: Endpoint, request_id: str | None, relay_state: str | None, top: str, sub: str | None, message: str, *, binding: str) -> Delivery:
-        xml = build_status_response(self.context(), destination=acs.location, in_response_to=request_id, top=top, second=sub, message=message)
+    def status_delivery(
+        self,
+        dv: RegisteredDv,
+        acs: Endpoint,
+        request_id: str | None,
+        relay_state: str | None,
+        top: str,
+        sub: str | None,
+        message: str,
+        *,
+        binding: str,
+    ) -> Delivery:
+        xml = build_status_response(
+            self.context(), destination=acs.location, in_response_to=request_id, top=top, second=sub, message=message
+        )
         return self._deliver(dv, acs, binding, relay_state, xml, get_scenario(None))[0]
 
-    def _deliver(self, dv: RegisteredDv, acs: Endpoint, binding: str, relay_state: str | None, xml: bytes, scenario: Scenario) -> list[Delivery]:
+    def _deliver(
+        self, dv: RegisteredDv, acs: Endpoint, binding: str, relay_state: str | None, xml: bytes, scenario: Scenario
+    ) -> list[Delivery]:
         if binding == "post":
             delivery = Delivery(acs.location, "post", relay_state, saml_response=b64encode(xml))
             return [delivery, delivery] if scenario.delivery != "once" else [delivery]
         expires = self.now() + timedelta(seconds=self.settings.artifact_ttl)
         uses = 2 if scenario.delivery == "twice_same_artifact" else 1
         first = self._new_artifact()
-        self.state.store_artifact(first, StoredArtifact(dv.entity_id, xml, expires, uses, scenario.resolution, scenario.id))
+        self.state.store_artifact(
+            first, StoredArtifact(dv.entity_id, xml, expires, uses, scenario.resolution, scenario.id)
+        )
         deliveries = [Delivery(acs.location, "artifact", relay_state, saml_art=first)]
         if scenario.delivery == "twice_same_artifact":
             deliveries.append(deliveries[0])
         elif scenario.delivery == "twice_new_artifact":
             second = self._new_artifact()
-            self.state.store_artifact(second, StoredArtifact(dv.entity_id, xml, expires, 1, scenario.resolution, scenario.id))
+            self.state.store_artifact(
+                second, StoredArtifact(dv.entity_id, xml, expires, 1, scenario.resolution, scenario.id)
+            )
             deliveries.append(Delivery(acs.location, "artifact", relay_state, saml_art=second))
         return deliveries
 
@@ -459,7 +580,9 @@ class Broker:
         """Answer an ArtifactResolve. Faults use SOAP 1.1 (HTTP 500 with a soap:Fault)."""
         try:
             payload, _ = unwrap(body)
-            message = parse_artifact_resolve(payload, lambda issuer: self.registry.get(issuer).trust_set() if self.registry.get(issuer) else None)
+            message = parse_artifact_resolve(
+                payload, lambda issuer: self.registry.get(issuer).trust_set() if self.registry.get(issuer) else None
+            )
         except EhkitError as exc:
             return soap_fault(exc.reason, str(exc))
         dv = self.registry.get(message.issuer)
@@ -468,11 +591,15 @@ class Broker:
         if problem is not None:
             return soap_fault("client_certificate", problem, status=403)
         if message.destination and urlsplit(message.destination).path != self.settings.ars_path:
-            return soap_fault("destination_mismatch", f"Destination {message.destination!r} is not {self.settings.ars_url}")
+            return soap_fault(
+                "destination_mismatch", f"Destination {message.destination!r} is not {self.settings.ars_url}"
+            )
         entry = self.state.take_artifact(message.artifact, message.issuer, self.now())
         if entry is not None and entry.resolution == "http_500":
             return ResolutionResult(500, b"Internal Server Error (scenario http_500)", "text/plain; charset=utf-8")
-        xml = build_artifact_response(self.context(), in_response_to=message.id, message=entry.response_xml if entry else None)
+        xml = build_artifact_response(
+            self.context(), in_response_to=message.id, message=entry.response_xml if entry else None
+        )
         envelope = wrap_serialized(xml)  # serialize() output: no XML declaration
         delay = self.settings.slow_resolution_seconds if entry is not None and entry.resolution == "slow" else 0.0
         return ResolutionResult(200, envelope, delay=delay)

@@ -66,8 +66,9 @@ class Grant:
         return next((i.value for i in self.identifiers if i.kind is IdentifierType.KVK), None)
 
 
-
-def company_identifiers(service: DvService, company: Company, dv: RegisteredDv, pseudonyms: Pseudonyms) -> tuple[LegalIdentifier, ...] | None:
+def company_identifiers(
+    service: DvService, company: Company, dv: RegisteredDv, pseudonyms: Pseudonyms
+) -> tuple[LegalIdentifier, ...] | None:
     """The first identifier set of the service the company can fill, in catalogue order.
 
     A sole trader's BSN travels in its BSNk form (urn:etoegang:1.12), here a
@@ -85,7 +86,9 @@ def company_identifiers(service: DvService, company: Company, dv: RegisteredDv, 
     return None
 
 
-def eidas_identifiers(service: DvService, dv: RegisteredDv, person: EidasPerson, pseudonyms: Pseudonyms) -> tuple[LegalIdentifier, ...] | None:
+def eidas_identifiers(
+    service: DvService, dv: RegisteredDv, person: EidasPerson, pseudonyms: Pseudonyms
+) -> tuple[LegalIdentifier, ...] | None:
     values = {
         IdentifierType.PSEUDO: pseudonyms.acting(dv.oin, person.id, ""),
         IdentifierType.PSEUDO_ID: pseudonyms.pseudo_id(dv.oin, person.pseudo_id),
@@ -102,7 +105,11 @@ def _date(value: date) -> str:
 
 def person_attributes(person: Person | EidasPerson) -> dict[str, str]:
     if isinstance(person, EidasPerson):
-        return {FIRST_NAME: person.first_name, FAMILY_NAME: person.family_name, DATE_OF_BIRTH: _date(person.date_of_birth)}
+        return {
+            FIRST_NAME: person.first_name,
+            FAMILY_NAME: person.family_name,
+            DATE_OF_BIRTH: _date(person.date_of_birth),
+        }
     out = {
         FIRST_NAME: person.first_names,
         FAMILY_NAME: person.family_name,
@@ -121,7 +128,9 @@ def company_attributes(company: Company) -> dict[str, str]:
     return {COMPANY_NAME: company.name, CHAMBER_OF_COMMERCE: str(company.kvk), KVKNR_ATTRIBUTE: str(company.kvk)}
 
 
-def requested_attributes(service: DvService, person: Person | EidasPerson, company: Company | None) -> tuple[tuple[str, str], ...]:
+def requested_attributes(
+    service: DvService, person: Person | EidasPerson, company: Company | None
+) -> tuple[tuple[str, str], ...]:
     """Values for what the service requests (and the eIDAS minimum data set), when we have them."""
     available = person_attributes(person)
     if company is not None:

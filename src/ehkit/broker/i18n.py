@@ -69,8 +69,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The broker cannot answer this request. The service provider receives no response.",
     ),
     "error_technical": ("Technische details", "Technical details"),
-    "redirecting": ("U wordt teruggestuurd naar de dienstverlener…", "You are being sent back to the service provider…"),
-    "no_js": ("JavaScript staat uit. Klik op de knop om door te gaan.", "JavaScript is off. Press the button to continue."),
+    "redirecting": (
+        "U wordt teruggestuurd naar de dienstverlener…",
+        "You are being sent back to the service provider…",
+    ),
+    "no_js": (
+        "JavaScript staat uit. Klik op de knop om door te gaan.",
+        "JavaScript is off. Press the button to continue.",
+    ),
     "test_options": ("Testopties", "Test options"),
     "scenario": ("Scenario", "Scenario"),
     "response_binding": ("Antwoord-binding", "Response binding"),

@@ -34,7 +34,11 @@ class BrokerKeys:
 
 def _pair(ca: TestCA, directory: Path | None, stem: str, oin: str, role: str, organisation: str) -> KeyPair:
     if directory is not None:
-        key_file, cert_file, chain_file = directory / f"{stem}.key", directory / f"{stem}.crt", directory / f"{stem}-chain.pem"
+        key_file, cert_file, chain_file = (
+            directory / f"{stem}.key",
+            directory / f"{stem}.crt",
+            directory / f"{stem}-chain.pem",
+        )
         if key_file.is_file() and cert_file.is_file():
             pair = KeyPair.load(key_file, cert_file, chain_file if chain_file.is_file() else None)
             if pair.oin == oin:

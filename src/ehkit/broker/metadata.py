@@ -44,7 +44,11 @@ NAME_ID_FORMATS = (
 
 
 def _md(parent: etree._Element | None, local: str, text: str | None = None, **attrs: str) -> etree._Element:
-    node = etree.Element(q(MD, local), nsmap={"md": MD, "ds": DS, "esd": METADATA_EXTENSION}) if parent is None else etree.SubElement(parent, q(MD, local))
+    node = (
+        etree.Element(q(MD, local), nsmap={"md": MD, "ds": DS, "esd": METADATA_EXTENSION})
+        if parent is None
+        else etree.SubElement(parent, q(MD, local))
+    )
     for key, value in attrs.items():
         node.set(key, value)
     if text is not None:
@@ -57,14 +61,23 @@ def _key_descriptor(parent: etree._Element, pair: KeyPair, use: str) -> None:
     ki = etree.SubElement(kd, q(DS, "KeyInfo"))
     etree.SubElement(ki, q(DS, "KeyName")).text = pair.key_name
     xd = etree.SubElement(ki, q(DS, "X509Data"))
-    etree.SubElement(xd, q(DS, "X509Certificate")).text = base64.b64encode(pair.certificate.public_bytes(serialization.Encoding.DER)).decode("ascii")
+    etree.SubElement(xd, q(DS, "X509Certificate")).text = base64.b64encode(
+        pair.certificate.public_bytes(serialization.Encoding.DER)
+    ).decode("ascii")
 
 
 def build_hm_metadata(settings: BrokerSettings, hm: KeyPair, *, now: datetime) -> bytes:
     """Signed HM metadata (an EntityDescriptor). The signature carries the certificate only,
     as the afsprakenstelsel asks for metadata signatures."""
     document_id = "_" + hashlib.sha256(f"{settings.hm_entity_id}|{hm.key_name}|{now.date()}".encode()).hexdigest()[:40]
-    root = _md(None, "EntityDescriptor", ID=document_id, entityID=settings.hm_entity_id, cacheDuration=CACHE_DURATION, validUntil=format_instant(now + VALIDITY))
+    root = _md(
+        None,
+        "EntityDescriptor",
+        ID=document_id,
+        entityID=settings.hm_entity_id,
+        cacheDuration=CACHE_DURATION,
+        validUntil=format_instant(now + VALIDITY),
+    )
     root.set(q(METADATA_EXTENSION, "version"), INTERFACE_VERSION)
     extensions = _md(root, "Extensions")
     attrs = etree.SubElement(extensions, q(MDATTR, "EntityAttributes"), nsmap={"mdattr": MDATTR})
@@ -73,17 +86,28 @@ def build_hm_metadata(settings: BrokerSettings, hm: KeyPair, *, now: datetime) -
     attribute.set("NameFormat", c.ATTRNAME_URI)
     etree.SubElement(attribute, q(SAML, "AttributeValue")).text = "urn:etoegang:core:assurance-class:loa4"
 
-    idp = _md(root, "IDPSSODescriptor", WantAuthnRequestsSigned="true", protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol")
+    idp = _md(
+        root,
+        "IDPSSODescriptor",
+        WantAuthnRequestsSigned="true",
+        protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol",
+    )
     _key_descriptor(idp, hm, "signing")
     _key_descriptor(idp, hm, "encryption")
-    _md(idp, "ArtifactResolutionService", Binding=c.BINDING_SOAP, Location=settings.ars_url, index="0", isDefault="true")
+    _md(
+        idp, "ArtifactResolutionService", Binding=c.BINDING_SOAP, Location=settings.ars_url, index="0", isDefault="true"
+    )
     for name_id_format in NAME_ID_FORMATS:
         _md(idp, "NameIDFormat", name_id_format)
     for binding in (c.BINDING_ARTIFACT, c.BINDING_POST, c.BINDING_REDIRECT):
         _md(idp, "SingleSignOnService", Binding=binding, Location=settings.sso_url)
 
     org = _md(root, "Organization")
-    for tag, value in (("OrganizationName", settings.hm_name), ("OrganizationDisplayName", f"{settings.hm_name} {INTERFACE_VERSION} (test)"), ("OrganizationURL", settings.base_url + "/")):
+    for tag, value in (
+        ("OrganizationName", settings.hm_name),
+        ("OrganizationDisplayName", f"{settings.hm_name} {INTERFACE_VERSION} (test)"),
+        ("OrganizationURL", settings.base_url + "/"),
+    ):
         for lang in ("nl", "en"):
             _md(org, tag, value).set(q(XML, "lang"), lang)
     contact = _md(root, "ContactPerson", contactType="technical")

@@ -42,10 +42,16 @@ def request_lang(request: Request, default: str) -> str:
 
 def lang_switch_url(request: Request, lang: str) -> str:
     other = "en" if lang == "nl" else "nl"
-    return str(request.url.include_query_params(lang=other).path) + "?" + str(request.url.include_query_params(lang=other).query)
+    return (
+        str(request.url.include_query_params(lang=other).path)
+        + "?"
+        + str(request.url.include_query_params(lang=other).query)
+    )
 
 
-def render(request: Request, template: str, context: dict[str, Any], *, lang: str, status: int = 200, base_path: str = "") -> HTMLResponse:
+def render(
+    request: Request, template: str, context: dict[str, Any], *, lang: str, status: int = 200, base_path: str = ""
+) -> HTMLResponse:
     ctx = {
         "lang": lang,
         "t": translator(lang),

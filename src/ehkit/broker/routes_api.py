@@ -53,10 +53,20 @@ def _dv_summary(broker: Broker) -> list[dict[str, Any]]:
             "warnings": list(dv.warnings),
             "acs": [asdict(e) for e in dv.acs],
             "services": [
-                {"index": s.index, "service_id": s.service_id, "uuid": s.uuid, "instance_uuid": s.instance_uuid, "names": s.names,
-                 "loa": s.loa.label, "identifier_sets": [[t.urn for t in st] for st in s.identifier_sets],
-                 "vestiging_restriction": s.vestiging_restriction, "requested_attributes": list(s.requested_attributes),
-                 "eidas": s.eidas, "intermediation": s.intermediation, "from_catalogue": s.from_catalogue}
+                {
+                    "index": s.index,
+                    "service_id": s.service_id,
+                    "uuid": s.uuid,
+                    "instance_uuid": s.instance_uuid,
+                    "names": s.names,
+                    "loa": s.loa.label,
+                    "identifier_sets": [[t.urn for t in st] for st in s.identifier_sets],
+                    "vestiging_restriction": s.vestiging_restriction,
+                    "requested_attributes": list(s.requested_attributes),
+                    "eidas": s.eidas,
+                    "intermediation": s.intermediation,
+                    "from_catalogue": s.from_catalogue,
+                }
                 for s in sorted(dv.services.values(), key=lambda s: s.index)
             ],
         }
@@ -82,7 +92,10 @@ async def add_dv(request: Request) -> Response:
         return ApiError(400, exc.reason, exc.message).response()
     for dv in loaded:
         broker.registry.add(dv)
-    return JSONResponse({"added": [dv.entity_id for dv in loaded], "warnings": [w for dv in loaded for w in dv.warnings]}, status_code=201)
+    return JSONResponse(
+        {"added": [dv.entity_id for dv in loaded], "warnings": [w for dv in loaded for w in dv.warnings]},
+        status_code=201,
+    )
 
 
 # ------------------------------------------------------------------ /api/login
@@ -109,7 +122,11 @@ async def _open(broker: Broker, body: dict[str, Any]) -> LoginFlow:
         if found:
             dv = found[0]
     if dv is None:
-        raise ApiError(400, "no_request", "give redirect_url, saml_request or saml_art (what the browser carries), or dv + service for an unsolicited response")
+        raise ApiError(
+            400,
+            "no_request",
+            "give redirect_url, saml_request or saml_art (what the browser carries), or dv + service for an unsolicited response",
+        )
     service = None
     if service_key is None:
         service = dv.default_service()
@@ -123,11 +140,18 @@ async def _open(broker: Broker, body: dict[str, Any]) -> LoginFlow:
     return broker.unsolicited_flow(dv, service, body.get("relay_state"))
 
 
-def _pick_ad(broker: Broker, flow: LoginFlow, persona: Person | EidasPerson, wanted: str | None, means: str | None) -> str:
+def _pick_ad(
+    broker: Broker, flow: LoginFlow, persona: Person | EidasPerson, wanted: str | None, means: str | None
+) -> str:
     eligible = broker.eligible_ads(flow.service)
     if wanted:
         if wanted not in {a.id for a in eligible}:
-            raise ApiError(400, "ad_not_eligible", f"authentication service {wanted!r} cannot serve {flow.service.service_id}", eligible=[a.id for a in eligible])
+            raise ApiError(
+                400,
+                "ad_not_eligible",
+                f"authentication service {wanted!r} cannot serve {flow.service.service_id}",
+                eligible=[a.id for a in eligible],
+            )
         return wanted
     if isinstance(persona, EidasPerson):
         candidates = [a for a in eligible if a.kind == "eidas"]
@@ -137,7 +161,12 @@ def _pick_ad(broker: Broker, flow: LoginFlow, persona: Person | EidasPerson, wan
         strong = [a for a in candidates if any(m.ad == a.id and m.loa >= flow.service.loa for m in persona.means)]
         candidates = strong or candidates
     if not candidates:
-        raise ApiError(422, "no_login_means", f"{persona.id} has no login means at an authentication service that can serve this service", eligible=[a.id for a in eligible])
+        raise ApiError(
+            422,
+            "no_login_means",
+            f"{persona.id} has no login means at an authentication service that can serve this service",
+            eligible=[a.id for a in eligible],
+        )
     return candidates[0].id
 
 
@@ -145,7 +174,12 @@ def _pick_option(options: list[RepresentationOption], body: dict[str, Any]) -> R
     company, vestiging, via = body.get("company"), body.get("vestiging"), body.get("via")
 
     def label(o: RepresentationOption) -> dict[str, str | None]:
-        return {"company": o.company.id, "kvk": str(o.company.kvk), "vestiging": o.vestiging.number if o.vestiging else None, "via": o.intermediary.id if o.intermediary else None}
+        return {
+            "company": o.company.id,
+            "kvk": str(o.company.kvk),
+            "vestiging": o.vestiging.number if o.vestiging else None,
+            "via": o.intermediary.id if o.intermediary else None,
+        }
 
     chosen = [o for o in options if company is None or company in (o.company.id, str(o.company.kvk))]
     if company is None and len({o.company.id for o in chosen}) > 1:
@@ -154,13 +188,20 @@ def _pick_option(options: list[RepresentationOption], body: dict[str, Any]) -> R
         # Prefer acting directly; a company reachable only through an intermediary still counts.
         chosen = [o for o in chosen if o.intermediary is None] or chosen
     else:
-        chosen = [o for o in chosen if o.intermediary is not None and via in (o.intermediary.id, str(o.intermediary.kvk))]
+        chosen = [
+            o for o in chosen if o.intermediary is not None and via in (o.intermediary.id, str(o.intermediary.kvk))
+        ]
     if vestiging is not None:
         chosen = [o for o in chosen if o.vestiging is not None and o.vestiging.number == vestiging]
     elif len(chosen) > 1:
         chosen = [o for o in chosen if o.vestiging is None] or [o for o in chosen if o.restricted]
     if len(chosen) != 1:
-        raise ApiError(400, "choose_option", "give company (and vestiging / via) to pick exactly one of the options", options=[label(o) for o in options])
+        raise ApiError(
+            400,
+            "choose_option",
+            "give company (and vestiging / via) to pick exactly one of the options",
+            options=[label(o) for o in options],
+        )
     return chosen[0]
 
 
@@ -183,15 +224,17 @@ def _grant_json(grant: Grant) -> dict[str, Any]:
 
 def _result(status: str, flow: LoginFlow | None, deliveries: list[Delivery], **extra: Any) -> JSONResponse:
     scenario = get_scenario(flow.scenario if flow else None)
-    return JSONResponse({
-        "status": status,
-        "flow_id": flow.id if flow else None,
-        "scenario": scenario.summary(),
-        "expected_reason": scenario.expected_reason if status == "success" else None,
-        "delivery": deliveries[0].as_json(),
-        "deliveries": [d.as_json() for d in deliveries],
-        **extra,
-    })
+    return JSONResponse(
+        {
+            "status": status,
+            "flow_id": flow.id if flow else None,
+            "scenario": scenario.summary(),
+            "expected_reason": scenario.expected_reason if status == "success" else None,
+            "delivery": deliveries[0].as_json(),
+            "deliveries": [d.as_json() for d in deliveries],
+            **extra,
+        }
+    )
 
 
 async def login(request: Request) -> Response:
@@ -236,15 +279,23 @@ async def _login(broker: Broker, body: dict[str, Any]) -> Response:
     try:
         broker.authenticate(flow, broker.data.ad(ad_id), persona.id, means, None, check_password=False)
     except ValueError as exc:
-        raise ApiError(422, str(exc), f"{persona.id} cannot log in for {flow.service.service_id} at {ad_id}: {exc}") from None
+        raise ApiError(
+            422, str(exc), f"{persona.id} cannot log in for {flow.service.service_id} at {ad_id}: {exc}"
+        ) from None
     if isinstance(persona, EidasPerson):
         if not broker.eidas_allowed(flow, persona):
-            raise ApiError(403, "not_authorised", "the service accepts no identifier an eIDAS person has; no response is sent")
+            raise ApiError(
+                403, "not_authorised", "the service accepts no identifier an eIDAS person has; no response is sent"
+            )
         grant = broker.grant_for(flow, option=None)
     else:
         options = broker.representation_options(flow, persona)
         if not options:
-            raise ApiError(403, "not_authorised", f"{persona.id} is not authorised for {flow.service.service_id}; a real broker sends no response")
+            raise ApiError(
+                403,
+                "not_authorised",
+                f"{persona.id} is not authorised for {flow.service.service_id}; a real broker sends no response",
+            )
         grant = broker.grant_for(flow, option=_pick_option(options, body))
     deliveries = broker.finish(flow, grant)
     return _result("success", flow, deliveries, grant=_grant_json(grant))

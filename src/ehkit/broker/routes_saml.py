@@ -95,7 +95,9 @@ async def artifact_resolution(request: Request) -> Response:
     content_type = request.headers.get("content-type", "")
     if not content_type.lower().startswith("text/xml"):
         # OneWelcome and Signicat refuse anything but text/xml since April 2022; so does the simulator.
-        fault = soap_fault("content_type", f"SOAP 1.1 needs Content-Type text/xml, got {content_type[:80]!r}", status=415)
+        fault = soap_fault(
+            "content_type", f"SOAP 1.1 needs Content-Type text/xml, got {content_type[:80]!r}", status=415
+        )
         return Response(fault.body, status_code=fault.status, media_type=fault.content_type)
     body = await request.body()
     result = broker.resolve(body, client_cert_der=client_certificate(request, broker.settings))

@@ -28,11 +28,27 @@ def _flow(request: Request) -> tuple[Broker, LoginFlow | None, Response | None]:
     flow = broker.state.flow(request.path_params["flow_id"])
     lang = request_lang(request, broker.settings.default_lang)
     if flow is None:
-        return broker, None, error_page(request, "flow_unknown", "This login session is unknown or has expired; start again at the service provider.", lang=lang, status=404)
+        return (
+            broker,
+            None,
+            error_page(
+                request,
+                "flow_unknown",
+                "This login session is unknown or has expired; start again at the service provider.",
+                lang=lang,
+                status=404,
+            ),
+        )
     if request.query_params.get("lang") in ("nl", "en"):
         flow.lang = request.query_params["lang"]
     if flow.finished:
-        return broker, None, error_page(request, "flow_finished", "This login session is already completed.", lang=flow.lang, status=409)
+        return (
+            broker,
+            None,
+            error_page(
+                request, "flow_finished", "This login session is already completed.", lang=flow.lang, status=409
+            ),
+        )
     return broker, flow, None
 
 
@@ -80,7 +96,9 @@ async def choose_ad_post(request: Request) -> Response:
     return _redirect(f"/broker/login/{flow.id}/authenticate")
 
 
-def _authenticate_page(request: Request, broker: Broker, flow: LoginFlow, *, error: str | None = None, selected: str | None = None) -> Response:
+def _authenticate_page(
+    request: Request, broker: Broker, flow: LoginFlow, *, error: str | None = None, selected: str | None = None
+) -> Response:
     assert flow.ad_id
     ad = broker.data.ad(flow.ad_id)
     t = translator(flow.lang)
@@ -90,9 +108,16 @@ def _authenticate_page(request: Request, broker: Broker, flow: LoginFlow, *, err
         if error == "loa_too_low":
             error_text = f"{error_text} {flow.service.loa.label}."
     ctx = _context(
-        request, broker, flow, 2,
-        ad=ad, personas=broker.personas_at(ad), required=flow.service.loa,
-        error=error, error_text=error_text, selected=selected,
+        request,
+        broker,
+        flow,
+        2,
+        ad=ad,
+        personas=broker.personas_at(ad),
+        required=flow.service.loa,
+        error=error,
+        error_text=error_text,
+        selected=selected,
     )
     return render(request, "authenticate.html", ctx, lang=flow.lang, status=200 if error is None else 422)
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from ehkit.broker.data import TestData
@@ -19,7 +20,7 @@ INTERFACE_VERSION = "1.13"
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -35,14 +36,14 @@ class BrokerSettings:
     hm_entity_id: str = DEFAULT_HM_ENTITY_ID
     hm_name: str = "ehkit Broker Simulator"
     data_file: Path | None = None
-    data: "TestData | None" = None
+    data: TestData | None = None
     dv_metadata: list[str] = field(default_factory=list)
     dv_catalogues: list[str] = field(default_factory=list)
     config_files: list[Path] = field(default_factory=list)
-    configs: list["EhkitConfig"] = field(default_factory=list)
-    dvs: list["RegisteredDv"] = field(default_factory=list)
+    configs: list[EhkitConfig] = field(default_factory=list)
+    dvs: list[RegisteredDv] = field(default_factory=list)
     state_dir: Path | None = None
-    keys: "BrokerKeys | None" = None
+    keys: BrokerKeys | None = None
     #: Seconds an artifact stays resolvable (it is resolvable once).
     artifact_ttl: float = 300.0
     #: Lifetime of the HM assertion's Conditions and SubjectConfirmationData.

@@ -125,14 +125,35 @@ def _compare(old: ServiceView, new: ServiceView) -> list[Change]:
     old_uuid = old.definition.uuid if old.definition else None
     new_uuid = new.definition.uuid if new.definition else None
     if old_uuid != new_uuid:
-        changes.append(Change("service_uuid", old_uuid, new_uuid, True,
-                              "entitlements are registered against the ServiceUUID; users must be re-authorised"))
+        changes.append(
+            Change(
+                "service_uuid",
+                old_uuid,
+                new_uuid,
+                True,
+                "entitlements are registered against the ServiceUUID; users must be re-authorised",
+            )
+        )
     if old.instance.uuid != new.instance.uuid:
-        changes.append(Change("instance_uuid", old.instance.uuid, new.instance.uuid, True,
-                              "the broker knows the instance by this UUID"))
+        changes.append(
+            Change(
+                "instance_uuid",
+                old.instance.uuid,
+                new.instance.uuid,
+                True,
+                "the broker knows the instance by this UUID",
+            )
+        )
     if old.instance.service_id != new.instance.service_id:
-        changes.append(Change("service_id", old.instance.service_id, new.instance.service_id, True,
-                              "the AttributeConsumingServiceIndex in requests and metadata must change with it"))
+        changes.append(
+            Change(
+                "service_id",
+                old.instance.service_id,
+                new.instance.service_id,
+                True,
+                "the AttributeConsumingServiceIndex in requests and metadata must change with it",
+            )
+        )
 
     old_loa = loa_of(old.definition.loa if old.definition else None)
     new_loa = loa_of(new.definition.loa if new.definition else None)
@@ -140,16 +161,30 @@ def _compare(old: ServiceView, new: ServiceView) -> list[Change]:
     new_raw = new.definition.loa if new.definition else None
     if old_raw != new_raw:
         if old_loa is not None and new_loa is not None and new_loa > old_loa:
-            changes.append(Change("loa", old_loa.label, new_loa.label, True,
-                                  "level raised: users whose means or authorisation is below it can no longer log in"))
+            changes.append(
+                Change(
+                    "loa",
+                    old_loa.label,
+                    new_loa.label,
+                    True,
+                    "level raised: users whose means or authorisation is below it can no longer log in",
+                )
+            )
         elif old_loa is not None and new_loa is not None:
             changes.append(Change("loa", old_loa.label, new_loa.label, False, "level lowered"))
         else:
             changes.append(Change("loa", old_raw, new_raw, True, "level changed"))
 
     if _ecta(old) != _ecta(new):
-        changes.append(Change("identifier_sets", _ecta(old), _ecta(new), True,
-                              "brokers and registers deliver identifiers per set; logins may fail until all adjust"))
+        changes.append(
+            Change(
+                "identifier_sets",
+                _ecta(old),
+                _ecta(new),
+                True,
+                "brokers and registers deliver identifiers per set; logins may fail until all adjust",
+            )
+        )
 
     old_attrs, new_attrs = _attributes(old), _attributes(new)
     for name in sorted(set(old_attrs) | set(new_attrs)):
@@ -169,12 +204,22 @@ def _compare(old: ServiceView, new: ServiceView) -> list[Change]:
     if old_certs != new_certs:
         overlap = set(old_certs) & set(new_certs)
         if overlap or not old_certs:
-            changes.append(Change("certificates", old_certs, new_certs, False,
-                                  "certificate set changed with overlap (rollover step)"))
+            changes.append(
+                Change(
+                    "certificates", old_certs, new_certs, False, "certificate set changed with overlap (rollover step)"
+                )
+            )
         else:
-            changes.append(Change("certificates", old_certs, new_certs, True,
-                                  "certificate replaced without overlap: publish the next certificate next to the "
-                                  "current one first (ehkit catalogue rollover)"))
+            changes.append(
+                Change(
+                    "certificates",
+                    old_certs,
+                    new_certs,
+                    True,
+                    "certificate replaced without overlap: publish the next certificate next to the "
+                    "current one first (ehkit catalogue rollover)",
+                )
+            )
     return changes
 
 
@@ -219,14 +264,35 @@ def diff_documents(old: CatalogueDocument, new: CatalogueDocument) -> CatalogueD
     services: list[ServiceDiff] = []
     for i, view in enumerate(old_views):
         if i not in matched:
-            services.append(ServiceDiff(view.key, "removed", view.instance.service_id, _name(view), [
-                Change("service", view.instance.service_id, None, True,
-                       "service removed: its ServiceUUID disappears with its entitlements")]))
+            services.append(
+                ServiceDiff(
+                    view.key,
+                    "removed",
+                    view.instance.service_id,
+                    _name(view),
+                    [
+                        Change(
+                            "service",
+                            view.instance.service_id,
+                            None,
+                            True,
+                            "service removed: its ServiceUUID disappears with its entitlements",
+                        )
+                    ],
+                )
+            )
             continue
         new_view = matched[i]
         changes = _compare(view, new_view)
-        services.append(ServiceDiff(new_view.key, "changed" if changes else "unchanged",
-                                    new_view.instance.service_id, _name(new_view), changes))
+        services.append(
+            ServiceDiff(
+                new_view.key,
+                "changed" if changes else "unchanged",
+                new_view.instance.service_id,
+                _name(new_view),
+                changes,
+            )
+        )
     for view in new_views:
         if id(view) not in used:
             services.append(ServiceDiff(view.key, "added", view.instance.service_id, _name(view)))

@@ -52,7 +52,7 @@ class Localized:
     items: list[tuple[str | None, str, etree._Element]] = field(default_factory=list)
 
     @classmethod
-    def read(cls, parent: etree._Element, tag: str) -> "Localized":
+    def read(cls, parent: etree._Element, tag: str) -> Localized:
         return cls([(el.get(XML_LANG), text_of(el) or "", el) for el in parent.findall(tag)])
 
     def get(self, lang: str) -> str | None:
@@ -258,7 +258,9 @@ def _instance(el: etree._Element) -> InstanceEntry:
             read_key_descriptor(kd) for kd in el.findall(f"{esc('ServiceCertificate')}/{md('KeyDescriptor')}")
         ],
         intermediation=(
-            intermediation_el.get("intermediationAllowed", "noIntermediation") if intermediation_el is not None else None
+            intermediation_el.get("intermediationAllowed", "noIntermediation")
+            if intermediation_el is not None
+            else None
         ),
         classifiers=[text_of(c) or "" for c in el.findall(f"{esc('Classifiers')}/{esc('Classifier')}")],
         bsnk_structure=text_of(el.find(esc("BsnkStructureVersion"))),

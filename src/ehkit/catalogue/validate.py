@@ -7,7 +7,7 @@ so the CLI and the conformance report treat every outcome the same way.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from cryptography import x509
 
@@ -59,7 +59,7 @@ def validate_catalogue(
             Finding("CAT-XSD", Severity.ERROR, "/", "the root element is not esc:ServiceCatalogue", _PARSE_SOURCE)
         )
         return report
-    ctx = CatalogueContext(doc, now or datetime.now(timezone.utc), list(trusted) if trusted is not None else None)
+    ctx = CatalogueContext(doc, now or datetime.now(UTC), list(trusted) if trusted is not None else None)
     for r, check in REGISTRY.selected("catalogue", chosen):
         report.findings.extend(finding(r, path, message) for path, message in check(ctx))
     report.notes = ctx.notes
@@ -85,7 +85,9 @@ def validate_sp_metadata(
     if catalogue is not None:
         cat_doc = read_catalogue_element(parse_xml(catalogue, CATALOGUE_LIMITS))
     report = Report("metadata", source, profiles=chosen)
-    ctx = MetadataContext(root, now or datetime.now(timezone.utc), list(trusted) if trusted is not None else None, cat_doc)
+    ctx = MetadataContext(
+        root, now or datetime.now(UTC), list(trusted) if trusted is not None else None, cat_doc
+    )
     for r, check in REGISTRY.selected("metadata", chosen):
         report.findings.extend(finding(r, path, message) for path, message in check(ctx))
     report.notes = ctx.notes

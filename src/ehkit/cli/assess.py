@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -35,14 +35,26 @@ def register(app: typer.Typer) -> None:
 
 
 def assess_command(
-    answers: Annotated[Optional[Path], typer.Option("--answers", help="YAML or JSON answers file; no questions are asked.")] = None,
+    answers: Annotated[
+        Path | None, typer.Option("--answers", help="YAML or JSON answers file; no questions are asked.")
+    ] = None,
     lang: Annotated[Language, typer.Option("--lang", help="Language of questions and reports.")] = Language.nl,
     json_output: Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")] = False,
-    report_dir: Annotated[Optional[Path], typer.Option("--report-dir", help="Write a Markdown and HTML report per service here.")] = None,
-    apply: Annotated[Optional[Path], typer.Option("--apply", help="Write the levels into this ehkit.toml (shows a diff first).")] = None,
+    report_dir: Annotated[
+        Path | None, typer.Option("--report-dir", help="Write a Markdown and HTML report per service here.")
+    ] = None,
+    apply: Annotated[
+        Path | None, typer.Option("--apply", help="Write the levels into this ehkit.toml (shows a diff first).")
+    ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking for confirmation.")] = False,
-    service: Annotated[Optional[str], typer.Option("--service", help="Service key: the one to ask about, or the one to pick from --answers.")] = None,
-    save_answers: Annotated[Optional[Path], typer.Option("--save-answers", help="After an interactive run, save the answers as a YAML file.")] = None,
+    service: Annotated[
+        str | None,
+        typer.Option("--service", help="Service key: the one to ask about, or the one to pick from --answers."),
+    ] = None,
+    save_answers: Annotated[
+        Path | None,
+        typer.Option("--save-answers", help="After an interactive run, save the answers as a YAML file."),
+    ] = None,
 ) -> None:
     from rich.console import Console
 
@@ -77,8 +89,8 @@ def assess_command(
 
 
 def _assessments(
-    ruleset: "RuleSet", answers: Path | None, service: str | None, save: Path | None, lang: "Lang", console: "Console"
-) -> list["Assessment"]:
+    ruleset: RuleSet, answers: Path | None, service: str | None, save: Path | None, lang: Lang, console: Console
+) -> list[Assessment]:
     from ehkit.assess.answers import dump_answers, load_answers_file
     from ehkit.assess.engine import evaluate
     from ehkit.assess.questionnaire import run_questionnaire
@@ -105,24 +117,33 @@ def _assessments(
     return [evaluate(ruleset, s) for s in services]
 
 
-def _json_document(assessments: list["Assessment"], lang: "Lang") -> dict[str, object]:
+def _json_document(assessments: list[Assessment], lang: Lang) -> dict[str, object]:
     from ehkit.assess.serialize import assessment_to_dict
 
     return {"services": [assessment_to_dict(a, lang) for a in assessments]}
 
 
-def _print_summary(console: "Console", assessments: list["Assessment"], lang: "Lang") -> None:
+def _print_summary(console: Console, assessments: list[Assessment], lang: Lang) -> None:
     from rich.markup import escape
 
     from ehkit.assess.texts import eidas_name, say
 
     for a in assessments:
         console.print()
-        line = say(lang, "result_line", service=a.name or a.key, level=a.level.label, urn=a.level.urn, eidas=eidas_name(a.level.eidas, lang))
+        line = say(
+            lang,
+            "result_line",
+            service=a.name or a.key,
+            level=a.level.label,
+            urn=a.level.urn,
+            eidas=eidas_name(a.level.eidas, lang),
+        )
         console.print(f"[bold]{escape(line)}[/bold]")
         for firing in a.fired:
             mark = f" \\[{firing.rule.confirmation}]" if firing.rule.reconstructed else ""
-            console.print(f"  {firing.rule.id}: {escape(firing.rule.title.get(lang))}: {escape(firing.effect.get(lang))}{mark}")
+            console.print(
+                f"  {firing.rule.id}: {escape(firing.rule.title.get(lang))}: {escape(firing.effect.get(lang))}{mark}"
+            )
         if a.needs_eidas_service:
             console.print(escape(say(lang, "eidas_flag")))
         for warning in a.warnings:
@@ -131,7 +152,9 @@ def _print_summary(console: "Console", assessments: list["Assessment"], lang: "L
             console.print(f"  [dim]{rule.id}: {escape(rule.note.get(lang))}[/dim]")
 
 
-def _write_reports(assessments: list["Assessment"], ruleset: "RuleSet", directory: Path, lang: "Lang", console: "Console") -> None:
+def _write_reports(
+    assessments: list[Assessment], ruleset: RuleSet, directory: Path, lang: Lang, console: Console
+) -> None:
     from ehkit.assess.report import write_reports
     from ehkit.assess.texts import say
 
@@ -144,7 +167,7 @@ def _write_reports(assessments: list["Assessment"], ruleset: "RuleSet", director
         console.print(say(lang, "report_written", path=path), markup=False)
 
 
-def _apply(assessments: list["Assessment"], path: Path, yes: bool, lang: "Lang", console: "Console") -> None:
+def _apply(assessments: list[Assessment], path: Path, yes: bool, lang: Lang, console: Console) -> None:
     from ehkit.assess.apply import read_config, set_levels, unified_diff, write_config
     from ehkit.assess.texts import say
 

@@ -46,11 +46,14 @@ def persona_table(data: object, *, title: str = "Test persons (password: test)")
         table.add_column(column)
     for p in data.persons:
         means = ", ".join(f"{m.ad} {m.loa.label}" for m in p.means)
-        auths = "; ".join(
-            f"{a.company}{f' ({a.vestiging})' if a.vestiging else ''}{f' via {a.via}' if a.via else ''}"
-            f"{'' if a.services == ['*'] else ' [' + ', '.join(a.services) + ']'}"
-            for a in p.authorisations
-        ) or "— (not authorised)"
+        auths = (
+            "; ".join(
+                f"{a.company}{f' ({a.vestiging})' if a.vestiging else ''}{f' via {a.via}' if a.via else ''}"
+                f"{'' if a.services == ['*'] else ' [' + ', '.join(a.services) + ']'}"
+                for a in p.authorisations
+            )
+            or "— (not authorised)"
+        )
         table.add_row(p.id, p.display_name, means, auths)
     for e in data.eidas_persons:
         table.add_row(e.id, f"{e.display_name} ({e.country})", f"eidas {e.loa.label}", "— (eIDAS, acts for self)")
@@ -59,7 +62,10 @@ def persona_table(data: object, *, title: str = "Test persons (password: test)")
 
 @broker_app.command("personas")
 def personas(
-    data: Annotated[Path | None, typer.Option("--data", help="Test data YAML (default: the packaged set).", dir_okay=False, show_default=False)] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Test data YAML (default: the packaged set).", dir_okay=False, show_default=False),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole test data as JSON.")] = False,
 ) -> None:
     """List the test persons, companies and authorisations."""
@@ -78,7 +84,9 @@ def personas(
     for column in ("id", "name", "KvK", "RSIN / BSN", "vestigingen"):
         companies.add_column(column)
     for c in test_data.companies:
-        companies.add_row(c.id, c.name, c.kvk, c.rsin or (f"BSN {c.bsn}" if c.bsn else ""), ", ".join(v.number for v in c.vestigingen))
+        companies.add_row(
+            c.id, c.name, c.kvk, c.rsin or (f"BSN {c.bsn}" if c.bsn else ""), ", ".join(v.number for v in c.vestigingen)
+        )
     console.print(companies)
 
 
@@ -102,18 +110,71 @@ def scenarios(as_json: Annotated[bool, typer.Option("--json", help="Print JSON."
 def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)] = 8801,
-    data: Annotated[Path | None, typer.Option("--data", help="Test data YAML (default: the packaged set).", dir_okay=False, show_default=False)] = None,
-    dv_metadata: Annotated[list[str] | None, typer.Option("--dv-metadata", help="A DV's SP metadata (file or URL); repeatable.", show_default=False)] = None,
-    dv_catalogue: Annotated[list[str] | None, typer.Option("--dv-catalogue", help="A service catalogue (file or URL) for those DVs; repeatable.", show_default=False)] = None,
-    config: Annotated[list[Path] | None, typer.Option("--config", "-c", help="An ehkit.toml whose DV to serve; repeatable.", dir_okay=False, show_default=False)] = None,
-    base_url: Annotated[str | None, typer.Option("--base-url", help="External URL of the simulator (default: from host and port).", show_default=False)] = None,
-    state_dir: Annotated[Path | None, typer.Option("--state-dir", help="Keep keys here so the metadata certificate survives restarts.", file_okay=False, show_default=False)] = None,
-    hm_entity_id: Annotated[str | None, typer.Option("--hm-entity-id", help="The simulated broker's EntityID.", show_default=False)] = None,
-    tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help="Serve HTTPS with this certificate (PEM).", dir_okay=False, show_default=False)] = None,
-    tls_key: Annotated[Path | None, typer.Option("--tls-key", help="The key of --tls-cert.", dir_okay=False, show_default=False)] = None,
-    tls_client_ca: Annotated[Path | None, typer.Option("--tls-client-ca", help="Ask DVs for a TLS client certificate from this CA and check it at artifact resolution.", dir_okay=False, show_default=False)] = None,
-    client_cert_header: Annotated[str | None, typer.Option("--client-cert-header", help="Header a TLS-terminating proxy puts the client certificate in (URL-encoded PEM).", show_default=False)] = None,
-    slow_seconds: Annotated[float, typer.Option("--slow-resolution-seconds", help="Delay of the slow_resolution scenario.", min=0)] = 15.0,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Test data YAML (default: the packaged set).", dir_okay=False, show_default=False),
+    ] = None,
+    dv_metadata: Annotated[
+        list[str] | None,
+        typer.Option("--dv-metadata", help="A DV's SP metadata (file or URL); repeatable.", show_default=False),
+    ] = None,
+    dv_catalogue: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--dv-catalogue", help="A service catalogue (file or URL) for those DVs; repeatable.", show_default=False
+        ),
+    ] = None,
+    config: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--config", "-c", help="An ehkit.toml whose DV to serve; repeatable.", dir_okay=False, show_default=False
+        ),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url", help="External URL of the simulator (default: from host and port).", show_default=False
+        ),
+    ] = None,
+    state_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--state-dir",
+            help="Keep keys here so the metadata certificate survives restarts.",
+            file_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    hm_entity_id: Annotated[
+        str | None, typer.Option("--hm-entity-id", help="The simulated broker's EntityID.", show_default=False)
+    ] = None,
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option("--tls-cert", help="Serve HTTPS with this certificate (PEM).", dir_okay=False, show_default=False),
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option("--tls-key", help="The key of --tls-cert.", dir_okay=False, show_default=False)
+    ] = None,
+    tls_client_ca: Annotated[
+        Path | None,
+        typer.Option(
+            "--tls-client-ca",
+            help="Ask DVs for a TLS client certificate from this CA and check it at artifact resolution.",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    client_cert_header: Annotated[
+        str | None,
+        typer.Option(
+            "--client-cert-header",
+            help="Header a TLS-terminating proxy puts the client certificate in (URL-encoded PEM).",
+            show_default=False,
+        ),
+    ] = None,
+    slow_seconds: Annotated[
+        float, typer.Option("--slow-resolution-seconds", help="Delay of the slow_resolution scenario.", min=0)
+    ] = 15.0,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
 ) -> None:
     """Run the broker simulator (an eHerkenning HM with AD and MR) on HTTP or HTTPS."""
@@ -125,7 +186,9 @@ def serve(
     if (tls_cert is None) != (tls_key is None):
         raise typer.BadParameter("give --tls-cert and --tls-key together", param_hint="'--tls-cert'")
     if tls_client_ca is not None and tls_cert is None:
-        raise typer.BadParameter("--tls-client-ca needs --tls-cert/--tls-key (client certificates need TLS)", param_hint="'--tls-client-ca'")
+        raise typer.BadParameter(
+            "--tls-client-ca needs --tls-cert/--tls-key (client certificates need TLS)", param_hint="'--tls-client-ca'"
+        )
     scheme = "https" if tls_cert else "http"
     settings = BrokerSettings(
         base_url=base_url or f"{scheme}://{host}:{port}",
@@ -152,14 +215,30 @@ def serve(
     console.print(f"  Artifact res.   {escape(settings.ars_url)}")
     console.print(f"  JSON API        {escape(settings.base_url)}/api/login, /api/personas, /api/scenarios")
     if state_dir is None:
-        console.print("  [yellow]Keys are new on every start; pass --state-dir to keep the metadata certificate.[/yellow]")
+        console.print(
+            "  [yellow]Keys are new on every start; pass --state-dir to keep the metadata certificate.[/yellow]"
+        )
     dvs = broker.registry.all()
     if not dvs:
-        console.print("  [yellow]No DV loaded: pass --config ehkit.toml, or --dv-metadata (and --dv-catalogue), or POST /api/dvs.[/yellow]")
+        console.print(
+            "  [yellow]No DV loaded: pass --config ehkit.toml, or --dv-metadata (and --dv-catalogue), or POST /api/dvs.[/yellow]"
+        )
     for dv in dvs:
-        services = ", ".join(f"{s.index}:{s.name('nl')} ({s.loa.label})" for s in sorted(dv.services.values(), key=lambda s: s.index))
+        services = ", ".join(
+            f"{s.index}:{s.name('nl')} ({s.loa.label})" for s in sorted(dv.services.values(), key=lambda s: s.index)
+        )
         console.print(f"  DV {escape(dv.entity_id)}: {escape(services)}")
         for warning in dv.warnings:
             console.print(f"    [yellow]warning: {escape(warning)}[/yellow]")
     console.print(persona_table(broker.data))
-    uvicorn.Server(uvicorn_config(app, host=host, port=port, tls_cert=tls_cert, tls_key=tls_key, tls_client_ca=tls_client_ca, log_level=log_level)).run()
+    uvicorn.Server(
+        uvicorn_config(
+            app,
+            host=host,
+            port=port,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+            tls_client_ca=tls_client_ca,
+            log_level=log_level,
+        )
+    ).run()

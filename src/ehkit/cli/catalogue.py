@@ -11,7 +11,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -89,7 +89,7 @@ def read_input(path: Path) -> bytes:
 
 def parse_moment(value: str | None, option: str) -> datetime:
     if value is None:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
@@ -167,10 +167,15 @@ CertOpt = Annotated[
 @friendly_errors
 def build_command(
     config: ConfigOpt = Path("ehkit.toml"),
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")
+    ] = None,
     version_style: Annotated[
-        str | None, typer.Option("--version-style", help="afsprakenstelsel (urn:etoegang:1.13:service-catalogue:T:1) "
-                                 "or sequence (urn:etoegang:1.13:1).")
+        str | None,
+        typer.Option(
+            "--version-style",
+            help="afsprakenstelsel (urn:etoegang:1.13:service-catalogue:T:1) or sequence (urn:etoegang:1.13:1).",
+        ),
     ] = None,
     sequence: Annotated[int | None, typer.Option("--sequence", min=1, help="Catalogue sequence number.")] = None,
     at: Annotated[str | None, typer.Option("--at", help="Build as of this moment (ISO 8601); default now.")] = None,
@@ -204,9 +209,7 @@ def validate_command(
     """Check a catalogue: XSD, every rule, and the chosen broker profiles. Exit 1 on errors."""
     from ehkit.catalogue.validate import validate_catalogue
 
-    report = validate_catalogue(
-        read_input(file), profiles=profile or (), trusted=load_trusted(cert), source=str(file)
-    )
+    report = validate_catalogue(read_input(file), profiles=profile or (), trusted=load_trusted(cert), source=str(file))
     print_report(report, as_json=as_json)
     if not report.ok:
         raise typer.Exit(code=EXIT_FINDINGS)
@@ -299,8 +302,8 @@ def rollover_command(
 @catalogue_app.command("rules")
 def rules_command(as_json: JsonOpt = False) -> None:
     """List every rule with its severity, what it checks and its source."""
-    from ehkit.catalogue.findings import REGISTRY
     import ehkit.catalogue.rules  # noqa: F401  (registers the rules)
+    from ehkit.catalogue.findings import REGISTRY
 
     rules = REGISTRY.all_rules()
     if as_json:

@@ -7,7 +7,6 @@ import binascii
 import json
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -42,7 +41,9 @@ def _metadata_certs(path: Path):  # type: ignore[no-untyped-def]
             try:
                 certs.append(x509.load_der_x509_certificate(base64.b64decode("".join((xc.text or "").split()))))
             except (binascii.Error, ValueError):
-                raise typer.BadParameter(f"{path}: a certificate in the metadata is unreadable", param_hint="--metadata") from None
+                raise typer.BadParameter(
+                    f"{path}: a certificate in the metadata is unreadable", param_hint="--metadata"
+                ) from None
     if not certs:
         raise typer.BadParameter(f"{path}: no signing certificates found in the metadata", param_hint="--metadata")
     _ = etree
@@ -52,13 +53,27 @@ def _metadata_certs(path: Path):  # type: ignore[no-untyped-def]
 def register(app: typer.Typer) -> None:
     @app.command("inspect")
     def inspect_cmd(
-        source: str = typer.Argument("-", metavar="[FILE|-]", help="Message file, or - for standard input (the default)."),
-        metadata: Optional[Path] = typer.Option(None, "--metadata", "-m", help="Broker (or DV) metadata whose signing certificates verify the signatures."),
-        cert: list[Path] = typer.Option([], "--cert", "-c", help="A trusted signing certificate (PEM/DER); repeat for more."),
-        key: list[Path] = typer.Option([], "--key", "-k", help="A private key (PEM/DER) to decrypt identifiers addressed to you; repeat for more."),
-        key_cert: list[Path] = typer.Option([], "--key-cert", help="The certificate of a --key, so its KeyName can be matched."),
-        entity_id: Optional[str] = typer.Option(None, "--entity-id", help="Your entity ID, to pick the EncryptedKey addressed to you."),
-        broker: Optional[str] = typer.Option(None, "--broker", help="Broker entity ID, to check an artifact's SourceID."),
+        source: str = typer.Argument(
+            "-", metavar="[FILE|-]", help="Message file, or - for standard input (the default)."
+        ),
+        metadata: Path | None = typer.Option(
+            None, "--metadata", "-m", help="Broker (or DV) metadata whose signing certificates verify the signatures."
+        ),
+        cert: list[Path] = typer.Option(
+            [], "--cert", "-c", help="A trusted signing certificate (PEM/DER); repeat for more."
+        ),
+        key: list[Path] = typer.Option(
+            [], "--key", "-k", help="A private key (PEM/DER) to decrypt identifiers addressed to you; repeat for more."
+        ),
+        key_cert: list[Path] = typer.Option(
+            [], "--key-cert", help="The certificate of a --key, so its KeyName can be matched."
+        ),
+        entity_id: str | None = typer.Option(
+            None, "--entity-id", help="Your entity ID, to pick the EncryptedKey addressed to you."
+        ),
+        broker: str | None = typer.Option(
+            None, "--broker", help="Broker entity ID, to check an artifact's SourceID."
+        ),
         as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
         show_xml: bool = typer.Option(True, "--xml/--no-xml", help="Print the pretty-printed message."),
         strict: bool = typer.Option(False, "--strict", help="Also fail on signatures whose key is not given."),
@@ -128,7 +143,10 @@ def _print_report(console: Console, report, show_xml: bool) -> None:  # type: ig
         t.add_row(str(k), json.dumps(v) if isinstance(v, (list, dict)) else str(v))
     console.print(t)
     for a in report.summary.get("assertions", []):
-        at = Table(title=f"Assertion {a.get('ID')}" + (" (in Advice: never identity)" if a.get("in_advice") else ""), show_header=False)
+        at = Table(
+            title=f"Assertion {a.get('ID')}" + (" (in Advice: never identity)" if a.get("in_advice") else ""),
+            show_header=False,
+        )
         for k, v in a.items():
             if k not in ("path", "ID", "in_advice") and v is not None:
                 at.add_row(k, ", ".join(map(str, v)) if isinstance(v, list) else str(v))
@@ -155,7 +173,11 @@ def _print_report(console: Console, report, show_xml: bool) -> None:  # type: ig
         for col in ("assertion", "name", "values"):
             att.add_column(col)
         for a in report.attributes:
-            att.add_row(("advice " if a["in_advice"] else "") + (a["assertion"] or "")[:12], a["name"] or "", "; ".join(str(v) for v in a["values"]))
+            att.add_row(
+                ("advice " if a["in_advice"] else "") + (a["assertion"] or "")[:12],
+                a["name"] or "",
+                "; ".join(str(v) for v in a["values"]),
+            )
         console.print(att)
     for p in report.problems:
         console.print(f"[red]problem:[/red] {p}")

@@ -10,7 +10,7 @@ questions every broker onboarding form asks.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -100,7 +100,7 @@ def describe_certificate(cert: x509.Certificate, *, now: datetime | None = None)
         "key_name_sha1": key_name_sha1(cert),
         "not_before": cert.not_valid_before_utc.isoformat(),
         "not_after": cert.not_valid_after_utc.isoformat(),
-        "status": _status(cert, now or datetime.now(timezone.utc)),
+        "status": _status(cert, now or datetime.now(UTC)),
         "key_type": key_type,
         "key_size": key_size,
         "serial_number": format(cert.serial_number, "x"),
@@ -135,11 +135,41 @@ def _certificate_rows(info: dict[str, Any]) -> list[tuple[str, str]]:
 
 @keys_app.command("generate")
 def generate(
-    oin: Annotated[str, typer.Option("--oin", help="OIN of the organisation: 20 digits, e.g. 00000001234567890000.", show_default=False)],
-    role: Annotated[str, typer.Option("--role", help=f"Role in the eHerkenning network: {', '.join(ROLES)}.", show_default=False)],
-    out: Annotated[Path, typer.Option("--out", help="Directory to write <role>.key, <role>.crt and <role>-chain.pem into.", file_okay=False, show_default=False)],
-    ca_dir: Annotated[Path | None, typer.Option("--ca-dir", help="Test CA directory; reused when it holds a CA, created otherwise. Default: OUT/ca.", file_okay=False, show_default=False)] = None,
-    cn: Annotated[str | None, typer.Option("--cn", help="Common name (a host name also becomes a DNS SAN). Default: <role>-<oin>.ehkit.test.", show_default=False)] = None,
+    oin: Annotated[
+        str,
+        typer.Option(
+            "--oin", help="OIN of the organisation: 20 digits, e.g. 00000001234567890000.", show_default=False
+        ),
+    ],
+    role: Annotated[
+        str, typer.Option("--role", help=f"Role in the eHerkenning network: {', '.join(ROLES)}.", show_default=False)
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Directory to write <role>.key, <role>.crt and <role>-chain.pem into.",
+            file_okay=False,
+            show_default=False,
+        ),
+    ],
+    ca_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--ca-dir",
+            help="Test CA directory; reused when it holds a CA, created otherwise. Default: OUT/ca.",
+            file_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    cn: Annotated[
+        str | None,
+        typer.Option(
+            "--cn",
+            help="Common name (a host name also becomes a DNS SAN). Default: <role>-<oin>.ehkit.test.",
+            show_default=False,
+        ),
+    ] = None,
     days: Annotated[int, typer.Option("--days", help="Validity in days.", min=1, max=36500)] = 365,
     force: Annotated[bool, typer.Option("--force", help="Replace existing key and certificate files.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a summary.")] = False,
@@ -203,12 +233,16 @@ def generate(
 
     console = Console(highlight=False, soft_wrap=True)
     console.print(f"[bold green]Test key pair for {role_value} written[/bold green]")
-    _print_rows(console, _certificate_rows(info) + [
-        ("Private key", f"{key_file} (mode 0600)"),
-        ("Certificate", str(cert_file)),
-        ("Chain", f"{chain_file} (intermediate)"),
-        ("Test CA", f"{ca_path} ({'created' if ca_created else 'reused'}; trust {CA_FILES['root_cert']})"),
-    ])
+    _print_rows(
+        console,
+        _certificate_rows(info)
+        + [
+            ("Private key", f"{key_file} (mode 0600)"),
+            ("Certificate", str(cert_file)),
+            ("Chain", f"{chain_file} (intermediate)"),
+            ("Test CA", f"{ca_path} ({'created' if ca_created else 'reused'}; trust {CA_FILES['root_cert']})"),
+        ],
+    )
     console.print(
         "[yellow]This certificate comes from a local test CA, not PKIoverheid: "
         "no real broker accepts it. Use it with the broker simulator and in tests.[/yellow]"
@@ -217,7 +251,15 @@ def generate(
 
 @keys_app.command("show")
 def show(
-    file: Annotated[Path, typer.Argument(help="Certificate file (PEM or DER); of a bundle, the first is shown.", exists=True, dir_okay=False, show_default=False)],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Certificate file (PEM or DER); of a bundle, the first is shown.",
+            exists=True,
+            dir_okay=False,
+            show_default=False,
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a summary.")] = False,
 ) -> None:
     """Show a certificate's subject, issuer, OIN, KeyNames, validity and key size."""

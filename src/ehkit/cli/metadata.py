@@ -62,8 +62,10 @@ def build_command(
     if output is None:
         if len(documents) > 1:
             names = ", ".join(documents)
-            raise fail(f"the configuration has {len(documents)} service groups ({names}); pass --group NAME or "
-                       "-o DIR to write one file per group")
+            raise fail(
+                f"the configuration has {len(documents)} service groups ({names}); pass --group NAME or "
+                "-o DIR to write one file per group"
+            )
         sys.stdout.buffer.write(next(iter(documents.values())))
         return
     as_directory = len(documents) > 1 or output.is_dir() or str(output).endswith(("/", "\\"))

@@ -88,9 +88,9 @@ def _fix_for(error: dict[str, Any]) -> str:
         "list_type": 'write a list, e.g. ["a", "b"]',
         "dict_type": "write a table ([section] or { key = value })",
         "model_type": "write a table ([section] or { key = value })",
-        "uuid_type": "write a UUID such as \"3f0c2a9e-5b7d-4c1e-9a8f-2d6b1e0c7a45\"; "
+        "uuid_type": 'write a UUID such as "3f0c2a9e-5b7d-4c1e-9a8f-2d6b1e0c7a45"; '
         "make a new one with: python -c 'import uuid; print(uuid.uuid4())'",
-        "uuid_parsing": "write a UUID such as \"3f0c2a9e-5b7d-4c1e-9a8f-2d6b1e0c7a45\"; "
+        "uuid_parsing": 'write a UUID such as "3f0c2a9e-5b7d-4c1e-9a8f-2d6b1e0c7a45"; '
         "make a new one with: python -c 'import uuid; print(uuid.uuid4())'",
         "datetime_type": "write an ISO 8601 date-time with a time zone, e.g. 2026-03-01T00:00:00+01:00",
         "datetime_parsing": "write an ISO 8601 date-time with a time zone, e.g. 2026-03-01T00:00:00+01:00",

@@ -23,7 +23,7 @@ FIXED_UUIDS = {
     "eidas": "0b7f6a0e-1c7d-4a36-9a55-3f1d0c2e8a03",
 }
 
-_TEMPLATE = '''\
+_TEMPLATE = """\
 # ehkit.toml: the eHerkenning setup of one service provider (dienstverlener, DV).
 # Every field is explained in docs/configuration.md. Relative paths are read
 # from the directory of this file. Everything here is an EXAMPLE: replace the
@@ -146,7 +146,7 @@ service_url_en = "https://www.voorbeeldstad.example/en/permit"
 [[metadata_groups]]
 name = "eidas"
 entity_id = "urn:etoegang:DV:{oin}:entities:1"
-'''
+"""
 
 
 def example_toml(
@@ -188,9 +188,7 @@ def write_example(directory: str | Path, *, fresh_uuids: bool = True, **options:
     dv = ca.issue(oin, "DV")
     hm = ca.issue(str(broker.oin), "HM")
     pem = serialization.Encoding.PEM
-    key_bytes = dv.private_key.private_bytes(
-        pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    key_bytes = dv.private_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     atomic_write(target / "keys" / "dv.key", key_bytes, mode=0o600)
     atomic_write(target / "keys" / "dv.crt", dv.certificate.public_bytes(pem))
     atomic_write(target / "broker" / "metadata-signing.crt", hm.certificate.public_bytes(pem))

@@ -12,7 +12,7 @@ catalogue builder, the metadata builder and the SP never decide it differently.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -142,4 +142,4 @@ class KeysConfig(_Section):
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -70,7 +70,7 @@ class EhkitConfig(BaseModel):
         *,
         check_files: bool = True,
         source: str | Path | None = None,
-    ) -> "EhkitConfig":
+    ) -> EhkitConfig:
         """Parse TOML text; relative file paths are taken from ``base_dir``.
 
         ``check_files=False`` skips the existence check of key and certificate
@@ -93,7 +93,7 @@ class EhkitConfig(BaseModel):
         *,
         check_files: bool = True,
         source: str | Path | None = None,
-    ) -> "EhkitConfig":
+    ) -> EhkitConfig:
         """For configurations assembled in code (simulator, tests): the same checks and errors as TOML."""
         label = str(source) if source is not None else "ehkit.toml"
         base = Path(base_dir).resolve()
@@ -129,7 +129,7 @@ class EhkitConfig(BaseModel):
         return data
 
     @model_validator(mode="after")
-    def _cross_checks(self, info: ValidationInfo) -> "EhkitConfig":
+    def _cross_checks(self, info: ValidationInfo) -> EhkitConfig:
         problems = list(_check(self))
         if problems:
             raise CrossFieldProblems(problems)
@@ -153,7 +153,9 @@ class EhkitConfig(BaseModel):
             if service.key == key:
                 return service
         known = ", ".join(s.key for s in self.services)
-        raise ConfigError(f"no service with key {key!r} in the configuration (known: {known})", reason="unknown_service")
+        raise ConfigError(
+            f"no service with key {key!r} in the configuration (known: {known})", reason="unknown_service"
+        )
 
     def service_by_index(self, index: int) -> ServiceConfig:
         for service in self.services:
@@ -362,7 +364,7 @@ def _check_service(path: str, service: ServiceConfig) -> Iterator[ConfigProblem]
     if service.vestiging_restriction and IdentifierType.KVK not in types:
         yield ConfigProblem(
             f"{path}.vestiging_restriction",
-            "the branch (vestiging) restriction only exists for KvK numbers (add \"KvKnr\" to an identifier "
+            'the branch (vestiging) restriction only exists for KvK numbers (add "KvKnr" to an identifier '
             "set, or set vestiging_restriction = false)",
         )
     if service.eidas:
@@ -435,6 +437,6 @@ def _check_groups(config: EhkitConfig) -> Iterator[ConfigProblem]:
         if group.name not in order:
             yield ConfigProblem(
                 f"metadata_groups[{i}].name",
-                f"no service uses group {group.name!r} (set metadata_group = \"{group.name}\" on a service, "
+                f'no service uses group {group.name!r} (set metadata_group = "{group.name}" on a service, '
                 "or remove the group)",
             )

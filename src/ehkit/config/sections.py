@@ -51,9 +51,9 @@ class ContactConfig(_Section):
     @classmethod
     def _email(cls, value: str) -> str:
         if value.startswith("mailto:"):
-            value = value[len("mailto:"):]
+            value = value[len("mailto:") :]
         if not _EMAIL_RE.match(value):
-            raise ValueError(f"{value!r} is not an e-mail address (write e.g. \"eherkenning@example.nl\")")
+            raise ValueError(f'{value!r} is not an e-mail address (write e.g. "eherkenning@example.nl")')
         return value
 
 
@@ -166,8 +166,7 @@ class StateConfig(_Section):
         parts = urlsplit(value)
         if parts.scheme not in _STORE_SCHEMES:
             raise ValueError(
-                f"{value!r} has an unknown scheme (use memory://, sqlite:///path/to/state.db "
-                "or redis://host:6379/0)"
+                f"{value!r} has an unknown scheme (use memory://, sqlite:///path/to/state.db or redis://host:6379/0)"
             )
         if parts.scheme == "sqlite" and not value.startswith("sqlite:///"):
             raise ValueError(f"{value!r} has no path (write sqlite:///state.db or sqlite:////absolute/state.db)")
@@ -189,9 +188,9 @@ class StateConfig(_Section):
         return value
 
     @model_validator(mode="after")
-    def _resolve_sqlite(self, info: ValidationInfo) -> "StateConfig":
+    def _resolve_sqlite(self, info: ValidationInfo) -> StateConfig:
         if self.store.startswith("sqlite:///"):
-            raw = Path(self.store[len("sqlite:///"):])
+            raw = Path(self.store[len("sqlite:///") :])
             base = info.context.get("base_dir") if isinstance(info.context, dict) else None
             if not raw.is_absolute() and base is not None:
                 raw = Path(base) / raw

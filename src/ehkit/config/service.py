@@ -116,7 +116,7 @@ class ServiceConfig(BaseModel):
     def _sets(cls, value: list[list[str]]) -> list[list[str]]:
         for number, entries in enumerate(value, start=1):
             if not entries:
-                raise ValueError(f"set {number} is empty (list at least one identifier type, e.g. [\"KvKnr\"])")
+                raise ValueError(f'set {number} is empty (list at least one identifier type, e.g. ["KvKnr"])')
             types = [identifier_type(urn) for urn in entries]
             if len(set(types)) != len(types):
                 raise ValueError(f"set {number} names the same identifier type twice (remove the duplicate)")

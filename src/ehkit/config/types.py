@@ -100,8 +100,7 @@ def _to_loa(value: Any) -> LevelOfAssurance:
     except ValidationError as exc:
         if exc.reason == "loa_eh1_refused":
             raise ValueError(
-                "EH1 is no longer allowed: it ended on 1 July 2021 and brokers refuse loa1 "
-                '(use "EH2" or higher)'
+                'EH1 is no longer allowed: it ended on 1 July 2021 and brokers refuse loa1 (use "EH2" or higher)'
             ) from None
         raise ValueError(rephrase(exc)) from None
 
@@ -137,7 +136,7 @@ SHORT_NAME_OF: dict[IdentifierType, str] = {
 def identifier_urn(value: Any) -> str:
     """Short name or full URN -> the URN written into the catalogue."""
     if not isinstance(value, str):
-        raise ValueError(f"identifier type must be text, got {value!r} (write e.g. \"KvKnr\")")
+        raise ValueError(f'identifier type must be text, got {value!r} (write e.g. "KvKnr")')
     raw = value.strip()
     urn = _SHORT_NAMES.get(raw.lower())
     if urn is not None:
@@ -161,7 +160,7 @@ def _slug(value: str) -> str:
     if not SLUG_RE.match(value):
         raise ValueError(
             f"{value!r} is not a usable key (use lowercase letters, digits, - and _, "
-            "starting with a letter, at most 40 characters, e.g. \"vergunning\")"
+            'starting with a letter, at most 40 characters, e.g. "vergunning")'
         )
     return value
 
@@ -186,7 +185,7 @@ _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 def check_url(value: str, *, max_length: int | None = 512, allow_local_http: bool = True) -> str:
     """https, or plain http only on the loopback interface for local testing."""
     if not isinstance(value, str):
-        raise ValueError(f"must be a URL as text, got {value!r} (write \"https://...\")")
+        raise ValueError(f'must be a URL as text, got {value!r} (write "https://...")')
     if max_length is not None and len(value) > max_length:
         raise ValueError(f"is {len(value)} characters long (shorten the URL to at most {max_length})")
     parts = urlsplit(value)

@@ -27,7 +27,13 @@ from ehkit.errors import EhkitError, LoginCancelled, LoginRejected
 log = logging.getLogger("ehkit.demo")
 SESSION_COOKIE = "voorbeeldstad_session"
 SESSION_TTL = 3600.0
-_UNREACHABLE = {"artifact_resolution_failed", "artifact_resolution_timeout", "artifact_resolution_http", "metadata_unavailable", "store_unavailable"}
+_UNREACHABLE = {
+    "artifact_resolution_failed",
+    "artifact_resolution_timeout",
+    "artifact_resolution_http",
+    "metadata_unavailable",
+    "store_unavailable",
+}
 NO_CACHE = {"Cache-Control": "no-cache, no-store", "Pragma": "no-cache"}
 
 
@@ -71,7 +77,9 @@ def _summary(result: Any) -> dict[str, Any]:
         "pseudonym": str(result.acting_subject),
         "loa": result.loa.label,
         "loa_required": result.loa_required.label,
-        "intermediary": (f"KvK {inter.kvk}" + (f" ({inter.company_name})" if inter.company_name else "")) if inter else None,
+        "intermediary": (f"KvK {inter.kvk}" + (f" ({inter.company_name})" if inter.company_name else ""))
+        if inter
+        else None,
         "attributes": [(k.rsplit(":", 1)[-1], ", ".join(v)) for k, v in sorted(attrs.items())],
         "broker": result.broker,
     }
@@ -126,13 +134,28 @@ def create_portal(sp: Any, config: Any) -> Starlette:
     async def home(request: Request) -> Response:
         sid, session = sessions.get(request)
         message = _t("logged_out", lang_of(request)) if request.query_params.get("uitgelogd") else None
-        resp = render(request, "home.html", services=services_view(lang_of(request)), logged_in=set(session.logins), message=message)
+        resp = render(
+            request,
+            "home.html",
+            services=services_view(lang_of(request)),
+            logged_in=set(session.logins),
+            message=message,
+        )
         return with_session(resp, sid)
 
     async def login(request: Request) -> Response:
         key = request.path_params["service"]
         if key not in {s.key for s in config.services}:
-            return render(request, "problem.html", 404, title="404", text=key, reason="unknown_service", service=None, show_code=True)
+            return render(
+                request,
+                "problem.html",
+                404,
+                title="404",
+                text=key,
+                reason="unknown_service",
+                service=None,
+                show_code=True,
+            )
         sid, session = sessions.get(request)
         try:
             # The SP does blocking I/O (metadata, artifact resolution) and RSA work: keep it off the event loop.
@@ -174,14 +197,49 @@ def create_portal(sp: Any, config: Any) -> Starlette:
     def problem(request: Request, exc: EhkitError, service: str | None) -> HTMLResponse:
         lang = lang_of(request)
         if isinstance(exc, LoginCancelled):
-            return render(request, "problem.html", title=_t("cancelled_title", lang), text=_t("cancelled", lang), reason=exc.reason, service=service, show_code=False)
+            return render(
+                request,
+                "problem.html",
+                title=_t("cancelled_title", lang),
+                text=_t("cancelled", lang),
+                reason=exc.reason,
+                service=service,
+                show_code=False,
+            )
         if exc.reason == "loa_too_low":
             required = next((s.loa.label for s in config.services if s.key == service), "?")
             text = _t("loa_text", lang).format(required=required)
-            return render(request, "problem.html", 403, title=_t("loa_title", lang), text=text, reason=exc.reason, service=service, show_code=False)
+            return render(
+                request,
+                "problem.html",
+                403,
+                title=_t("loa_title", lang),
+                text=text,
+                reason=exc.reason,
+                service=service,
+                show_code=False,
+            )
         if exc.reason in _UNREACHABLE:
-            return render(request, "problem.html", 503, title=_t("unreachable_title", lang), text=_t("unreachable", lang), reason=exc.reason, service=service, show_code=True)
-        return render(request, "problem.html", 400, title=_t("failed_title", lang), text=_t("failed", lang), reason=exc.reason, service=service, show_code=True)
+            return render(
+                request,
+                "problem.html",
+                503,
+                title=_t("unreachable_title", lang),
+                text=_t("unreachable", lang),
+                reason=exc.reason,
+                service=service,
+                show_code=True,
+            )
+        return render(
+            request,
+            "problem.html",
+            400,
+            title=_t("failed_title", lang),
+            text=_t("failed", lang),
+            reason=exc.reason,
+            service=service,
+            show_code=True,
+        )
 
     async def service_page(request: Request) -> Response:
         key = request.path_params["service"]
@@ -190,7 +248,16 @@ def create_portal(sp: Any, config: Any) -> Starlette:
         lang = lang_of(request)
         if summary is None:
             return with_session(
-                render(request, "problem.html", 401, title=service_name(key, lang), text=_t("not_logged_in", lang), reason="not_logged_in", service=key, show_code=False),
+                render(
+                    request,
+                    "problem.html",
+                    401,
+                    title=service_name(key, lang),
+                    text=_t("not_logged_in", lang),
+                    reason="not_logged_in",
+                    service=key,
+                    show_code=False,
+                ),
                 sid,
             )
         return with_session(render(request, "service.html", r=summary, service_name=service_name(key, lang)), sid)

@@ -68,7 +68,9 @@ def _wait_started(servers: list[uvicorn.Server], threads: list[threading.Thread]
     raise RuntimeError("the demo servers did not start; is another program using the ports?")
 
 
-def start(root: Path, *, host: str = "127.0.0.1", portal_port: int = PORTAL_PORT, broker_port: int = BROKER_PORT) -> RunningDemo:
+def start(
+    root: Path, *, host: str = "127.0.0.1", portal_port: int = PORTAL_PORT, broker_port: int = BROKER_PORT
+) -> RunningDemo:
     """Prepare the folder, start both servers and return once they accept connections."""
     from ehkit import ServiceProvider
     from ehkit.broker.app import create_app

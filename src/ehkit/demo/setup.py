@@ -42,7 +42,9 @@ def broker_url(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
-def prepare(root: Path, *, host: str = "127.0.0.1", portal_port: int = PORTAL_PORT, broker_port: int = BROKER_PORT) -> DemoPaths:
+def prepare(
+    root: Path, *, host: str = "127.0.0.1", portal_port: int = PORTAL_PORT, broker_port: int = BROKER_PORT
+) -> DemoPaths:
     """Create (or refresh the URLs in) the demo folder and return its paths.
 
     The ports are written into the configuration each time, so running the
@@ -68,7 +70,12 @@ def prepare(root: Path, *, host: str = "127.0.0.1", portal_port: int = PORTAL_PO
         atomic_write(keys / "dv.key", dv.private_pem(), mode=0o600)
         atomic_write(keys / "dv.crt", dv.certificate_pem())
         # Fixed UUIDs: the simulator's personas are authorised against them.
-        text = example_toml(oin=DEMO_OIN, broker_entity_id=EXAMPLE_BROKER_ENTITY_ID, acs_url=_portal_url(host, portal_port) + "/acs", fresh_uuids=False)
+        text = example_toml(
+            oin=DEMO_OIN,
+            broker_entity_id=EXAMPLE_BROKER_ENTITY_ID,
+            acs_url=_portal_url(host, portal_port) + "/acs",
+            fresh_uuids=False,
+        )
         atomic_write(paths.config, _demo_adjust(text).encode("utf-8"))
     _refresh_urls(paths, host, portal_port, broker_port)
     return paths
@@ -76,7 +83,9 @@ def prepare(root: Path, *, host: str = "127.0.0.1", portal_port: int = PORTAL_PO
 
 def _demo_adjust(text: str) -> str:
     """Point the example configuration at the local simulator."""
-    text = text.replace('metadata_file = "broker/metadata.xml"', 'metadata_url = "http://127.0.0.1:8801/broker/metadata/1.13"')
+    text = text.replace(
+        'metadata_file = "broker/metadata.xml"', 'metadata_url = "http://127.0.0.1:8801/broker/metadata/1.13"'
+    )
     text = text.replace('pinned_certs = ["broker/metadata-signing.crt"]', 'pinned_certs = ["broker-state/keys/hm.crt"]')
     # Let intermediaries (accountants) report on behalf of their clients: shows ketenmachtiging.
     text = text.replace('loa = "EH2+"\n', 'loa = "EH2+"\nintermediation = "generalAvailable"\n', 1)
@@ -86,6 +95,8 @@ def _demo_adjust(text: str) -> str:
 def _refresh_urls(paths: DemoPaths, host: str, portal_port: int, broker_port: int) -> None:
     text = paths.config.read_text(encoding="utf-8")
     new = re.sub(r'(?m)^acs_url = "[^"]*"', f'acs_url = "{_portal_url(host, portal_port)}/acs"', text)
-    new = re.sub(r'(?m)^metadata_url = "[^"]*"', f'metadata_url = "{broker_url(host, broker_port)}/broker/metadata/1.13"', new)
+    new = re.sub(
+        r'(?m)^metadata_url = "[^"]*"', f'metadata_url = "{broker_url(host, broker_port)}/broker/metadata/1.13"', new
+    )
     if new != text:
         atomic_write(paths.config, new.encode("utf-8"))

@@ -11,7 +11,10 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "login_with": {"nl": "Inloggen met eHerkenning", "en": "Log in with eHerkenning"},
     "loa": {"nl": "Betrouwbaarheidsniveau", "en": "Level of assurance"},
-    "eidas_note": {"nl": "Ook voor inlogmiddelen uit andere EU-landen (eIDAS).", "en": "Also for login means from other EU countries (eIDAS)."},
+    "eidas_note": {
+        "nl": "Ook voor inlogmiddelen uit andere EU-landen (eIDAS).",
+        "en": "Also for login means from other EU countries (eIDAS).",
+    },
     "logged_in_as": {"nl": "U bent ingelogd", "en": "You are logged in"},
     "company": {"nl": "Organisatie", "en": "Organisation"},
     "kvk": {"nl": "KvK-nummer", "en": "Chamber of Commerce number"},

@@ -19,7 +19,7 @@ class _Identifier(str):
     kind: ClassVar[str] = "identifier"
     reason: ClassVar[str] = "identifier_invalid"
 
-    def __new__(cls, value: object) -> "_Identifier":
+    def __new__(cls, value: object) -> _Identifier:
         if isinstance(value, cls):
             return value
         if not isinstance(value, str):
@@ -176,7 +176,7 @@ class EntityID(_Identifier):
         return 9000 <= self.index <= 9999
 
     @classmethod
-    def build(cls, role: str, oin: str, index: int) -> "EntityID":
+    def build(cls, role: str, oin: str, index: int) -> EntityID:
         return cls(f"urn:etoegang:{role}:{Oin(oin)}:entities:{index}")
 
 
@@ -204,5 +204,5 @@ class ServiceID(_Identifier):
         return int(_SERVICE_RE.match(self).group(2))  # type: ignore[union-attr]
 
     @classmethod
-    def build(cls, oin: str, index: int) -> "ServiceID":
+    def build(cls, oin: str, index: int) -> ServiceID:
         return cls(f"urn:etoegang:DV:{Oin(oin)}:services:{index}")

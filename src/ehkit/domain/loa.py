@@ -44,7 +44,7 @@ class LevelOfAssurance(enum.Enum):
         return self.label
 
     @classmethod
-    def parse(cls, text: str) -> "LevelOfAssurance":
+    def parse(cls, text: str) -> LevelOfAssurance:
         """Accept the names people use: "EH3", "eh2+", "loa2plus", the full URN."""
         if isinstance(text, LevelOfAssurance):
             return text
@@ -53,25 +53,23 @@ class LevelOfAssurance(enum.Enum):
         raw = text.strip()
         key = raw.lower()
         if key.startswith(_URN_PREFIX):
-            key = key[len(_URN_PREFIX):]
+            key = key[len(_URN_PREFIX) :]
         key = key.replace(" ", "")
         if key in {"loa1", "eh1"}:
             raise ValidationError(
-                f"level of assurance {raw!r} (EH1) is no longer allowed: EH1 ended on 1 July 2021; "
-                "use EH2 or higher",
+                f"level of assurance {raw!r} (EH1) is no longer allowed: EH1 ended on 1 July 2021; use EH2 or higher",
                 reason="loa_eh1_refused",
             )
         for member in cls:
             if key in {member.code, member.label.lower(), member.name.lower()}:
                 return member
         raise ValidationError(
-            f"unknown level of assurance {raw!r}; use one of EH2, EH2+, EH3, EH4 "
-            f"(or {', '.join(m.urn for m in cls)})",
+            f"unknown level of assurance {raw!r}; use one of EH2, EH2+, EH3, EH4 (or {', '.join(m.urn for m in cls)})",
             reason="loa_invalid",
         )
 
     @classmethod
-    def from_urn(cls, urn: str) -> "LevelOfAssurance":
+    def from_urn(cls, urn: str) -> LevelOfAssurance:
         """Strict: only the exact etoegang URN, as it appears in messages."""
         if isinstance(urn, str) and urn.startswith(_URN_PREFIX):
             return cls.parse(urn)

@@ -47,7 +47,12 @@ SERVICE_CATALOG_NS = "urn:etoegang:1.13:service-catalog"
 class IdentifierType(enum.Enum):
     """Types of identifier that travel as the NameQualifier of an (encrypted) NameID."""
 
-    KVK = ("urn:etoegang:1.9:EntityConcernedID:KvKnr", ("urn:etoegang:1.9:EntityConcernedID:KvKnr",), "KvK-nummer", "legal")
+    KVK = (
+        "urn:etoegang:1.9:EntityConcernedID:KvKnr",
+        ("urn:etoegang:1.9:EntityConcernedID:KvKnr",),
+        "KvK-nummer",
+        "legal",
+    )
     RSIN = ("urn:etoegang:1.9:EntityConcernedID:RSIN", ("urn:etoegang:1.9:EntityConcernedID:RSIN",), "RSIN", "legal")
     BSN = (
         "urn:etoegang:1.12:EntityConcernedID:BSN",
@@ -55,7 +60,12 @@ class IdentifierType(enum.Enum):
         "BSN",
         "natural",
     )
-    PSEUDO_ID = ("urn:etoegang:1.12:EntityConcernedID:PseudoID", ("urn:etoegang:1.12:EntityConcernedID:PseudoID",), "PseudoID (BSNk)", "natural")
+    PSEUDO_ID = (
+        "urn:etoegang:1.12:EntityConcernedID:PseudoID",
+        ("urn:etoegang:1.12:EntityConcernedID:PseudoID",),
+        "PseudoID (BSNk)",
+        "natural",
+    )
     EIDAS_LEGAL = (
         "urn:etoegang:1.11:EntityConcernedID:eIDASLegalIdentifier",
         ("urn:etoegang:1.11:EntityConcernedID:eIDASLegalIdentifier",),
@@ -106,9 +116,13 @@ _ATTRIBUTES: tuple[AttributeInfo, ...] = (
     AttributeInfo("urn:etoegang:1.9:attribute:DateOfBirth", "Geboortedatum", "Date of birth", "AD"),
     AttributeInfo("urn:etoegang:1.11:attribute:BirthName", "Geboortenaam", "Birth name", "AD"),
     AttributeInfo("urn:etoegang:1.11:attribute-represented:CompanyName", "Bedrijfsnaam", "Company name", "MR"),
-    AttributeInfo("urn:etoegang:1.11:attribute-represented:ChamberOfCommerce", "KvK-vestiging", "Chamber of Commerce", "MR"),
+    AttributeInfo(
+        "urn:etoegang:1.11:attribute-represented:ChamberOfCommerce", "KvK-vestiging", "Chamber of Commerce", "MR"
+    ),
     AttributeInfo("urn:etoegang:1.11:attribute-represented:VATRegistrationNumber", "Btw-nummer", "VAT number", "MR"),
-    AttributeInfo("urn:etoegang:1.11:attribute-represented:TaxReferenceNumber", "Fiscaal nummer", "Tax reference", "MR"),
+    AttributeInfo(
+        "urn:etoegang:1.11:attribute-represented:TaxReferenceNumber", "Fiscaal nummer", "Tax reference", "MR"
+    ),
     AttributeInfo("urn:etoegang:1.11:attribute-represented:LEI", "LEI", "Legal Entity Identifier", "MR"),
     AttributeInfo(INTERMEDIATE_COMPANY_NAME, "Naam intermediair", "Intermediary company name", "MR"),
 )
@@ -117,8 +131,7 @@ ATTRIBUTES: dict[str, AttributeInfo] = {a.urn: a for a in _ATTRIBUTES}
 # URNs that identify a party. The scheme forbids requesting them as attributes;
 # they come from the ECTA settings of the service instead.
 IDENTIFYING_URNS: frozenset[str] = frozenset(
-    {alias for t in IdentifierType for alias in t.aliases}
-    | {ACTING_SUBJECT_ID, LEGAL_SUBJECT_ID}
+    {alias for t in IdentifierType for alias in t.aliases} | {ACTING_SUBJECT_ID, LEGAL_SUBJECT_ID}
 )
 
 

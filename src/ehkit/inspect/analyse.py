@@ -7,14 +7,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
 from ehkit.errors import EhkitError
 from ehkit.saml.artifact import Artifact
 from ehkit.xml.encryption import DecryptionPolicy, decrypt_element
-from ehkit.xml.ns import DS, SAML, SAMLP, XACML_CONTEXT, XENC, MD, q
+from ehkit.xml.ns import DS, MD, SAML, SAMLP, XACML_CONTEXT, XENC, q
 from ehkit.xml.parse import ParseLimits, parse_document
 from ehkit.xml.signature import verify_element
 from ehkit.xml.trust import TrustSet
@@ -149,20 +148,39 @@ def _artifact_report(art: str, encoding: list[str], relay_state: str | None, exp
         rep.summary["source_id_matches"] = {"entity_id": expected_issuer, "match": matches}
         if not matches:
             rep.problems.append(f"SourceID is not SHA-1 of {expected_issuer}: this artifact is not from that broker")
-    rep.summary["note"] = "an artifact is a reference; the DV resolves it at the broker's ArtifactResolutionService over SOAP"
+    rep.summary["note"] = (
+        "an artifact is a reference; the DV resolves it at the broker's ArtifactResolutionService over SOAP"
+    )
     return rep
 
 
 def _summarise(root: etree._Element, rep: Report) -> None:
     s = rep.summary
-    for attr in ("ID", "InResponseTo", "IssueInstant", "Destination", "Version", "entityID", "validUntil", "cacheDuration"):
+    for attr in (
+        "ID",
+        "InResponseTo",
+        "IssueInstant",
+        "Destination",
+        "Version",
+        "entityID",
+        "validUntil",
+        "cacheDuration",
+    ):
         if root.get(attr) is not None:
             s[attr] = root.get(attr)
     iss = root.find(q(SAML, "Issuer"))
     if iss is not None:
         s["Issuer"] = _text(iss)
     if root.tag == q(SAMLP, "AuthnRequest"):
-        for attr in ("ForceAuthn", "IsPassive", "ProtocolBinding", "AssertionConsumerServiceURL", "AssertionConsumerServiceIndex", "AttributeConsumingServiceIndex", "ProviderName"):
+        for attr in (
+            "ForceAuthn",
+            "IsPassive",
+            "ProtocolBinding",
+            "AssertionConsumerServiceURL",
+            "AssertionConsumerServiceIndex",
+            "AttributeConsumingServiceIndex",
+            "ProviderName",
+        ):
             if root.get(attr) is not None:
                 s[attr] = root.get(attr)
         ref = root.find(f"{q(SAMLP, 'RequestedAuthnContext')}/{q(SAML, 'AuthnContextClassRef')}")
@@ -178,7 +196,12 @@ def _summarise(root: etree._Element, rep: Report) -> None:
         s["status"] = statuses
     assertions = []
     for a in root.iter(q(SAML, "Assertion")):
-        info: dict[str, Any] = {"path": _path(a), "ID": a.get("ID"), "Issuer": _text(a.find(q(SAML, "Issuer"))), "in_advice": _in_advice(a)}
+        info: dict[str, Any] = {
+            "path": _path(a),
+            "ID": a.get("ID"),
+            "Issuer": _text(a.find(q(SAML, "Issuer"))),
+            "in_advice": _in_advice(a),
+        }
         cond = a.find(q(SAML, "Conditions"))
         if cond is not None:
             info["NotBefore"] = cond.get("NotBefore")
@@ -193,7 +216,9 @@ def _summarise(root: etree._Element, rep: Report) -> None:
             info["AuthnInstant"] = authn.get("AuthnInstant")
             info["SessionIndex"] = authn.get("SessionIndex")
             info["LoA"] = _text(authn.find(f"{q(SAML, 'AuthnContext')}/{q(SAML, 'AuthnContextClassRef')}"))
-            info["AuthenticatingAuthority"] = _text(authn.find(f"{q(SAML, 'AuthnContext')}/{q(SAML, 'AuthenticatingAuthority')}"))
+            info["AuthenticatingAuthority"] = _text(
+                authn.find(f"{q(SAML, 'AuthnContext')}/{q(SAML, 'AuthenticatingAuthority')}")
+            )
         assertions.append(info)
         for attr in a.findall(f"{q(SAML, 'AttributeStatement')}/{q(SAML, 'Attribute')}"):
             values = []
@@ -205,15 +230,29 @@ def _summarise(root: etree._Element, rep: Report) -> None:
                     values.append(f"{_text(n)} ({n.get('NameQualifier')})")
                 else:
                     values.append(_text(v))
-            rep.attributes.append({"assertion": a.get("ID"), "in_advice": _in_advice(a), "name": attr.get("Name"), "values": values})
+            rep.attributes.append(
+                {"assertion": a.get("ID"), "in_advice": _in_advice(a), "name": attr.get("Name"), "values": values}
+            )
         for xa in a.iter(q(XACML_CONTEXT, "Attribute")):
             if _owner_assertion(xa) is not a:
                 continue
             vals = []
             for v in xa.findall(q(XACML_CONTEXT, "AttributeValue")):
                 n = v.find(q(SAML, "NameID"))
-                vals.append(f"{_text(n)} ({n.get('NameQualifier')})" if n is not None else ("[EncryptedID]" if v.find(q(SAML, "EncryptedID")) is not None else _text(v)))
-            rep.attributes.append({"assertion": a.get("ID"), "in_advice": _in_advice(a), "name": xa.get("AttributeId"), "values": vals, "xacml": True})
+                vals.append(
+                    f"{_text(n)} ({n.get('NameQualifier')})"
+                    if n is not None
+                    else ("[EncryptedID]" if v.find(q(SAML, "EncryptedID")) is not None else _text(v))
+                )
+            rep.attributes.append(
+                {
+                    "assertion": a.get("ID"),
+                    "in_advice": _in_advice(a),
+                    "name": xa.get("AttributeId"),
+                    "values": vals,
+                    "xacml": True,
+                }
+            )
     if assertions:
         s["assertions"] = assertions
     if root.tag in (q(MD, "EntityDescriptor"), q(MD, "EntitiesDescriptor")):
@@ -238,7 +277,12 @@ def _check_signatures(root: etree._Element, rep: Report, trust: TrustSet | None)
         rep.signatures.append(check)
 
 
-def _identifiers(root: etree._Element, rep: Report, keys: list[tuple[rsa.RSAPrivateKey, frozenset[str]]] | None, entity_id: str | None) -> None:
+def _identifiers(
+    root: etree._Element,
+    rep: Report,
+    keys: list[tuple[rsa.RSAPrivateKey, frozenset[str]]] | None,
+    entity_id: str | None,
+) -> None:
     policy = None
     if keys:
         from ehkit.xml.encryption import DecryptionKey
@@ -247,7 +291,14 @@ def _identifiers(root: etree._Element, rep: Report, keys: list[tuple[rsa.RSAPriv
     for enc in root.iter(q(SAML, "EncryptedID")):
         attr = enc.getparent().getparent() if enc.getparent() is not None else None
         name = attr.get("Name") or attr.get("AttributeId") if attr is not None else None
-        ident = Identifier(attribute=name or _path(enc), qualifier=None, value=None, encrypted=True, decrypted=False, location=_path(enc))
+        ident = Identifier(
+            attribute=name or _path(enc),
+            qualifier=None,
+            value=None,
+            encrypted=True,
+            decrypted=False,
+            location=_path(enc),
+        )
         recipients = [ek.get("Recipient") for ek in enc.iter(q(XENC, "EncryptedKey"))]
         ident.error = None
         if policy is not None:
@@ -264,7 +315,10 @@ def _identifiers(root: etree._Element, rep: Report, keys: list[tuple[rsa.RSAPriv
             ident.error = f"not decrypted (give --key); recipients: {', '.join(r or '?' for r in recipients)}"
         rep.identifiers.append(ident)
     for nid in root.iter(q(SAML, "NameID")):
-        if nid.getparent() is not None and nid.getparent().tag in (q(SAML, "AttributeValue"), q(XACML_CONTEXT, "AttributeValue")):
+        if nid.getparent() is not None and nid.getparent().tag in (
+            q(SAML, "AttributeValue"),
+            q(XACML_CONTEXT, "AttributeValue"),
+        ):
             attr = nid.getparent().getparent()
             rep.identifiers.append(
                 Identifier(

@@ -3,8 +3,8 @@ form body, a SAMLart) into XML bytes plus the transport details around it."""
 
 from __future__ import annotations
 
-import binascii
 import base64
+import binascii
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -59,7 +59,9 @@ def _payload(value: str, out: DecodedInput) -> None:
         d = zlib.decompressobj(-15)
         inflated = d.decompress(raw, 4 * 1024 * 1024)
     except zlib.error:
-        raise InspectInputError("base64 decoded, but the result is neither XML nor raw DEFLATE data", reason="inspect_unrecognised") from None
+        raise InspectInputError(
+            "base64 decoded, but the result is neither XML nor raw DEFLATE data", reason="inspect_unrecognised"
+        ) from None
     out.encoding.append("deflate")
     out.xml = inflated
 
@@ -96,6 +98,8 @@ def decode_input(data: bytes) -> DecodedInput:
                     return out
                 _payload(params[p], out)
                 return out
-        raise InspectInputError("the URL or form has no SAMLRequest, SAMLResponse or SAMLart parameter", reason="inspect_no_message")
+        raise InspectInputError(
+            "the URL or form has no SAMLRequest, SAMLResponse or SAMLart parameter", reason="inspect_no_message"
+        )
     _payload(text, out)
     return out

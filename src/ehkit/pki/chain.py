@@ -12,7 +12,7 @@ are not issued for.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from cryptography import x509
 
@@ -86,11 +86,13 @@ def verify_chain(
     ``certificate_expired``, ``certificate_not_yet_valid``.
     """
     if at.tzinfo is None:
-        at = at.replace(tzinfo=timezone.utc)
+        at = at.replace(tzinfo=UTC)
     anchors = list(roots)
     pool = list(intermediates)
     if not anchors:
-        raise ConfigError("no trusted root certificates were given, so nothing can be trusted", reason="certificate_untrusted")
+        raise ConfigError(
+            "no trusted root certificates were given, so nothing can be trusted", reason="certificate_untrusted"
+        )
 
     path = [leaf]
     current = leaf
@@ -148,5 +150,8 @@ def _find_issuer(
             continue
         return candidate, ""
     if cert.issuer == cert.subject:
-        return None, "is self-signed and not among the trusted roots (a trusted certificate has its name but another key)"
+        return (
+            None,
+            "is self-signed and not among the trusted roots (a trusted certificate has its name but another key)",
+        )
     return None, problem

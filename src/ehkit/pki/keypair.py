@@ -54,7 +54,7 @@ class KeyPair:
         chain_path: str | os.PathLike[str] | None = None,
         *,
         password: bytes | None = None,
-    ) -> "KeyPair":
+    ) -> KeyPair:
         """Load a key, its certificate and optionally a chain file, and check that key and certificate match.
 
         When ``cert_path`` is a full-chain file (leaf first, then
@@ -102,9 +102,7 @@ class KeyPair:
         encryption: serialization.KeySerializationEncryption = (
             serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
         )
-        return self.private_key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
-        )
+        return self.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
 
     def certificate_pem(self) -> bytes:
         return self.certificate.public_bytes(serialization.Encoding.PEM)

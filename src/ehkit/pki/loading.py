@@ -144,7 +144,7 @@ def load_private_key(data_or_path: Source, password: bytes | None = None) -> rsa
     return key  # type: ignore[return-value]
 
 
-def _load_key_blob(blob: bytes, loader, password: bytes | None, label: str):  # noqa: ANN001 - cryptography loader
+def _load_key_blob(blob: bytes, loader, password: bytes | None, label: str):
     try:
         return loader(blob, password=password)
     except TypeError:
@@ -177,7 +177,7 @@ def _load_key_blob(blob: bytes, loader, password: bytes | None, label: str):  # 
     )
 
 
-def _is_encrypted(blob: bytes, loader) -> bool:  # noqa: ANN001
+def _is_encrypted(blob: bytes, loader) -> bool:
     # Loading without a password tells an encrypted key (TypeError) from garbage (ValueError).
     try:
         loader(blob, password=None)
@@ -200,9 +200,7 @@ def load_certificates(data_or_path: Source) -> list[x509.Certificate]:
         if not blocks:
             found = ", ".join(sorted({tag for tag, _ in _pem_blocks(raw)})) or "no complete PEM block"
             hint = "; did you swap the key and certificate paths?" if "PRIVATE KEY" in found else ""
-            raise ConfigError(
-                f"{label} holds no certificate (found: {found}){hint}", reason="certificate_unreadable"
-            )
+            raise ConfigError(f"{label} holds no certificate (found: {found}){hint}", reason="certificate_unreadable")
         certs = []
         for index, pem in enumerate(blocks, start=1):
             try:

@@ -24,9 +24,7 @@ def certificate_oin(cert: x509.Certificate) -> Oin | None:
     certificate that names two holders identifies neither.
     """
     values = {
-        attr.value
-        for attr in cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
-        if isinstance(attr.value, str)
+        attr.value for attr in cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER) if isinstance(attr.value, str)
     }
     oins = {v for v in values if Oin.is_valid(v)}
     if len(oins) != 1:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -77,7 +77,7 @@ def _text_attr(what: str, value: object, reason: str) -> str:
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _ski(key: rsa.RSAPrivateKey) -> x509.SubjectKeyIdentifier:
@@ -91,8 +91,15 @@ def _aki(issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:
 
 def _ca_usage() -> x509.KeyUsage:
     return x509.KeyUsage(
-        digital_signature=False, content_commitment=False, key_encipherment=False, data_encipherment=False,
-        key_agreement=False, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False,
+        digital_signature=False,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=True,
+        crl_sign=True,
+        encipher_only=False,
+        decipher_only=False,
     )
 
 
@@ -108,20 +115,22 @@ class TestCA:
     intermediate: x509.Certificate
 
     @classmethod
-    def create(cls, name: str = "ehkit Test PKIoverheid", key_size: int = 2048) -> "TestCA":
+    def create(cls, name: str = "ehkit Test PKIoverheid", key_size: int = 2048) -> TestCA:
         """Make a new root ("<name> Root CA - Private Services G1") and intermediate ("<name> Private Services CA - G1")."""
         _text_attr("CA name", name, "ca_name_invalid")
         root_cn = _text_attr("CA name", f"{name} Root CA - Private Services G1", "ca_name_invalid")
         inter_cn = _text_attr("CA name", f"{name} Private Services CA - G1", "ca_name_invalid")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         start = now - _CA_BACKDATE
 
         root_key = _new_key(key_size)
-        root_name = x509.Name([
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "NL"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
-            x509.NameAttribute(NameOID.COMMON_NAME, root_cn),
-        ])
+        root_name = x509.Name(
+            [
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "NL"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
+                x509.NameAttribute(NameOID.COMMON_NAME, root_cn),
+            ]
+        )
         root = (
             x509.CertificateBuilder()
             .subject_name(root_name)
@@ -139,11 +148,15 @@ class TestCA:
         inter_key = _new_key(key_size)
         inter = (
             x509.CertificateBuilder()
-            .subject_name(x509.Name([
-                x509.NameAttribute(NameOID.COUNTRY_NAME, "NL"),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
-                x509.NameAttribute(NameOID.COMMON_NAME, inter_cn),
-            ]))
+            .subject_name(
+                x509.Name(
+                    [
+                        x509.NameAttribute(NameOID.COUNTRY_NAME, "NL"),
+                        x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
+                        x509.NameAttribute(NameOID.COMMON_NAME, inter_cn),
+                    ]
+                )
+            )
             .issuer_name(root.subject)
             .public_key(inter_key.public_key())
             .serial_number(x509.random_serial_number())
@@ -196,21 +209,26 @@ class TestCA:
         if isinstance(days, bool) or not isinstance(days, int) or days < 1:
             raise ValidationError(f"days must be a whole number of at least 1, got {days!r}", reason="days_invalid")
         cn = _text_attr(
-            "common_name", common_name if common_name is not None else f"{role.lower()}-{oin}.ehkit.test",
+            "common_name",
+            common_name if common_name is not None else f"{role.lower()}-{oin}.ehkit.test",
             "common_name_invalid",
         )
         org = _text_attr("organisation", organisation, "organisation_invalid")
-        start = _utc(not_before) if not_before is not None else datetime.now(timezone.utc) - _LEAF_BACKDATE
+        start = _utc(not_before) if not_before is not None else datetime.now(UTC) - _LEAF_BACKDATE
         key = _new_key(key_size)
 
         builder = (
             x509.CertificateBuilder()
-            .subject_name(x509.Name([
-                x509.NameAttribute(NameOID.SERIAL_NUMBER, str(oin)),
-                x509.NameAttribute(NameOID.COUNTRY_NAME, "NL"),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
-                x509.NameAttribute(NameOID.COMMON_NAME, cn),
-            ]))
+            .subject_name(
+                x509.Name(
+                    [
+                        x509.NameAttribute(NameOID.SERIAL_NUMBER, str(oin)),
+                        x509.NameAttribute(NameOID.COUNTRY_NAME, "NL"),
+                        x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
+                        x509.NameAttribute(NameOID.COMMON_NAME, cn),
+                    ]
+                )
+            )
             .issuer_name(self.intermediate.subject)
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
@@ -219,9 +237,15 @@ class TestCA:
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(
                 x509.KeyUsage(
-                    digital_signature=True, content_commitment=False, key_encipherment=True,
-                    data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
-                    encipher_only=False, decipher_only=False,
+                    digital_signature=True,
+                    content_commitment=False,
+                    key_encipherment=True,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=False,
+                    crl_sign=False,
+                    encipher_only=False,
+                    decipher_only=False,
                 ),
                 critical=True,
             )
@@ -239,7 +263,7 @@ class TestCA:
 
     def verify(self, cert: x509.Certificate, at: datetime | None = None) -> None:
         """Raise ConfigError unless ``cert`` was issued by this CA and is valid at ``at`` (default: now)."""
-        verify_chain(cert, self.chain, self.roots, at or datetime.now(timezone.utc))
+        verify_chain(cert, self.chain, self.roots, at or datetime.now(UTC))
 
     def save(self, directory: str | os.PathLike[str]) -> None:
         """Write the four CA files into ``directory`` (created 0700 if missing); keys are 0600."""
@@ -249,7 +273,9 @@ class TestCA:
         plain = serialization.NoEncryption()
         pkcs8 = serialization.PrivateFormat.PKCS8
         atomic_write(path / CA_FILES["root_key"], self.root_key.private_bytes(pem, pkcs8, plain), mode=0o600)
-        atomic_write(path / CA_FILES["intermediate_key"], self.intermediate_key.private_bytes(pem, pkcs8, plain), mode=0o600)
+        atomic_write(
+            path / CA_FILES["intermediate_key"], self.intermediate_key.private_bytes(pem, pkcs8, plain), mode=0o600
+        )
         atomic_write(path / CA_FILES["root_cert"], self.root.public_bytes(pem))
         atomic_write(path / CA_FILES["intermediate_cert"], self.intermediate.public_bytes(pem))
 
@@ -259,7 +285,7 @@ class TestCA:
         return all((Path(directory) / name).is_file() for name in CA_FILES.values())
 
     @classmethod
-    def load(cls, directory: str | os.PathLike[str]) -> "TestCA":
+    def load(cls, directory: str | os.PathLike[str]) -> TestCA:
         """Read a CA written by :meth:`save`, checking that its keys and certificates belong together."""
         path = Path(directory)
         missing = [name for name in CA_FILES.values() if not (path / name).is_file()]

@@ -35,11 +35,11 @@ class Artifact:
         ).decode("ascii")
 
     @classmethod
-    def new(cls, issuer_entity_id: str, endpoint_index: int = 0) -> "Artifact":
+    def new(cls, issuer_entity_id: str, endpoint_index: int = 0) -> Artifact:
         return cls(endpoint_index, source_id(issuer_entity_id), secrets.token_bytes(20))
 
     @classmethod
-    def decode(cls, text: str) -> "Artifact":
+    def decode(cls, text: str) -> Artifact:
         if not isinstance(text, str) or not text or len(text) > _MAX_ART_CHARS:
             raise LoginRejected("SAMLart is missing or too long", reason="artifact_malformed")
         try:

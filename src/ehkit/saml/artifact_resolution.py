@@ -144,7 +144,12 @@ def parse_artifact_response(el: etree._Element, doc: ParsedDocument, trust: Trus
     code = child(status, q(SAMLP, "StatusCode"), required=True)  # type: ignore[arg-type]
     if code.get("Value") != c.STATUS_SUCCESS:  # type: ignore[union-attr]
         raise LoginRejected("the broker could not resolve the artifact", reason="artifact_not_resolved")
-    allowed = {q(SAML, "Issuer"), q("http://www.w3.org/2000/09/xmldsig#", "Signature"), q(SAMLP, "Status"), q(SAMLP, "Extensions")}
+    allowed = {
+        q(SAML, "Issuer"),
+        q("http://www.w3.org/2000/09/xmldsig#", "Signature"),
+        q(SAMLP, "Status"),
+        q(SAMLP, "Extensions"),
+    }
     rest = [x for x in children(el) if x.tag not in allowed]
     if len(rest) > 1:
         raise LoginRejected("ArtifactResponse carries more than one message", reason="artifact_response_malformed")

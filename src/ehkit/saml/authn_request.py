@@ -135,7 +135,9 @@ def parse_authn_request(
     rac = child(el, q(SAMLP, "RequestedAuthnContext"))
     if rac is not None:
         if rac.get("Comparison", "exact") not in ("minimum", "exact"):
-            raise LoginRejected("RequestedAuthnContext Comparison must be minimum", reason="request_unsupported_comparison")
+            raise LoginRejected(
+                "RequestedAuthnContext Comparison must be minimum", reason="request_unsupported_comparison"
+            )
         refs = [r for r in children(rac) if r.tag == q(SAML, "AuthnContextClassRef")]
         if len(refs) != 1:
             raise LoginRejected("RequestedAuthnContext must name exactly one level", reason="request_malformed")
@@ -158,7 +160,9 @@ def parse_authn_request(
         issue_instant=instant,
         destination=el.get("Destination") or "",
         issuer=issuer,
-        attribute_consuming_service_index=_int(el.get("AttributeConsumingServiceIndex"), "AttributeConsumingServiceIndex"),
+        attribute_consuming_service_index=_int(
+            el.get("AttributeConsumingServiceIndex"), "AttributeConsumingServiceIndex"
+        ),
         force_authn=bool(_bool(el.get("ForceAuthn"), "ForceAuthn")),
         requested_loa=loa,
         protocol_binding=el.get("ProtocolBinding"),

@@ -13,7 +13,7 @@ import binascii
 import html
 import zlib
 from dataclasses import dataclass
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit, parse_qsl
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -30,7 +30,9 @@ def b64decode_strict(value: str | bytes, *, max_chars: int = DEFAULT_MAX_ENCODED
     if isinstance(value, str):
         value = value.encode("ascii", "replace")
     if len(value) > max_chars:
-        raise LoginRejected(f"{what} of {len(value)} characters exceeds the limit of {max_chars}", reason="message_too_large")
+        raise LoginRejected(
+            f"{what} of {len(value)} characters exceeds the limit of {max_chars}", reason="message_too_large"
+        )
     cleaned = b"".join(value.split())
     if not cleaned:
         raise LoginRejected(f"{what} is empty", reason="message_empty")
@@ -64,7 +66,9 @@ def decode_post(value: str, *, max_chars: int = DEFAULT_MAX_ENCODED) -> bytes:
     """A POST-binding value: base64 of XML. A deflated payload is refused (case 14)."""
     data = b64decode_strict(value, max_chars=max_chars)
     if not data.lstrip()[:1] == b"<":
-        raise LoginRejected("POST-binding value is not base64 of XML (deflate is only for Redirect)", reason="message_not_xml")
+        raise LoginRejected(
+            "POST-binding value is not base64 of XML (deflate is only for Redirect)", reason="message_not_xml"
+        )
     return data
 
 
@@ -75,7 +79,9 @@ def decode_redirect(value: str, *, max_chars: int = DEFAULT_MAX_ENCODED) -> byte
 def post_form(action: str, fields: dict[str, str], *, title: str = "Doorsturen…") -> str:
     """An auto-submitting HTML form; works without JavaScript through the button."""
     inputs = "\n".join(
-        f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">' for k, v in fields.items() if v is not None
+        f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+        for k, v in fields.items()
+        if v is not None
     )
     return f"""<!DOCTYPE html>
 <html lang="nl"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
@@ -121,7 +127,9 @@ def redirect_url(
     if private_key is not None:
         query.append(("SigAlg", sig_alg))
         hash_cls = alg.SIGNATURE_METHODS[sig_alg]
-        signature = private_key.sign(_query_to_sign(param, encoded, relay_state, sig_alg), padding.PKCS1v15(), hash_cls())
+        signature = private_key.sign(
+            _query_to_sign(param, encoded, relay_state, sig_alg), padding.PKCS1v15(), hash_cls()
+        )
         query.append(("Signature", b64encode(signature)))
     parts = urlsplit(destination)
     # Encode exactly as the signed string was built (quote, not quote_plus): a space in

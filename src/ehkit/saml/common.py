@@ -20,7 +20,9 @@ def child(el: etree._Element, tag: str, *, required: bool = False, what: str | N
     """The single child with ``tag``; two of them is an error (no first-wins)."""
     found = list(el.iterchildren(tag))
     if len(found) > 1:
-        raise LoginRejected(f"{what or etree.QName(tag).localname} appears more than once", reason="structure_duplicate")
+        raise LoginRejected(
+            f"{what or etree.QName(tag).localname} appears more than once", reason="structure_duplicate"
+        )
     if not found:
         if required:
             raise LoginRejected(f"{what or etree.QName(tag).localname} is missing", reason="structure_missing")
@@ -37,8 +39,12 @@ def issuer_of(el: etree._Element) -> str | None:
     if iss is None:
         return None
     for attr in ("Format", "NameQualifier", "SPNameQualifier", "SPProvidedID"):
-        if attr in iss.attrib and not (attr == "Format" and iss.get(attr) == "urn:oasis:names:tc:SAML:2.0:nameid-format:entity"):
-            raise LoginRejected(f"Issuer carries a {attr} attribute, which the profile forbids", reason="issuer_malformed")
+        if attr in iss.attrib and not (
+            attr == "Format" and iss.get(attr) == "urn:oasis:names:tc:SAML:2.0:nameid-format:entity"
+        ):
+            raise LoginRejected(
+                f"Issuer carries a {attr} attribute, which the profile forbids", reason="issuer_malformed"
+            )
     return text(iss)
 
 

@@ -21,7 +21,7 @@ from ehkit.errors import EhkitError
 from ehkit.saml import constants as c
 from ehkit.saml.timefmt import parse_instant
 from ehkit.xml.ns import DS, MD, q
-from ehkit.xml.parse import DEFAULT_LIMITS, ParseLimits, parse_document
+from ehkit.xml.parse import ParseLimits, parse_document
 from ehkit.xml.signature import find_signature, verify_element
 from ehkit.xml.trust import TrustSet
 
@@ -78,12 +78,16 @@ class IdpMetadata:
         for ep in self.sso:
             if ep.binding == binding:
                 return ep.location
-        raise MetadataError(f"the broker metadata has no SingleSignOnService for {binding}", reason="metadata_no_endpoint")
+        raise MetadataError(
+            f"the broker metadata has no SingleSignOnService for {binding}", reason="metadata_no_endpoint"
+        )
 
     def artifact_resolution_url(self, index: int | None = None) -> str:
         soap = [ep for ep in self.artifact_resolution if ep.binding == c.BINDING_SOAP]
         if not soap:
-            raise MetadataError("the broker metadata has no SOAP ArtifactResolutionService", reason="metadata_no_endpoint")
+            raise MetadataError(
+                "the broker metadata has no SOAP ArtifactResolutionService", reason="metadata_no_endpoint"
+            )
         if index is not None:
             for ep in soap:
                 if ep.index == index:
@@ -108,7 +112,9 @@ def _certs_of(descriptor: etree._Element, use: str) -> tuple[list[x509.Certifica
                     der = base64.b64decode("".join((xc.text or "").split()), validate=True)
                     certs.append(x509.load_der_x509_certificate(der))
                 except (binascii.Error, ValueError) as exc:
-                    raise MetadataError(f"unreadable certificate in metadata: {exc}", reason="metadata_malformed") from None
+                    raise MetadataError(
+                        f"unreadable certificate in metadata: {exc}", reason="metadata_malformed"
+                    ) from None
     return certs, names
 
 
@@ -150,13 +156,17 @@ def parse_idp_metadata(
     elif root.tag == q(MD, "EntityDescriptor"):
         candidates = [root]
     else:
-        raise MetadataError("not SAML metadata (EntityDescriptor/EntitiesDescriptor expected)", reason="metadata_malformed")
+        raise MetadataError(
+            "not SAML metadata (EntityDescriptor/EntitiesDescriptor expected)", reason="metadata_malformed"
+        )
     with_idp = [e for e in candidates if e.find(q(MD, "IDPSSODescriptor")) is not None]
     if entity_id is not None:
         with_idp = [e for e in with_idp if e.get("entityID") == entity_id]
     if len(with_idp) != 1:
         wanted = f" for {entity_id}" if entity_id else ""
-        raise MetadataError(f"expected exactly one IdP EntityDescriptor{wanted}, found {len(with_idp)}", reason="metadata_entity")
+        raise MetadataError(
+            f"expected exactly one IdP EntityDescriptor{wanted}, found {len(with_idp)}", reason="metadata_entity"
+        )
     entity = with_idp[0]
 
     signed = False
@@ -168,7 +178,9 @@ def parse_idp_metadata(
             raise MetadataError(f"metadata signature: {exc}", reason="metadata_signature") from None
         signed = True
     elif require_signature:
-        raise MetadataError("metadata is not signed, or no pinned certificates are configured", reason="metadata_unsigned")
+        raise MetadataError(
+            "metadata is not signed, or no pinned certificates are configured", reason="metadata_unsigned"
+        )
 
     valid_until = None
     for el in (root, entity):

@@ -201,7 +201,9 @@ def verify_message(
                 f"expected an ArtifactResponse, got {etree.QName(element).localname}", "message_type_unexpected"
             )
         if artifact_resolve_id is None:
-            raise ValueError("artifact_resolve_id is required for the artifact binding: it is the ID of our ArtifactResolve")
+            raise ValueError(
+                "artifact_resolve_id is required for the artifact binding: it is the ID of our ArtifactResolve"
+            )
         artifact = parse_artifact_response(element, doc, trust)  # verifies the signature first
         _require_issuer(element, broker_entity_id, "ArtifactResponse")
         if artifact.in_response_to != artifact_resolve_id:
@@ -218,9 +220,7 @@ def verify_message(
             raise _reject("the Response is not a direct child of the ArtifactResponse", "assertion_wrapping")
     elif binding == "post":
         if element is not doc.root or element.tag != SAMLP_RESPONSE:
-            raise _reject(
-                f"expected a Response, got {etree.QName(element).localname}", "message_type_unexpected"
-            )
+            raise _reject(f"expected a Response, got {etree.QName(element).localname}", "message_type_unexpected")
         response = element
     else:  # pragma: no cover - guarded by the type
         raise ValueError(f"unknown binding {binding!r}")
@@ -411,8 +411,12 @@ def _subject(assertion: etree._Element) -> tuple[NameID | None, tuple[SubjectCon
                 method=sc.get("Method", ""),
                 recipient=data.get("Recipient") if data is not None else None,
                 in_response_to=data.get("InResponseTo") if data is not None else None,
-                not_on_or_after=_optional_instant(data, "NotOnOrAfter", "SubjectConfirmationData") if data is not None else None,
-                not_before=_optional_instant(data, "NotBefore", "SubjectConfirmationData") if data is not None else None,
+                not_on_or_after=_optional_instant(data, "NotOnOrAfter", "SubjectConfirmationData")
+                if data is not None
+                else None,
+                not_before=_optional_instant(data, "NotBefore", "SubjectConfirmationData")
+                if data is not None
+                else None,
             )
         )
     return name_id, tuple(confirmations)
@@ -449,14 +453,14 @@ def _conditions(assertion: etree._Element) -> Conditions | None:
 def _authn(assertion: etree._Element) -> AuthnInfo:
     statements = [k for k in children(assertion) if k.tag == SAML_AUTHN_STATEMENT]
     if len(statements) != 1:
-        raise _reject(f"the Assertion must hold exactly one AuthnStatement, it holds {len(statements)}", "statement_invalid")
+        raise _reject(
+            f"the Assertion must hold exactly one AuthnStatement, it holds {len(statements)}", "statement_invalid"
+        )
     st = statements[0]
     ctx = child(st, SAML_AUTHN_CONTEXT, required=True, what="AuthnContext")
     assert ctx is not None
     ref = child(ctx, SAML_AUTHN_CONTEXT_CLASS_REF, what="AuthnContextClassRef")
-    authorities = tuple(
-        element_text(a).strip() for a in children(ctx) if a.tag == SAML_AUTHENTICATING_AUTHORITY
-    )
+    authorities = tuple(element_text(a).strip() for a in children(ctx) if a.tag == SAML_AUTHENTICATING_AUTHORITY)
     return AuthnInfo(
         authn_instant=_instant(st, "AuthnInstant", "AuthnStatement"),
         session_index=st.get("SessionIndex"),
@@ -511,7 +515,15 @@ def _attributes(assertion: etree._Element) -> tuple[tuple[Attribute, ...], int]:
 
 
 _ALLOWED_STATEMENTS = frozenset(
-    {SAML_ISSUER, DS_SIGNATURE, SAML_SUBJECT, SAML_CONDITIONS, SAML_ADVICE, SAML_AUTHN_STATEMENT, SAML_ATTRIBUTE_STATEMENT}
+    {
+        SAML_ISSUER,
+        DS_SIGNATURE,
+        SAML_SUBJECT,
+        SAML_CONDITIONS,
+        SAML_ADVICE,
+        SAML_AUTHN_STATEMENT,
+        SAML_ATTRIBUTE_STATEMENT,
+    }
 )
 
 
@@ -540,9 +552,7 @@ def read_assertion(verified: VerifiedMessage) -> AssertionContent:
         raise _reject("the Response holds no assertion", "assertion_count")
     for k in children(a):
         if k.tag not in _ALLOWED_STATEMENTS:
-            raise _reject(
-                f"the Assertion holds an unsupported {etree.QName(k).localname} element", "statement_invalid"
-            )
+            raise _reject(f"the Assertion holds an unsupported {etree.QName(k).localname} element", "statement_invalid")
     name_id, confirmations = _subject(a)
     attributes, encrypted = _attributes(a)
     issuer = issuer_of(a)

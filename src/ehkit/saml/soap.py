@@ -6,7 +6,7 @@ from lxml import etree
 
 from ehkit.errors import LoginRejected
 from ehkit.xml.ns import SOAP11, q
-from ehkit.xml.parse import DEFAULT_LIMITS, ParseLimits, parse_document, ParsedDocument
+from ehkit.xml.parse import DEFAULT_LIMITS, ParsedDocument, ParseLimits, parse_document
 
 CONTENT_TYPE = "text/xml; charset=utf-8"
 SOAP_ACTION = "http://www.oasis-open.org/committees/security"
@@ -23,7 +23,9 @@ def wrap(payload: etree._Element) -> bytes:
     return wrap_serialized(etree.tostring(payload, encoding="utf-8"))
 
 
-_HEAD = b'<?xml version=\'1.0\' encoding=\'utf-8\'?>\n<soap11:Envelope xmlns:soap11="' + SOAP11.encode() + b'"><soap11:Body>'
+_HEAD = (
+    b"<?xml version='1.0' encoding='utf-8'?>\n<soap11:Envelope xmlns:soap11=\"" + SOAP11.encode() + b'"><soap11:Body>'
+)
 
 
 def wrap_serialized(payload: bytes) -> bytes:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ehkit.errors import LoginRejected
 
@@ -13,8 +13,8 @@ _DT_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9}
 def format_instant(dt: datetime) -> str:
     """UTC with millisecond precision and a Z, as the brokers write it."""
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    dt = dt.astimezone(timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
+    dt = dt.astimezone(UTC)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
@@ -29,7 +29,16 @@ def parse_instant(text: str | None, what: str = "timestamp") -> datetime:
     micro = int((frac[1:] + "000000")[:6]) if frac else 0
     tz = m.group(8)
     try:
-        dt = datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)), int(m.group(4)), int(m.group(5)), int(m.group(6)), micro, tzinfo=timezone.utc)
+        dt = datetime(
+            int(m.group(1)),
+            int(m.group(2)),
+            int(m.group(3)),
+            int(m.group(4)),
+            int(m.group(5)),
+            int(m.group(6)),
+            micro,
+            tzinfo=UTC,
+        )
     except ValueError:
         raise LoginRejected(f"{what} {text[:40]!r} is not a valid date", reason="time_malformed") from None
     if tz != "Z":
@@ -42,4 +51,4 @@ def parse_instant(text: str | None, what: str = "timestamp") -> datetime:
 
 def utcnow() -> datetime:
     """For the I/O layers only; the sans-IO core takes time as a parameter."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

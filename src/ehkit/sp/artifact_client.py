@@ -36,7 +36,9 @@ class Timeouts:
     read: float = 10.0
 
 
-def tls_context(*, client_cert: str | Path | None, client_key: str | Path | None, ca_file: str | Path | None = None) -> ssl.SSLContext:
+def tls_context(
+    *, client_cert: str | Path | None, client_key: str | Path | None, ca_file: str | Path | None = None
+) -> ssl.SSLContext:
     """A client TLS context presenting the DV certificate; the broker's server
     certificate is checked against ``ca_file`` or the system store."""
     ctx = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
@@ -45,7 +47,9 @@ def tls_context(*, client_cert: str | Path | None, client_key: str | Path | None
         try:
             ctx.load_cert_chain(str(client_cert), str(client_key) if client_key else None)
         except (OSError, ssl.SSLError) as exc:
-            raise ConfigError(f"cannot load the TLS client certificate {client_cert}: {exc}", reason="tls_client_cert") from None
+            raise ConfigError(
+                f"cannot load the TLS client certificate {client_cert}: {exc}", reason="tls_client_cert"
+            ) from None
     return ctx
 
 
@@ -78,7 +82,9 @@ class ArtifactClient:
             return
         if parts.scheme == "http" and self._allow_http_loopback and parts.hostname in _LOOPBACK:
             return
-        raise LoginRejected(f"artifact resolution endpoint {url[:200]!r} is not https", reason="artifact_resolution_endpoint")
+        raise LoginRejected(
+            f"artifact resolution endpoint {url[:200]!r} is not https", reason="artifact_resolution_endpoint"
+        )
 
     def resolve(self, url: str, envelope: bytes) -> bytes:
         self._check_url(url)
@@ -98,7 +104,9 @@ class ArtifactClient:
                     for chunk in response.iter_bytes():
                         body += chunk
                         if len(body) > self._max:
-                            raise LoginRejected("the artifact resolution answer is too large", reason="message_too_large")
+                            raise LoginRejected(
+                                "the artifact resolution answer is too large", reason="message_too_large"
+                            )
                     return bytes(body)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 if attempt == 1:

@@ -24,7 +24,7 @@ logger = logging.getLogger("ehkit.audit")
 
 
 def keyed_hash(key: bytes, kind: str, value: str) -> str:
-    return hmac.new(key, f"{kind}\x00{value}".encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(key, f"{kind}\x00{value}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 @dataclass
@@ -51,7 +51,11 @@ class AuditEvent:
         }
         level = logging.INFO if outcome in ("success", "cancelled") else logging.WARNING
         if logger.isEnabledFor(level):
-            logger.log(level, json.dumps(event, separators=(",", ":"), sort_keys=True, default=str), extra={"ehkit_event": event})
+            logger.log(
+                level,
+                json.dumps(event, separators=(",", ":"), sort_keys=True, default=str),
+                extra={"ehkit_event": event},
+            )
         return event
 
     def emit_error(self, exc: BaseException) -> dict[str, Any]:

@@ -210,14 +210,19 @@ class IdentityReader:
             self._plaintext("the legal subject")
             legal = additional.pop()
             if allowed and legal.type not in allowed:
-                raise _reject(f"legal subject of type {legal.type.name} is not allowed for this service", "identifier_type_not_allowed")
+                raise _reject(
+                    f"legal subject of type {legal.type.name} is not allowed for this service",
+                    "identifier_type_not_allowed",
+                )
         elif additional:
             raise _reject("no LegalSubjectID and several identifier attributes: ambiguous", "legal_subject_missing")
         else:
             raise _reject("the assertion names no legal subject (LegalSubjectID)", "legal_subject_missing")
         for extra in additional:
             if extra.type is legal.type and extra.value != legal.value:
-                raise _reject("a second identifier of the legal subject's type disagrees with it", "legal_subject_conflict")
+                raise _reject(
+                    "a second identifier of the legal subject's type disagrees with it", "legal_subject_conflict"
+                )
         additional = [x for x in additional if not (x.type is legal.type and x.value == legal.value)]
 
         acting_attr = attributes.get(urns.ACTING_SUBJECT_ID)

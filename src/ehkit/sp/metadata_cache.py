@@ -23,7 +23,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -45,8 +45,8 @@ _RETRY_AFTER_FAILURE = timedelta(minutes=5)
 
 def _utc(now: datetime | None) -> datetime:
     if now is None:
-        return datetime.now(timezone.utc)
-    return now.replace(tzinfo=timezone.utc) if now.tzinfo is None else now
+        return datetime.now(UTC)
+    return now.replace(tzinfo=UTC) if now.tzinfo is None else now
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,9 @@ class PinnedTrust:
         if self.check_validity:
             certs = tuple(c for c in certs if c.not_valid_before_utc <= now <= c.not_valid_after_utc)
             if not certs:
-                raise MetadataError("every pinned metadata certificate has expired or is not yet valid", reason="metadata_untrusted")
+                raise MetadataError(
+                    "every pinned metadata certificate has expired or is not yet valid", reason="metadata_untrusted"
+                )
         return TrustSet.from_certificates(certs, label="pinned metadata certificate")
 
 
@@ -99,7 +101,8 @@ class CaTrust:
                 accepted.append(cert)
         if not accepted:
             raise MetadataError(
-                f"no certificate in the metadata chains to the configured CA with OIN {self.oin}", reason="metadata_untrusted"
+                f"no certificate in the metadata chains to the configured CA with OIN {self.oin}",
+                reason="metadata_untrusted",
             )
         return TrustSet.from_certificates(accepted, label=f"CA-verified certificate of {self.oin}")
 
@@ -136,7 +139,7 @@ class MetadataCache:
         self.last_error: EhkitError | None = None
 
     @classmethod
-    def from_metadata(cls, metadata: IdpMetadata) -> "StaticMetadata":
+    def from_metadata(cls, metadata: IdpMetadata) -> StaticMetadata:
         return StaticMetadata(metadata)
 
     # -- reading
@@ -146,22 +149,29 @@ class MetadataCache:
             try:
                 data = self._file.read_bytes()
             except OSError as exc:
-                raise MetadataError(f"cannot read metadata file {self._file}: {exc.strerror}", reason="metadata_unavailable") from None
+                raise MetadataError(
+                    f"cannot read metadata file {self._file}: {exc.strerror}", reason="metadata_unavailable"
+                ) from None
             return data
         assert self._url is not None
         try:
-            with httpx.Client(transport=self._transport, timeout=self._timeout, follow_redirects=False, trust_env=False) as client:
-                with client.stream("GET", self._url) as response:
-                    if response.status_code != 200:
-                        raise MetadataError(f"metadata URL answered HTTP {response.status_code}", reason="metadata_unavailable")
-                    body = bytearray()
-                    for chunk in response.iter_bytes():
-                        body += chunk
-                        if len(body) > METADATA_LIMITS.max_bytes:
-                            raise MetadataError("metadata is larger than 2 MiB", reason="metadata_malformed")
-                    return bytes(body)
+            with httpx.Client(
+                transport=self._transport, timeout=self._timeout, follow_redirects=False, trust_env=False
+            ) as client, client.stream("GET", self._url) as response:
+                if response.status_code != 200:
+                    raise MetadataError(
+                        f"metadata URL answered HTTP {response.status_code}", reason="metadata_unavailable"
+                    )
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > METADATA_LIMITS.max_bytes:
+                        raise MetadataError("metadata is larger than 2 MiB", reason="metadata_malformed")
+                return bytes(body)
         except httpx.HTTPError as exc:
-            raise MetadataError(f"cannot fetch metadata from {self._url}: {type(exc).__name__}", reason="metadata_unavailable") from None
+            raise MetadataError(
+                f"cannot fetch metadata from {self._url}: {type(exc).__name__}", reason="metadata_unavailable"
+            ) from None
 
     def load(self, xml: bytes, *, now: datetime | None = None) -> IdpMetadata:
         """Verify and parse ``xml``; on success it becomes the current copy."""
@@ -182,7 +192,10 @@ class MetadataCache:
                 log.warning("could not save broker metadata to %s: %s", self._save_to, exc)
         log.info(
             "broker metadata loaded for %s: %d signing key(s), valid until %s, next refresh %s",
-            metadata.entity_id, len(metadata.signing_certificates), metadata.valid_until, self._next_refresh,
+            metadata.entity_id,
+            len(metadata.signing_certificates),
+            metadata.valid_until,
+            self._next_refresh,
         )
         return metadata
 
@@ -209,7 +222,9 @@ class MetadataCache:
             if current is not None:
                 log.warning(
                     "broker metadata refresh failed (%s: %s); keeping the last good copy loaded at %s",
-                    exc.reason, exc.message, self._loaded_at,
+                    exc.reason,
+                    exc.message,
+                    self._loaded_at,
                 )
             else:
                 log.error("broker metadata could not be loaded (%s: %s)", exc.reason, exc.message)
@@ -232,7 +247,9 @@ class MetadataCache:
                 reason=error.reason if error else "metadata_unavailable",
             )
         if current.valid_until is not None and current.valid_until <= now:
-            raise MetadataError("the broker metadata has expired and no valid copy could be loaded", reason="metadata_expired")
+            raise MetadataError(
+                "the broker metadata has expired and no valid copy could be loaded", reason="metadata_expired"
+            )
         return current
 
     @property

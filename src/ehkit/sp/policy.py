@@ -59,7 +59,9 @@ def check_instant(instant: datetime, now: datetime, settings: SpSettings, what: 
         raise _reject(f"{what} IssueInstant is too old", "issue_instant_invalid")
 
 
-def check_response(response: ResponseContent, *, expected_destination: str, now: datetime, settings: SpSettings) -> None:
+def check_response(
+    response: ResponseContent, *, expected_destination: str, now: datetime, settings: SpSettings
+) -> None:
     if response.destination is None:
         raise _reject("the Response has no Destination", "destination_mismatch")
     if response.destination != expected_destination:

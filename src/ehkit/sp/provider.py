@@ -29,7 +29,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -52,7 +52,8 @@ from ehkit.saml.response import (
     verify_message,
 )
 from ehkit.saml.timefmt import utcnow
-from ehkit.sp import policy, relay_state as relay
+from ehkit.sp import policy
+from ehkit.sp import relay_state as relay
 from ehkit.sp.audit import AuditEvent, keyed_hash
 from ehkit.sp.identity import Identity, IdentityReader
 from ehkit.sp.result import LoginResult
@@ -65,9 +66,7 @@ from ehkit.xml.trust import TrustSet
 if TYPE_CHECKING:  # the HTTP client is imported only where it is used: the core stays sans-IO
     from ehkit.sp.artifact_client import ArtifactClient
 
-NO_CACHE_HEADERS: Mapping[str, str] = MappingProxyType(
-    {"Cache-Control": "no-cache, no-store", "Pragma": "no-cache"}
-)
+NO_CACHE_HEADERS: Mapping[str, str] = MappingProxyType({"Cache-Control": "no-cache, no-store", "Pragma": "no-cache"})
 _RELAY_PREFIX = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -106,7 +105,7 @@ class StateStoreUnavailable(EhkitError):
 def _aware(now: datetime | None) -> datetime:
     if now is None:
         return utcnow()
-    return now.replace(tzinfo=timezone.utc) if now.tzinfo is None else now.astimezone(timezone.utc)
+    return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
 
 
 def _as_rejection(exc: EhkitError) -> LoginRejected:
@@ -124,7 +123,7 @@ class ServiceProvider:
         *,
         metadata: MetadataSource | IdpMetadata,
         store: StateStore | str = "memory://",
-        artifact_client: "ArtifactClient | None" = None,
+        artifact_client: ArtifactClient | None = None,
         limits: ParseLimits = DEFAULT_LIMITS,
     ) -> None:
         self.settings = settings
@@ -154,7 +153,7 @@ class ServiceProvider:
         metadata_transport: Any = None,
         request_binding: RequestBinding = "redirect",
         validate_identifier_formats: bool = True,
-    ) -> "ServiceProvider":
+    ) -> ServiceProvider:
         """Build from ``ehkit.toml`` (a path) or an already loaded ``EhkitConfig``.
 
         ``transport``/``metadata_transport`` are httpx transports for tests;
@@ -315,16 +314,30 @@ class ServiceProvider:
                 raise LoginRejected("expected exactly one of SAMLart and SAMLResponse", reason="message_missing")
             if saml_art is not None:
                 doc, resolve_id = self._resolve(saml_art, relay_state, now)
-                result = self._process(doc, binding="artifact", now=now, request_id=request_id,
-                                       artifact_resolve_id=resolve_id, relay_state=relay_state, audit=audit)
+                result = self._process(
+                    doc,
+                    binding="artifact",
+                    now=now,
+                    request_id=request_id,
+                    artifact_resolve_id=resolve_id,
+                    relay_state=relay_state,
+                    audit=audit,
+                )
             else:
                 assert saml_response is not None
                 if self.settings.post_acs_url is None:
                     raise LoginRejected("the POST response binding is not enabled", reason="binding_not_enabled")
                 xml = decode_post(saml_response, max_chars=self._limits.max_bytes * 4 // 3 + 4)
                 doc = self._parse(xml)
-                result = self._process(doc, binding="post", now=now, request_id=request_id,
-                                       artifact_resolve_id=None, relay_state=relay_state, audit=audit)
+                result = self._process(
+                    doc,
+                    binding="post",
+                    now=now,
+                    request_id=request_id,
+                    artifact_resolve_id=None,
+                    relay_state=relay_state,
+                    audit=audit,
+                )
         except BaseException as exc:
             audit.emit_error(exc)
             raise
@@ -349,8 +362,15 @@ class ServiceProvider:
         audit = self._audit_start(binding, request_id)
         try:
             doc = self._parse(xml)
-            result = self._process(doc, binding=binding, now=now, request_id=request_id,
-                                   artifact_resolve_id=artifact_resolve_id, relay_state=relay_state, audit=audit)
+            result = self._process(
+                doc,
+                binding=binding,
+                now=now,
+                request_id=request_id,
+                artifact_resolve_id=artifact_resolve_id,
+                relay_state=relay_state,
+                audit=audit,
+            )
         except BaseException as exc:
             audit.emit_error(exc)
             raise
@@ -369,7 +389,7 @@ class ServiceProvider:
             return fn(*args, **kwargs)
         except EhkitError:
             raise
-        except Exception as exc:  # noqa: BLE001 - sqlite3/redis errors: the store is down, not the input bad
+        except Exception as exc:
             raise StateStoreUnavailable(f"the state store failed: {type(exc).__name__}: {exc}") from exc
 
     def _parse(self, xml: bytes) -> ParsedDocument:
@@ -383,7 +403,9 @@ class ServiceProvider:
         before any connection: an artifact from anyone else opens none."""
         artifact = Artifact.decode(saml_art)
         if not artifact.is_from(self.settings.broker_entity_id):
-            raise LoginRejected("the artifact was not issued by our broker (SourceID)", reason="artifact_source_unknown")
+            raise LoginRejected(
+                "the artifact was not issued by our broker (SourceID)", reason="artifact_source_unknown"
+            )
         if self._artifact_client is None:
             raise ConfigError("no artifact client configured", reason="config_invalid")
         try:
@@ -440,19 +462,25 @@ class ServiceProvider:
             raise LoginRejected("the Response answers another browser session's request", reason="request_id_mismatch")
         pending = self._store_call(self.store.take_pending, irt, now=now)
         if pending is None:
-            raise LoginRejected("the Response answers no pending request (unknown, or already used)", reason="in_response_to_unknown")
+            raise LoginRejected(
+                "the Response answers no pending request (unknown, or already used)", reason="in_response_to_unknown"
+            )
         audit.set(request_id=pending.request_id, service=pending.service, loa_required=pending.loa.label)
         try:
             if pending.expired(now):
                 raise LoginRejected("the login took too long: the request has expired", reason="request_expired")
-            return self._after_consume(verified, pending, binding=binding, now=now, relay_state=relay_state, audit=audit)
+            return self._after_consume(
+                verified, pending, binding=binding, now=now, relay_state=relay_state, audit=audit
+            )
         except EhkitError as exc:
             # Context for the web layer (where to send the user after a cancel, for instance).
             rejection = _as_rejection(exc)
             rejection.request_id = pending.request_id  # type: ignore[attr-defined]
             rejection.service = pending.service  # type: ignore[attr-defined]
-            relay_ok = relay_state is not None and pending.relay_token is not None and hmac.compare_digest(
-                relay_state.encode("utf-8", "replace"), pending.relay_token.encode()
+            relay_ok = (
+                relay_state is not None
+                and pending.relay_token is not None
+                and hmac.compare_digest(relay_state.encode("utf-8", "replace"), pending.relay_token.encode())
             )
             rejection.relay_target = pending.relay_target if relay_ok else None  # type: ignore[attr-defined]
             if rejection is exc:
@@ -461,7 +489,9 @@ class ServiceProvider:
 
     def _check_replay(self, verified: VerifiedMessage, now: datetime) -> None:
         s = self.settings
-        newest = max(verified.response_issue_instant, verified.assertion_issue_instant or verified.response_issue_instant)
+        newest = max(
+            verified.response_issue_instant, verified.assertion_issue_instant or verified.response_issue_instant
+        )
         # An instant older than max_message_age + skew fails the policy anyway: remember IDs that long.
         expires = min(max(newest, now) + s.max_message_age + 2 * s.clock_skew, now + timedelta(days=1))
         keys = [f"response:{verified.response_id}"]
@@ -484,7 +514,8 @@ class ServiceProvider:
         settings = self.settings
         if pending.response_binding != binding:
             raise LoginRejected(
-                f"we asked for the {pending.response_binding} binding, the answer came by {binding}", reason="binding_mismatch"
+                f"we asked for the {pending.response_binding} binding, the answer came by {binding}",
+                reason="binding_mismatch",
             )
         service = settings.service(pending.service)
         response = read_response(verified)
@@ -498,13 +529,21 @@ class ServiceProvider:
 
             policy.check_instant(
                 parse_instant(verified.artifact_response.element.get("IssueInstant"), "ArtifactResponse IssueInstant"),
-                now, settings, "ArtifactResponse",
+                now,
+                settings,
+                "ArtifactResponse",
             )
         assertion = read_assertion(verified)
         attributes = policy.attribute_index(assertion)
         loa = policy.check_assertion(
-            assertion, attributes, response=response, pending=pending, service=service,
-            expected_recipient=acs, now=now, settings=settings,
+            assertion,
+            attributes,
+            response=response,
+            pending=pending,
+            service=service,
+            expected_recipient=acs,
+            now=now,
+            settings=settings,
         )
         audit.set(loa=loa.label)
         # 5. decryption and identity
@@ -517,8 +556,12 @@ class ServiceProvider:
         identity = reader.read(assertion, attributes, service)
         if settings.audit_key is not None:
             audit.set(
-                legal_subject_hash=keyed_hash(settings.audit_key, identity.legal_subject.type.name, identity.legal_subject.value),
-                acting_subject_hash=keyed_hash(settings.audit_key, identity.acting_subject.type.name, identity.acting_subject.value),
+                legal_subject_hash=keyed_hash(
+                    settings.audit_key, identity.legal_subject.type.name, identity.legal_subject.value
+                ),
+                acting_subject_hash=keyed_hash(
+                    settings.audit_key, identity.acting_subject.type.name, identity.acting_subject.value
+                ),
             )
         return self._result(verified, assertion, identity, pending, service, loa, binding)
 

@@ -30,7 +30,9 @@ def check_target(target: str) -> str:
     if not isinstance(target, str) or not target:
         raise ValidationError("the return target must be a non-empty relative path", reason="relay_target_invalid")
     if len(target) > MAX_TARGET_LENGTH:
-        raise ValidationError(f"the return target is longer than {MAX_TARGET_LENGTH} characters", reason="relay_target_invalid")
+        raise ValidationError(
+            f"the return target is longer than {MAX_TARGET_LENGTH} characters", reason="relay_target_invalid"
+        )
     if not target.isascii() or any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in target) or "\\" in target:
         raise ValidationError(
             "the return target may hold only visible ASCII without backslashes (percent-encode the rest)",

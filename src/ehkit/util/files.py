@@ -42,7 +42,11 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int | None = N
     tmp = directory / f".{target.name}.{secrets.token_hex(6)}.tmp"
     # Open narrow (0600) and widen afterwards: nobody else can open the temp file
     # in between. O_EXCL refuses to follow a planted symlink or reuse a file.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600 if final_mode is not None else 0o666)
+    fd = os.open(
+        tmp,
+        os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0),
+        0o600 if final_mode is not None else 0o666,
+    )
     try:
         try:
             if final_mode is not None:

@@ -19,10 +19,11 @@ import base64
 import binascii
 import os
 import secrets
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
-from cryptography.hazmat.primitives import hashes, padding as sym_padding
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import padding as sym_padding
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -89,7 +90,9 @@ class DecryptionPolicy:
     data_algorithms: frozenset[str] = frozenset(alg.DATA_ALGORITHMS)
     key_transports: frozenset[str] = frozenset(alg.KEY_TRANSPORTS)
     max_encrypted_keys: int = DEFAULT_MAX_ENCRYPTED_KEYS
-    plaintext_limits: ParseLimits = field(default_factory=lambda: ParseLimits(max_bytes=16 * 1024, max_depth=8, max_elements=32))
+    plaintext_limits: ParseLimits = field(
+        default_factory=lambda: ParseLimits(max_bytes=16 * 1024, max_depth=8, max_elements=32)
+    )
 
     @property
     def all_key_names(self) -> frozenset[str]:
@@ -123,7 +126,9 @@ def _refuse(message: str, reason: str) -> XmlSecurityError:
 # ---------------------------------------------------------------- decryption
 
 
-def find_encrypted_parts(container: etree._Element, policy: DecryptionPolicy) -> tuple[etree._Element, list[etree._Element]]:
+def find_encrypted_parts(
+    container: etree._Element, policy: DecryptionPolicy
+) -> tuple[etree._Element, list[etree._Element]]:
     """The container's single EncryptedData and every EncryptedKey that belongs to it."""
     kids = _children(container)
     datas = [c for c in kids if c.tag == XENC_ENCRYPTED_DATA]
@@ -162,7 +167,9 @@ def _key_name_of(ek: etree._Element) -> str | None:
     return None
 
 
-def select_encrypted_key(keys: Sequence[etree._Element], policy: DecryptionPolicy) -> tuple[etree._Element, list[DecryptionKey]]:
+def select_encrypted_key(
+    keys: Sequence[etree._Element], policy: DecryptionPolicy
+) -> tuple[etree._Element, list[DecryptionKey]]:
     """Choose the EncryptedKey addressed to us and the private keys to try on it."""
     ours = policy.all_key_names
     best: tuple[int, etree._Element] | None = None
@@ -386,7 +393,9 @@ def encrypt_element(
             ki = etree.SubElement(ek, DS_KEY_INFO, nsmap={"ds": DS})
             etree.SubElement(ki, DS_KEY_NAME).text = r.key_name
         cd = etree.SubElement(ek, XENC_CIPHER_DATA)
-        etree.SubElement(cd, XENC_CIPHER_VALUE).text = base64.b64encode(r.public_key.encrypt(session_key, oaep)).decode("ascii")
+        etree.SubElement(cd, XENC_CIPHER_VALUE).text = base64.b64encode(r.public_key.encrypt(session_key, oaep)).decode(
+            "ascii"
+        )
         if layout == "sibling":
             rl = etree.SubElement(ek, XENC_REFERENCE_LIST)
             etree.SubElement(rl, XENC_DATA_REFERENCE).set("URI", "#" + data_id)
@@ -418,7 +427,11 @@ def decryption_policy(
     return DecryptionPolicy(
         keys=tuple(DecryptionKey(k, frozenset(n.lower() for n in names)) for k, names in keys),
         entity_id=entity_id,
-        data_algorithms=frozenset(alg.DATA_BY_NAME.get(a, a) for a in data_algorithms) if data_algorithms else frozenset(alg.DATA_ALGORITHMS),
-        key_transports=frozenset(alg.KEY_TRANSPORT_BY_NAME.get(a, a) for a in key_transports) if key_transports else frozenset(alg.KEY_TRANSPORTS),
+        data_algorithms=frozenset(alg.DATA_BY_NAME.get(a, a) for a in data_algorithms)
+        if data_algorithms
+        else frozenset(alg.DATA_ALGORITHMS),
+        key_transports=frozenset(alg.KEY_TRANSPORT_BY_NAME.get(a, a) for a in key_transports)
+        if key_transports
+        else frozenset(alg.KEY_TRANSPORTS),
         max_encrypted_keys=max_encrypted_keys,
     )

@@ -88,10 +88,14 @@ def parse_document(data: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> ParsedD
     # Every namespace declaration contains the bytes "xmlns", so this bounds them (cheaply,
     # before parsing) whichever way the tree is checked afterwards.
     if data.count(b"xmlns") > limits.namespace_limit:
-        raise XmlLimitError(f"XML has more than {limits.namespace_limit} namespace declarations", reason="xml_too_many_namespaces")
+        raise XmlLimitError(
+            f"XML has more than {limits.namespace_limit} namespace declarations", reason="xml_too_many_namespaces"
+        )
     head = bytes(data[:4])
     if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")) or b"\x00" in head:
-        raise XmlParseError("only UTF-8 XML is accepted (UTF-16/32 byte order mark or NUL found)", reason="xml_encoding")
+        raise XmlParseError(
+            "only UTF-8 XML is accepted (UTF-16/32 byte order mark or NUL found)", reason="xml_encoding"
+        )
     m = _XML_DECL_RE.match(data[:200])
     if m and m.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
         raise XmlParseError(
@@ -103,7 +107,9 @@ def parse_document(data: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> ParsedD
     try:
         root = etree.fromstring(bytes(data), _PARSER)
     except etree.XMLSyntaxError as exc:
-        raise XmlParseError(f"malformed XML: {exc.msg if hasattr(exc, 'msg') else exc}", reason="xml_malformed") from None
+        raise XmlParseError(
+            f"malformed XML: {exc.msg if hasattr(exc, 'msg') else exc}", reason="xml_malformed"
+        ) from None
     except (ValueError, MemoryError) as exc:
         raise XmlParseError(f"XML could not be parsed: {exc.__class__.__name__}", reason="xml_malformed") from None
     # The byte checks above see only the first 200 bytes; a declaration padded with
@@ -213,7 +219,9 @@ def element_text(el: etree._Element) -> str:
     """
     for child in el:
         if isinstance(child.tag, str):
-            raise XmlParseError(f"element {etree.QName(el).localname} must hold only text", reason="xml_unexpected_child")
+            raise XmlParseError(
+                f"element {etree.QName(el).localname} must hold only text", reason="xml_unexpected_child"
+            )
     return direct_text(el)
 
 

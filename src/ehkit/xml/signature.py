@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -41,8 +41,6 @@ from ehkit.xml.ns import (
     DS_SIGNED_INFO,
     DS_TRANSFORM,
     DS_TRANSFORMS,
-    DS_X509_CERTIFICATE,
-    DS_X509_DATA,
     EC_INCLUSIVE_NAMESPACES,
     EXC_C14N,
     SAML_ISSUER,
@@ -171,7 +169,12 @@ def _default_ns_differs(apex: etree._Element) -> bool:
     return False
 
 
-def _digest_without(element: etree._Element, signature: etree._Element, prefixes: Sequence[str] | None, hash_cls: type[hashes.HashAlgorithm]) -> bytes:
+def _digest_without(
+    element: etree._Element,
+    signature: etree._Element,
+    prefixes: Sequence[str] | None,
+    hash_cls: type[hashes.HashAlgorithm],
+) -> bytes:
     """Digest of ``element`` with ``signature`` taken out (the enveloped transform).
 
     The signature is detached and re-attached rather than the tree copied: a
@@ -216,7 +219,9 @@ def _prefix_list(holder: etree._Element) -> list[str] | None:
     plist = kids[0].get("PrefixList", "")
     prefixes = plist.split()
     if len(prefixes) > MAX_INCLUSIVE_PREFIXES:
-        raise _fail(f"InclusiveNamespaces PrefixList longer than {MAX_INCLUSIVE_PREFIXES} prefixes", "signature_profile")
+        raise _fail(
+            f"InclusiveNamespaces PrefixList longer than {MAX_INCLUSIVE_PREFIXES} prefixes", "signature_profile"
+        )
     for p in prefixes:
         if p != "#default" and not p.replace("-", "").replace("_", "").replace(".", "").isalnum():
             raise _fail("malformed InclusiveNamespaces PrefixList", "signature_profile")
@@ -251,21 +256,31 @@ def verify_element(element: etree._Element, trust: TrustSet, *, required: bool =
     parts = _children(signature)
     tags = [p.tag for p in parts]
     if tags not in ([DS_SIGNED_INFO, DS_SIGNATURE_VALUE], [DS_SIGNED_INFO, DS_SIGNATURE_VALUE, DS_KEY_INFO]):
-        raise _fail("Signature must hold SignedInfo, SignatureValue and optionally KeyInfo, nothing else", "signature_profile")
+        raise _fail(
+            "Signature must hold SignedInfo, SignatureValue and optionally KeyInfo, nothing else", "signature_profile"
+        )
     signed_info, sig_value_el = parts[0], parts[1]
     key_info = parts[2] if len(parts) == 3 else None
 
     si = _children(signed_info)
     if len(si) != 3 or [c.tag for c in si] != [DS_C14N_METHOD, DS_SIGNATURE_METHOD, DS_REFERENCE]:
-        raise _fail("SignedInfo must hold exactly CanonicalizationMethod, SignatureMethod and one Reference", "signature_profile")
+        raise _fail(
+            "SignedInfo must hold exactly CanonicalizationMethod, SignatureMethod and one Reference",
+            "signature_profile",
+        )
     c14n_method, sig_method, reference = si
     if c14n_method.get("Algorithm") != alg.EXC_C14N:
-        raise _fail(f"canonicalisation {c14n_method.get('Algorithm')!r} is not allowed; use exclusive c14n", "signature_algorithm")
+        raise _fail(
+            f"canonicalisation {c14n_method.get('Algorithm')!r} is not allowed; use exclusive c14n",
+            "signature_algorithm",
+        )
     si_prefixes = _prefix_list(c14n_method)
     sig_alg = sig_method.get("Algorithm")
     sig_hash = alg.SIGNATURE_METHODS.get(sig_alg or "")
     if sig_hash is None or _children(sig_method):
-        raise _fail(f"signature algorithm {sig_alg!r} is not allowed; use rsa-sha256 or stronger", "signature_algorithm")
+        raise _fail(
+            f"signature algorithm {sig_alg!r} is not allowed; use rsa-sha256 or stronger", "signature_algorithm"
+        )
 
     if reference.get("URI") != "#" + element_id:
         raise _fail("the Reference must point at the signed element's own ID", "signature_reference")
@@ -353,7 +368,9 @@ def sign_element(
     sig_hash = alg.SIGNATURE_METHODS.get(sig_uri)
     dig_hash = alg.DIGEST_METHODS.get(dig_uri)
     if sig_hash is None or dig_hash is None:
-        raise SignatureError(f"refusing to sign with {signature_algorithm}/{digest_algorithm}", reason="signature_algorithm")
+        raise SignatureError(
+            f"refusing to sign with {signature_algorithm}/{digest_algorithm}", reason="signature_algorithm"
+        )
     if find_signature(element) is not None:
         raise SignatureError("element is already signed", reason="signature_multiple")
 

@@ -8,9 +8,9 @@ a message is never used to verify it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Iterable
+from datetime import UTC, datetime
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -52,12 +52,14 @@ class TrustSet:
     keys: tuple[TrustedKey, ...] = field(default_factory=tuple)
 
     @classmethod
-    def from_certificates(cls, certs: Iterable[x509.Certificate], *, label: str = "") -> "TrustSet":
+    def from_certificates(cls, certs: Iterable[x509.Certificate], *, label: str = "") -> TrustSet:
         keys = []
         for cert in certs:
             public = cert.public_key()
             if not isinstance(public, rsa.RSAPublicKey):
-                raise ConfigError(f"trusted certificate {cert.subject.rfc4514_string()} is not RSA", reason="key_unsupported")
+                raise ConfigError(
+                    f"trusted certificate {cert.subject.rfc4514_string()} is not RSA", reason="key_unsupported"
+                )
             if public.key_size < MIN_RSA_BITS:
                 raise ConfigError(
                     f"trusted certificate {cert.subject.rfc4514_string()} has a {public.key_size}-bit key; "
@@ -68,21 +70,21 @@ class TrustSet:
         return cls(tuple(keys))
 
     @classmethod
-    def from_public_keys(cls, pairs: Iterable[tuple[rsa.RSAPublicKey, Iterable[str]]]) -> "TrustSet":
+    def from_public_keys(cls, pairs: Iterable[tuple[rsa.RSAPublicKey, Iterable[str]]]) -> TrustSet:
         return cls(tuple(TrustedKey(k, frozenset(n.lower() for n in names)) for k, names in pairs))
 
     def __bool__(self) -> bool:
         return bool(self.keys)
 
-    def __add__(self, other: "TrustSet") -> "TrustSet":
+    def __add__(self, other: TrustSet) -> TrustSet:
         return TrustSet(self.keys + other.keys)
 
-    def valid_at(self, when: datetime | None) -> "TrustSet":
+    def valid_at(self, when: datetime | None) -> TrustSet:
         """Only keys whose certificate is valid at ``when`` (keys without a certificate are kept)."""
         if when is None:
             return self
         if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
+            when = when.replace(tzinfo=UTC)
         return TrustSet(
             tuple(
                 k

@@ -38,7 +38,9 @@ def build_ad_assertion(grant: Grant, ctx: BuildContext, *, ad_request_id: str, h
     net = ctx.network
     issued = ctx.now - timedelta(seconds=8)
     assertion_id = new_id()
-    root = el(None, SAML, "Assertion", nsmap=_NSMAP, ID=assertion_id, IssueInstant=format_instant(issued), Version="2.0")
+    root = el(
+        None, SAML, "Assertion", nsmap=_NSMAP, ID=assertion_id, IssueInstant=format_instant(issued), Version="2.0"
+    )
     el(root, SAML, "Issuer", grant.ad.entity_id)
     subject = el(root, SAML, "Subject")
     el(subject, SAML, "NameID", new_id()[1:33], Format=c.NAMEID_TRANSIENT)
@@ -51,7 +53,13 @@ def build_ad_assertion(grant: Grant, ctx: BuildContext, *, ad_request_id: str, h
         NotOnOrAfter=format_instant(issued + timedelta(minutes=10)),
         Recipient=hm_acs,
     )
-    conditions = el(root, SAML, "Conditions", NotBefore=format_instant(issued - timedelta(minutes=10)), NotOnOrAfter=format_instant(issued + timedelta(minutes=10)))
+    conditions = el(
+        root,
+        SAML,
+        "Conditions",
+        NotBefore=format_instant(issued - timedelta(minutes=10)),
+        NotOnOrAfter=format_instant(issued + timedelta(minutes=10)),
+    )
     restriction = el(conditions, SAML, "AudienceRestriction")
     for audience in (net.hm_entity_id, grant.dv.entity_id, net.mr_entity_id):
         el(restriction, SAML, "Audience", audience)
@@ -60,7 +68,9 @@ def build_ad_assertion(grant: Grant, ctx: BuildContext, *, ad_request_id: str, h
     el(context, SAML, "AuthnContextClassRef", ctx.tamper.loa_urn or grant.loa_used.urn)
     el(context, SAML, "AuthenticatingAuthority", str(EntityID(grant.ad.entity_id).oin))
     statement = el(root, SAML, "AttributeStatement")
-    _typed_value(el(statement, SAML, "Attribute", Name=REPRESENTATION), "true" if grant.representation else "false", "xs:boolean")
+    _typed_value(
+        el(statement, SAML, "Attribute", Name=REPRESENTATION), "true" if grant.representation else "false", "xs:boolean"
+    )
     _typed_value(el(statement, SAML, "Attribute", Name=SERVICE_UUID), grant.service.uuid, "xs:string")
     _typed_value(el(statement, SAML, "Attribute", Name=AUTHORIZATION_REGISTRY_ID), net.mr_entity_id, "xs:string")
     acting = el(el(statement, SAML, "Attribute", Name=ACTING_SUBJECT_ID), SAML, "AttributeValue")

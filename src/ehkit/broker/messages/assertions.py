@@ -20,7 +20,18 @@ from ehkit.broker.grant import Grant, LegalIdentifier
 from ehkit.broker.messages.context import BuildContext
 from ehkit.broker.messages.identifiers import add_identifier
 from ehkit.broker.messages.xacml import dv_readers
-from ehkit.broker.messages.xmltext import HM_INCLUSIVE, NS_HM, SAML, SAMLP, XSI, el, normalize, placeholder, serialize, splice
+from ehkit.broker.messages.xmltext import (
+    HM_INCLUSIVE,
+    NS_HM,
+    SAML,
+    SAMLP,
+    XSI,
+    el,
+    normalize,
+    placeholder,
+    serialize,
+    splice,
+)
 from ehkit.domain.urns import (
     ACTING_SUBJECT_ID,
     INTERMEDIATE_COMPANY_NAME,
@@ -49,7 +60,9 @@ def _string_attribute(statement: etree._Element, name: str, value: str) -> None:
     av.set("{%s}type" % XSI, "xsd:string")
 
 
-def _identifier_attribute(statement: etree._Element, name: str, ident: LegalIdentifier, grant: Grant, encrypt: bool) -> None:
+def _identifier_attribute(
+    statement: etree._Element, name: str, ident: LegalIdentifier, grant: Grant, encrypt: bool
+) -> None:
     value = el(el(statement, SAML, "Attribute", Name=name), SAML, "AttributeValue")
     add_identifier(value, ident.kind.urn, ident.value, dv_readers(grant), encrypt=encrypt)
 
@@ -73,14 +86,31 @@ def build_hm_assertion(
     window = ctx.now + tamper.validity_shift
     assertion_id = assertion_id or new_id()
     irt = tamper.confirmation_in_response_to or grant.in_response_to
-    root = el(None, SAML, "Assertion", nsmap=_ASSERTION_NSMAP, ID=assertion_id, IssueInstant=format_instant(issued), Version="2.0")
+    root = el(
+        None,
+        SAML,
+        "Assertion",
+        nsmap=_ASSERTION_NSMAP,
+        ID=assertion_id,
+        IssueInstant=format_instant(issued),
+        Version="2.0",
+    )
     el(root, SAML, "Issuer", net.hm_entity_id)
     subject = el(root, SAML, "Subject")
     el(subject, SAML, "NameID", str(uuid.uuid4()), Format=c.NAMEID_TRANSIENT, NameQualifier=grant.ad.entity_id)
     confirmation = el(subject, SAML, "SubjectConfirmation", Method=c.CM_BEARER)
     not_on_or_after = format_instant(window + ctx.assertion_lifetime)
-    el(confirmation, SAML, "SubjectConfirmationData", InResponseTo=irt, NotOnOrAfter=not_on_or_after, Recipient=tamper.recipient or grant.acs_url)
-    conditions = el(root, SAML, "Conditions", NotBefore=format_instant(window - timedelta(seconds=5)), NotOnOrAfter=not_on_or_after)
+    el(
+        confirmation,
+        SAML,
+        "SubjectConfirmationData",
+        InResponseTo=irt,
+        NotOnOrAfter=not_on_or_after,
+        Recipient=tamper.recipient or grant.acs_url,
+    )
+    conditions = el(
+        root, SAML, "Conditions", NotBefore=format_instant(window - timedelta(seconds=5)), NotOnOrAfter=not_on_or_after
+    )
     el(el(conditions, SAML, "AudienceRestriction"), SAML, "Audience", tamper.audience or grant.dv.entity_id)
     advice_el = el(root, SAML, "Advice")
     for i in range(len(advice)):
@@ -112,7 +142,9 @@ def build_hm_assertion(
     el(context, SAML, "AuthnContextClassRef", tamper.loa_urn or grant.loa_used.urn)
     el(context, SAML, "AuthenticatingAuthority", grant.ad.entity_id)
 
-    assembled = splice(root, {f"advice{i}": fragment for i, fragment in enumerate(advice)}) if advice else normalize(root)
+    assembled = (
+        splice(root, {f"advice{i}": fragment for i, fragment in enumerate(advice)}) if advice else normalize(root)
+    )
     if sign_with is not None:
         sign_element(assembled, sign_with.private_key, key_name=sign_with.key_name, inclusive_prefixes=HM_INCLUSIVE)
     return serialize(assembled), assertion_id
@@ -177,7 +209,9 @@ def build_status_response(
     return serialize(root)
 
 
-def _response_root(ctx: BuildContext, *, destination: str, in_response_to: str | None, response_id: str | None) -> etree._Element:
+def _response_root(
+    ctx: BuildContext, *, destination: str, in_response_to: str | None, response_id: str | None
+) -> etree._Element:
     root = el(
         None,
         SAMLP,
@@ -196,7 +230,16 @@ def _response_root(ctx: BuildContext, *, destination: str, in_response_to: str |
 def build_artifact_response(ctx: BuildContext, *, in_response_to: str, message: bytes | None) -> bytes:
     """The signed ArtifactResponse (Status always Success) carrying the Response text, or nothing
     when the artifact is unknown, expired or already used (SAML core 3.5.3)."""
-    root = el(None, SAMLP, "ArtifactResponse", nsmap=_PROTOCOL_NSMAP, ID=new_id(), InResponseTo=in_response_to, IssueInstant=format_instant(ctx.now), Version="2.0")
+    root = el(
+        None,
+        SAMLP,
+        "ArtifactResponse",
+        nsmap=_PROTOCOL_NSMAP,
+        ID=new_id(),
+        InResponseTo=in_response_to,
+        IssueInstant=format_instant(ctx.now),
+        Version="2.0",
+    )
     _issuer(root, ctx.network.hm_entity_id)
     el(el(root, SAMLP, "Status"), SAMLP, "StatusCode", Value=c.STATUS_SUCCESS)
     if message is not None:

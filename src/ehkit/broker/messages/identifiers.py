@@ -9,8 +9,8 @@ KeyName = the reader's published key name) next to the EncryptedData.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree

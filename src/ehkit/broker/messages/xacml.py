@@ -73,7 +73,13 @@ def build_mr_assertion(grant: Grant, ctx: BuildContext, *, ad_assertion_id: str,
     el(root, SAML, "Issuer", mr)
     subject = el(root, SAML, "Subject")
     el(subject, SAML, "NameID", new_id()[1:41], Format=c.NAMEID_TRANSIENT, NameQualifier=mr)
-    el(root, SAML, "Conditions", NotBefore=format_instant(issued), NotOnOrAfter=format_instant(issued + timedelta(minutes=2)))
+    el(
+        root,
+        SAML,
+        "Conditions",
+        NotBefore=format_instant(issued),
+        NotOnOrAfter=format_instant(issued + timedelta(minutes=2)),
+    )
     el(el(root, SAML, "Advice"), SAML, "AssertionIDRef", ad_assertion_id)
     statement = el(root, SAML, "Statement", nsmap={"xsi": XSI})
     statement.set("{%s}type" % XSI, "xacml-saml:XACMLAuthzDecisionStatementType")
@@ -89,11 +95,23 @@ def build_mr_assertion(grant: Grant, ctx: BuildContext, *, ad_assertion_id: str,
     readers = dv_readers(grant)
     encrypt = not ctx.tamper.plaintext_identifiers
     acting = _attribute(subj, ACTING_SUBJECT_ID, ENCRYPTED_ID_TYPE, mr)
-    add_identifier(el(acting, XACML_CONTEXT, "AttributeValue"), IdentifierType.PSEUDO.urn, grant.acting_pseudonym, readers, encrypt=encrypt)
+    add_identifier(
+        el(acting, XACML_CONTEXT, "AttributeValue"),
+        IdentifierType.PSEUDO.urn,
+        grant.acting_pseudonym,
+        readers,
+        encrypt=encrypt,
+    )
     linked = _attribute(subj, LINKED_DECLARATION_SIGNATURE_VALUE, XS_BASE64, mr)
     el(linked, XACML_CONTEXT, "AttributeValue", ad_signature_value)
     legal = _attribute(subj, LEGAL_SUBJECT_ID, ENCRYPTED_ID_TYPE, mr)
-    add_identifier(el(legal, XACML_CONTEXT, "AttributeValue"), grant.primary.kind.urn, grant.primary.value, readers, encrypt=encrypt)
+    add_identifier(
+        el(legal, XACML_CONTEXT, "AttributeValue"),
+        grant.primary.kind.urn,
+        grant.primary.value,
+        readers,
+        encrypt=encrypt,
+    )
 
     resource = el(request, XACML_CONTEXT, "Resource")
     _string(resource, SERVICE_ID, ctx.tamper.service_id or grant.service.service_id, None)

@@ -43,7 +43,14 @@ __all__ = [
 ]
 
 
-def el(parent: etree._Element | None, ns: str, local: str, text: str | None = None, nsmap: dict[str, str] | None = None, **attrs: str | None) -> etree._Element:
+def el(
+    parent: etree._Element | None,
+    ns: str,
+    local: str,
+    text: str | None = None,
+    nsmap: dict[str, str] | None = None,
+    **attrs: str | None,
+) -> etree._Element:
     """Element (or sub-element) with attributes in document order; ``None`` values are skipped."""
     tag = "{%s}%s" % (ns, local)
     node = etree.Element(tag, nsmap=nsmap) if parent is None else etree.SubElement(parent, tag, nsmap=nsmap)

@@ -13,7 +13,7 @@ from ehkit.catalogue.ns import EIDAS_INBOUND, KNOWN_CLASSIFIERS, esc
 from ehkit.catalogue.rules import common as c
 from ehkit.catalogue.schema import CATALOGUE_XSD, validate_xsd
 from ehkit.domain.loa import LevelOfAssurance
-from ehkit.domain.urns import IdentifierType, VESTIGINGSNR, identifier_type, is_identifying
+from ehkit.domain.urns import VESTIGINGSNR, IdentifierType, identifier_type, is_identifying
 from ehkit.errors import EhkitError
 from ehkit.pki import certificate_oin, key_name_sha256
 from ehkit.xml.signature import verify_element
@@ -27,15 +27,25 @@ def _is_eidas(view: ServiceView) -> bool:
     return EIDAS_INBOUND in view.instance.classifiers
 
 
-@rule("CAT-XSD", E, "catalogue", "the document validates against the service-catalogue XSD (element order, types, "
-      "lengths, required elements)", c.AS_SC_XSD)
+@rule(
+    "CAT-XSD",
+    E,
+    "catalogue",
+    "the document validates against the service-catalogue XSD (element order, types, lengths, required elements)",
+    c.AS_SC_XSD,
+)
 def xsd(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for error in validate_xsd(ctx.doc.root, CATALOGUE_XSD):
         yield (error.path or f"line {error.line}", f"line {error.line}: {error.message}")
 
 
-@rule("CAT-SIGNATURE", E, "catalogue", "a ds:Signature is present as the first child of ServiceCatalogue",
-      f"{c.AS_SC}; {c.AS_SC_XSD}")
+@rule(
+    "CAT-SIGNATURE",
+    E,
+    "catalogue",
+    "a ds:Signature is present as the first child of ServiceCatalogue",
+    f"{c.AS_SC}; {c.AS_SC_XSD}",
+)
 def signature_present(ctx: c.CatalogueContext) -> Iterator[Hit]:
     root = ctx.doc.root
     sig = ctx.doc.signature
@@ -47,8 +57,14 @@ def signature_present(ctx: c.CatalogueContext) -> Iterator[Hit]:
         yield (path_of(sig), "ds:Signature must be the first child of ServiceCatalogue")
 
 
-@rule("CAT-SIGNATURE-VALID", E, "catalogue", "with --cert: the signature verifies with that certificate "
-      "(enveloped, exc-c14n, rsa-sha256, reference to the catalogue ID)", c.AS_SIG)
+@rule(
+    "CAT-SIGNATURE-VALID",
+    E,
+    "catalogue",
+    "with --cert: the signature verifies with that certificate "
+    "(enveloped, exc-c14n, rsa-sha256, reference to the catalogue ID)",
+    c.AS_SIG,
+)
 def signature_valid(ctx: c.CatalogueContext) -> Iterator[Hit]:
     if ctx.trusted is None or ctx.doc.signature is None:
         return
@@ -58,13 +74,25 @@ def signature_valid(ctx: c.CatalogueContext) -> Iterator[Hit]:
         yield (path_of(ctx.doc.signature), f"signature does not verify: {exc.message} ({exc.reason})")
 
 
-_LIMITS = (("ServiceName", 64), ("OrganizationDisplayName", 64), ("ServiceDescription", 1024),
-           ("PurposeStatement", 1024), ("ServiceDescriptionURL", 512), ("ServiceURL", 512),
-           ("PrivacyPolicyURL", 512))
+_LIMITS = (
+    ("ServiceName", 64),
+    ("OrganizationDisplayName", 64),
+    ("ServiceDescription", 1024),
+    ("PurposeStatement", 1024),
+    ("ServiceDescriptionURL", 512),
+    ("ServiceURL", 512),
+    ("PrivacyPolicyURL", 512),
+)
 
 
-@rule("CAT-LENGTH", E, "catalogue", "names and OrganizationDisplayName at most 64 characters, descriptions and "
-      "purpose statements at most 1024, URLs at most 512", c.AS_SC_XSD)
+@rule(
+    "CAT-LENGTH",
+    E,
+    "catalogue",
+    "names and OrganizationDisplayName at most 64 characters, descriptions and "
+    "purpose statements at most 1024, URLs at most 512",
+    c.AS_SC_XSD,
+)
 def lengths(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for tag, limit in _LIMITS:
         for el in ctx.doc.root.iter(esc(tag)):
@@ -79,8 +107,14 @@ def _langs(items: Localized, what: str, path: str) -> Iterator[Hit]:
         yield (path, f"{what} has no {' and '.join(sorted(missing))} version")
 
 
-@rule("CAT-LANG", W, "catalogue", "OrganizationDisplayName, ServiceName and ServiceDescription exist in Dutch and "
-      "English (foreign and eIDAS users see the English text)", f"{c.AS_SC}; {c.SIGNICAT_TEMPLATE}")
+@rule(
+    "CAT-LANG",
+    W,
+    "catalogue",
+    "OrganizationDisplayName, ServiceName and ServiceDescription exist in Dutch and "
+    "English (foreign and eIDAS users see the English text)",
+    f"{c.AS_SC}; {c.SIGNICAT_TEMPLATE}",
+)
 def languages(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for provider in ctx.doc.providers:
         yield from _langs(provider.display_names, "OrganizationDisplayName", path_of(provider.element))
@@ -91,16 +125,25 @@ def languages(ctx: c.CatalogueContext) -> Iterator[Hit]:
 
 @rule("CAT-OIN", E, "catalogue", "ServiceProviderID and HerkenningsmakelaarId are 20-digit OINs", c.AS_SC_XSD)
 def oins(ctx: c.CatalogueContext) -> Iterator[Hit]:
-    for tag in ("ServiceProviderID", "HerkenningsmakelaarId", "AdditionalHerkenningsmakelaarId",
-                "ServiceIntermediationAllowed"):
+    for tag in (
+        "ServiceProviderID",
+        "HerkenningsmakelaarId",
+        "AdditionalHerkenningsmakelaarId",
+        "ServiceIntermediationAllowed",
+    ):
         for el in ctx.doc.root.iter(esc(tag)):
             value = "".join(el.xpath("text()")).strip()
             if not c.OIN_RE.match(value):
                 yield (path_of(el), f"{tag} {value!r} is not an OIN (20 digits)")
 
 
-@rule("CAT-UUID-FORMAT", E, "catalogue", "ServiceUUID and InstanceOfService are lowercase RFC 4122 UUIDs "
-      "(the XSD only says string)", c.AS_SC)
+@rule(
+    "CAT-UUID-FORMAT",
+    E,
+    "catalogue",
+    "ServiceUUID and InstanceOfService are lowercase RFC 4122 UUIDs (the XSD only says string)",
+    c.AS_SC,
+)
 def uuid_format(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for provider in ctx.doc.providers:
         for d in provider.definitions:
@@ -113,8 +156,13 @@ def uuid_format(ctx: c.CatalogueContext) -> Iterator[Hit]:
                 yield (path_of(i.element) + "/InstanceOfService", f"InstanceOfService {i.instance_of!r} is not a UUID")
 
 
-@rule("CAT-UUID-UNIQUE", E, "catalogue", "every ServiceDefinition and ServiceInstance has its own ServiceUUID",
-      f"{c.AS_SC}; {c.OPENFORMS_880}")
+@rule(
+    "CAT-UUID-UNIQUE",
+    E,
+    "catalogue",
+    "every ServiceDefinition and ServiceInstance has its own ServiceUUID",
+    f"{c.AS_SC}; {c.OPENFORMS_880}",
+)
 def uuid_unique(ctx: c.CatalogueContext) -> Iterator[Hit]:
     seen: dict[str, str] = {}
     for provider in ctx.doc.providers:
@@ -128,8 +176,13 @@ def uuid_unique(ctx: c.CatalogueContext) -> Iterator[Hit]:
                 seen[entry.uuid.lower()] = path
 
 
-@rule("CAT-SERVICEID", E, "catalogue", "ServiceID reads urn:etoegang:DV:<ServiceProviderID>:services:<index>, "
-      "index >= 1", c.AS_SERVICEID)
+@rule(
+    "CAT-SERVICEID",
+    E,
+    "catalogue",
+    "ServiceID reads urn:etoegang:DV:<ServiceProviderID>:services:<index>, index >= 1",
+    c.AS_SERVICEID,
+)
 def service_id(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for provider in ctx.doc.providers:
         for i in provider.instances:
@@ -143,8 +196,13 @@ def service_id(ctx: c.CatalogueContext) -> Iterator[Hit]:
                 yield (path, "the service index must be 1 or higher")
 
 
-@rule("CAT-INDEX-UNIQUE", E, "catalogue", "no two ServiceInstances share a ServiceID (the "
-      "AttributeConsumingServiceIndex selects the service)", c.AS_SERVICEID)
+@rule(
+    "CAT-INDEX-UNIQUE",
+    E,
+    "catalogue",
+    "no two ServiceInstances share a ServiceID (the AttributeConsumingServiceIndex selects the service)",
+    c.AS_SERVICEID,
+)
 def index_unique(ctx: c.CatalogueContext) -> Iterator[Hit]:
     counts = Counter(i.service_id for p in ctx.doc.providers for i in p.instances if i.service_id)
     for provider in ctx.doc.providers:
@@ -153,13 +211,20 @@ def index_unique(ctx: c.CatalogueContext) -> Iterator[Hit]:
                 yield (path_of(i.element) + "/ServiceID", f"ServiceID {i.service_id} is used by several instances")
 
 
-@rule("CAT-INSTANCE-OF", E, "catalogue", "every ServiceInstance names (InstanceOfService) a ServiceDefinition of "
-      "the same provider", c.AS_SC)
+@rule(
+    "CAT-INSTANCE-OF",
+    E,
+    "catalogue",
+    "every ServiceInstance names (InstanceOfService) a ServiceDefinition of the same provider",
+    c.AS_SC,
+)
 def instance_of(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for view in ctx.doc.services():
         if view.definition is None:
-            yield (path_of(view.instance.element), f"InstanceOfService {view.instance.instance_of!r} names no "
-                   "ServiceDefinition in this catalogue")
+            yield (
+                path_of(view.instance.element),
+                f"InstanceOfService {view.instance.instance_of!r} names no ServiceDefinition in this catalogue",
+            )
 
 
 @rule("CAT-DEFINITION-USED", W, "catalogue", "every ServiceDefinition has at least one ServiceInstance", c.AS_SC)
@@ -168,11 +233,19 @@ def definition_used(ctx: c.CatalogueContext) -> Iterator[Hit]:
         used = {i.instance_of for i in provider.instances}
         for d in provider.definitions:
             if d.uuid not in used:
-                yield (path_of(d.element), f"ServiceDefinition {d.uuid} has no ServiceInstance, so nobody can log in to it")
+                yield (
+                    path_of(d.element),
+                    f"ServiceDefinition {d.uuid} has no ServiceInstance, so nobody can log in to it",
+                )
 
 
-@rule("CAT-LOA", E, "catalogue", "AuthnContextClassRef is an etoegang level URN "
-      "(urn:etoegang:core:assurance-class:loa2|loa2plus|loa3|loa4)", c.AS_SC)
+@rule(
+    "CAT-LOA",
+    E,
+    "catalogue",
+    "AuthnContextClassRef is an etoegang level URN (urn:etoegang:core:assurance-class:loa2|loa2plus|loa3|loa4)",
+    c.AS_SC,
+)
 def loa_known(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for provider in ctx.doc.providers:
         for d in provider.definitions:
@@ -187,7 +260,10 @@ def loa1(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for provider in ctx.doc.providers:
         for d in provider.definitions:
             if d.loa == "urn:etoegang:core:assurance-class:loa1":
-                yield (path_of(d.element) + "/AuthnContextClassRef", "loa1 (EH1) ended on 1 July 2021; use loa2 or higher")
+                yield (
+                    path_of(d.element) + "/AuthnContextClassRef",
+                    "loa1 (EH1) ended on 1 July 2021; use loa2 or higher",
+                )
 
 
 def _bsnk_types(view: ServiceView) -> set[IdentifierType]:
@@ -206,11 +282,20 @@ def bsn_loa(ctx: c.CatalogueContext) -> Iterator[Hit]:
             level = c.loa_of(d.loa)
             if bsnk and level is not None and level < LevelOfAssurance.EH3:
                 names = ", ".join(sorted(t.urn.rsplit(":", 1)[-1] for t in bsnk))
-                yield (path_of(d.element) + "/AuthnContextClassRef", f"{names} needs at least loa3, the service requires {level.code}")
+                yield (
+                    path_of(d.element) + "/AuthnContextClassRef",
+                    f"{names} needs at least loa3, the service requires {level.code}",
+                )
 
 
-@rule("CAT-ECTA-KNOWN", E, "catalogue", "EntityConcernedTypesAllowed and ActingSubjectTypesAllowed name known "
-      "identifier types (KvKnr, RSIN, BSN, PseudoID, Pseudo, eIDASLegalIdentifier)", c.AS_IDK)
+@rule(
+    "CAT-ECTA-KNOWN",
+    E,
+    "catalogue",
+    "EntityConcernedTypesAllowed and ActingSubjectTypesAllowed name known "
+    "identifier types (KvKnr, RSIN, BSN, PseudoID, Pseudo, eIDASLegalIdentifier)",
+    c.AS_IDK,
+)
 def ecta_known(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for provider in ctx.doc.providers:
         for d in provider.definitions:
@@ -219,8 +304,14 @@ def ecta_known(ctx: c.CatalogueContext) -> Iterator[Hit]:
                     yield (path_of(el), f"{urn!r} is not a known identifier type")
 
 
-@rule("CAT-ECTA-SETS", W, "catalogue", "setNumber is used on all EntityConcernedTypesAllowed of a definition or "
-      "on none (sets are alternatives in order of preference)", c.SIGNICAT_ECTA)
+@rule(
+    "CAT-ECTA-SETS",
+    W,
+    "catalogue",
+    "setNumber is used on all EntityConcernedTypesAllowed of a definition or "
+    "on none (sets are alternatives in order of preference)",
+    c.SIGNICAT_ECTA,
+)
 def ecta_sets(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for provider in ctx.doc.providers:
         for d in provider.definitions:
@@ -229,8 +320,14 @@ def ecta_sets(ctx: c.CatalogueContext) -> Iterator[Hit]:
                 yield (path_of(d.element), "some EntityConcernedTypesAllowed have a setNumber and others not")
 
 
-@rule("CAT-IDENTIFYING-ATTR", E, "catalogue", "no RequestedAttribute names an identifier (KvKnr, RSIN, BSN, "
-      "Pseudo...): identifiers come from EntityConcernedTypesAllowed", f"{c.AS_IDK}; {c.KPN_FEEDBACK}")
+@rule(
+    "CAT-IDENTIFYING-ATTR",
+    E,
+    "catalogue",
+    "no RequestedAttribute names an identifier (KvKnr, RSIN, BSN, "
+    "Pseudo...): identifiers come from EntityConcernedTypesAllowed",
+    f"{c.AS_IDK}; {c.KPN_FEEDBACK}",
+)
 def identifying_attr(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for provider in ctx.doc.providers:
         for d in provider.definitions:
@@ -239,14 +336,22 @@ def identifying_attr(ctx: c.CatalogueContext) -> Iterator[Hit]:
                     yield (path_of(a.element), f"{a.name} is an identifier and may not be requested as an attribute")
 
 
-@rule("CAT-VESTIGING-KVK", E, "catalogue", "the Vestigingsnr service restriction only appears together with "
-      "KvKnr in EntityConcernedTypesAllowed", f"{c.AS_SC}; {c.SIGNICAT_BRANCH}")
+@rule(
+    "CAT-VESTIGING-KVK",
+    E,
+    "catalogue",
+    "the Vestigingsnr service restriction only appears together with KvKnr in EntityConcernedTypesAllowed",
+    f"{c.AS_SC}; {c.SIGNICAT_BRANCH}",
+)
 def vestiging(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for provider in ctx.doc.providers:
         for d in provider.definitions:
             if VESTIGINGSNR in d.restrictions:
                 if not any(identifier_type(u) is IdentifierType.KVK for u, _, _ in d.ecta):
-                    yield (path_of(d.element), "the Vestigingsnr restriction needs KvKnr among the accepted identifiers")
+                    yield (
+                        path_of(d.element),
+                        "the Vestigingsnr restriction needs KvKnr among the accepted identifiers",
+                    )
 
 
 @rule("CAT-PURPOSE", E, "catalogue", "every RequestedAttribute has a non-empty PurposeStatement", c.AS_SC)
@@ -258,8 +363,7 @@ def purpose(ctx: c.CatalogueContext) -> Iterator[Hit]:
                     yield (path_of(a.element), f"{a.name} is requested without a purpose statement")
 
 
-@rule("CAT-PRIVACY-URL", E, "catalogue", "a service that requests attributes has a PrivacyPolicyURL",
-      c.AS_PROCESS)
+@rule("CAT-PRIVACY-URL", E, "catalogue", "a service that requests attributes has a PrivacyPolicyURL", c.AS_PROCESS)
 def privacy_url(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for view in ctx.doc.services():
         if view.definition and view.definition.attributes and not view.instance.privacy_urls:
@@ -281,8 +385,14 @@ def classifier(ctx: c.CatalogueContext) -> Iterator[Hit]:
                 yield (path_of(view.instance.element) + "/Classifiers", f"unknown Classifier {value!r}")
 
 
-@rule("CAT-EIDAS-IDENTIFIERS", E, "catalogue", "an eIDAS-inbound service accepts only Pseudo, PseudoID or "
-      "eIDASLegalIdentifier (foreign users have no KvK number, RSIN or BSN)", f"{c.AS_IDK}; {c.RESEARCH}")
+@rule(
+    "CAT-EIDAS-IDENTIFIERS",
+    E,
+    "catalogue",
+    "an eIDAS-inbound service accepts only Pseudo, PseudoID or "
+    "eIDASLegalIdentifier (foreign users have no KvK number, RSIN or BSN)",
+    f"{c.AS_IDK}; {c.RESEARCH}",
+)
 def eidas_identifiers(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for view in ctx.doc.services():
         if not _is_eidas(view) or view.definition is None:
@@ -293,9 +403,14 @@ def eidas_identifiers(ctx: c.CatalogueContext) -> Iterator[Hit]:
                 yield (path_of(el), f"eIDAS-inbound service accepts {urn}, which foreign users do not have")
 
 
-@rule("CAT-EIDAS-COUNTERPART", W, "catalogue", "a public DV with a service at loa3 or higher also offers an "
-      "eIDAS-inbound service at loa3 or higher (notified eIDAS means must be accepted at substantial/high)",
-      c.EIDAS_ART6)
+@rule(
+    "CAT-EIDAS-COUNTERPART",
+    W,
+    "catalogue",
+    "a public DV with a service at loa3 or higher also offers an "
+    "eIDAS-inbound service at loa3 or higher (notified eIDAS means must be accepted at substantial/high)",
+    c.EIDAS_ART6,
+)
 def eidas_counterpart(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for provider in ctx.doc.providers:
         if provider.is_public not in ("true", "1"):
@@ -306,22 +421,37 @@ def eidas_counterpart(ctx: c.CatalogueContext) -> Iterator[Hit]:
         for v in views:
             level = c.loa_of(v.definition.loa)  # type: ignore[union-attr]
             if not _is_eidas(v) and level is not None and level >= LevelOfAssurance.EH3 and not has_eidas:
-                yield (path_of(v.instance.element), f"{v.instance.service_id} requires {level.label} (eIDAS "
-                       "substantial or higher) but the catalogue has no eIDAS-inbound service at that level")
+                yield (
+                    path_of(v.instance.element),
+                    f"{v.instance.service_id} requires {level.label} (eIDAS "
+                    "substantial or higher) but the catalogue has no eIDAS-inbound service at that level",
+                )
 
 
-@rule("CAT-HM-ID", E, "catalogue", "a ServiceInstance names the same HerkenningsmakelaarId as its "
-      "ServiceDefinition", c.AS_SC)
+@rule(
+    "CAT-HM-ID",
+    E,
+    "catalogue",
+    "a ServiceInstance names the same HerkenningsmakelaarId as its ServiceDefinition",
+    c.AS_SC,
+)
 def hm_id(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for view in ctx.doc.services():
         if view.definition and view.definition.hm_id and view.instance.hm_id != view.definition.hm_id:
-            yield (path_of(view.instance.element) + "/HerkenningsmakelaarId",
-                   f"instance names broker {view.instance.hm_id}, its definition {view.definition.hm_id}")
+            yield (
+                path_of(view.instance.element) + "/HerkenningsmakelaarId",
+                f"instance names broker {view.instance.hm_id}, its definition {view.definition.hm_id}",
+            )
 
 
-@rule("CAT-CERT", E, "catalogue", "every ServiceInstance has a ServiceCertificate: md:KeyDescriptor "
-      "use=\"encryption\" with an RSA >= 2048 X509Certificate and KeyName = its SHA-256 hex fingerprint",
-      f"{c.AS_SC}; {c.PKIO}")
+@rule(
+    "CAT-CERT",
+    E,
+    "catalogue",
+    "every ServiceInstance has a ServiceCertificate: md:KeyDescriptor "
+    'use="encryption" with an RSA >= 2048 X509Certificate and KeyName = its SHA-256 hex fingerprint',
+    f"{c.AS_SC}; {c.PKIO}",
+)
 def certificate(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for view in ctx.doc.services():
         instance = view.instance
@@ -344,8 +474,7 @@ def certificate(ctx: c.CatalogueContext) -> Iterator[Hit]:
                 yield (path, f"KeyName {cert.key_name} is not the SHA-256 fingerprint {expected}")
 
 
-@rule("CAT-CERT-VALIDITY", W, "catalogue", "published certificates are valid now and for at least 30 more days",
-      c.PKIO)
+@rule("CAT-CERT-VALIDITY", W, "catalogue", "published certificates are valid now and for at least 30 more days", c.PKIO)
 def certificate_validity(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for view in ctx.doc.services():
         for cert in view.instance.certificates:
@@ -355,12 +484,20 @@ def certificate_validity(ctx: c.CatalogueContext) -> Iterator[Hit]:
             if x.not_valid_after_utc < ctx.now:
                 yield (path_of(cert.element), f"the certificate expired on {x.not_valid_after_utc:%Y-%m-%d}")
             elif x.not_valid_after_utc < ctx.now + c.EXPIRY_WARNING:
-                yield (path_of(cert.element), f"the certificate expires on {x.not_valid_after_utc:%Y-%m-%d}; "
-                       "plan the rollover (ehkit catalogue rollover)")
+                yield (
+                    path_of(cert.element),
+                    f"the certificate expires on {x.not_valid_after_utc:%Y-%m-%d}; "
+                    "plan the rollover (ehkit catalogue rollover)",
+                )
 
 
-@rule("CAT-CERT-OIN", W, "catalogue", "the encryption certificate carries the DV's OIN (subject serialNumber = "
-      "ServiceProviderID)", f"{c.PKIO}; {c.DIGIDENTITY_KEYS}")
+@rule(
+    "CAT-CERT-OIN",
+    W,
+    "catalogue",
+    "the encryption certificate carries the DV's OIN (subject serialNumber = ServiceProviderID)",
+    f"{c.PKIO}; {c.DIGIDENTITY_KEYS}",
+)
 def certificate_oin_matches(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for view in ctx.doc.services():
         for cert in view.instance.certificates:
@@ -371,23 +508,32 @@ def certificate_oin_matches(ctx: c.CatalogueContext) -> Iterator[Hit]:
                 yield (path_of(cert.element), f"certificate OIN {oin} differs from the DV OIN {view.provider.oin}")
 
 
-@rule("CAT-CERT-COUNT", W, "catalogue", "at most two certificates per instance (the current and the next)",
-      c.NEXT_CERT)
+@rule("CAT-CERT-COUNT", W, "catalogue", "at most two certificates per instance (the current and the next)", c.NEXT_CERT)
 def certificate_count(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for view in ctx.doc.services():
         if len(view.instance.certificates) > 2:
-            yield (path_of(view.instance.element), f"{len(view.instance.certificates)} certificates; publish only "
-                   "the current one and, during a rollover, the next one")
+            yield (
+                path_of(view.instance.element),
+                f"{len(view.instance.certificates)} certificates; publish only "
+                "the current one and, during a rollover, the next one",
+            )
 
 
-@rule("CAT-BSNK", E, "catalogue", "BsnkStructureVersion and BsnkRecipientKeySetVersion are present when the "
-      "service uses BSN or PseudoID", c.AS_SC)
+@rule(
+    "CAT-BSNK",
+    E,
+    "catalogue",
+    "BsnkStructureVersion and BsnkRecipientKeySetVersion are present when the service uses BSN or PseudoID",
+    c.AS_SC,
+)
 def bsnk(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for view in ctx.doc.services():
         if _bsnk_types(view):
             if view.instance.bsnk_structure is None or view.instance.bsnk_key_set is None:
-                yield (path_of(view.instance.element), "the service uses BSN or PseudoID: add BsnkStructureVersion "
-                       "and BsnkRecipientKeySetVersion")
+                yield (
+                    path_of(view.instance.element),
+                    "the service uses BSN or PseudoID: add BsnkStructureVersion and BsnkRecipientKeySetVersion",
+                )
 
 
 @rule("CAT-SSO-LOA4", E, "catalogue", "SSOSupport is not true for a loa4 service", c.AS_SSO)
@@ -398,10 +544,15 @@ def sso_loa4(ctx: c.CatalogueContext) -> Iterator[Hit]:
                 yield (path_of(view.instance.element) + "/SSOSupport", "single sign-on is never allowed at loa4")
 
 
-@rule("CAT-VERSION", W, "catalogue", "Version reads urn:etoegang:<scheme>:service-catalogue:<T|P>:<n> (AS) or "
-      "urn:etoegang:<scheme>:<n> (seen in practice)", c.AS_SC)
+@rule(
+    "CAT-VERSION",
+    W,
+    "catalogue",
+    "Version reads urn:etoegang:<scheme>:service-catalogue:<T|P>:<n> (AS) or "
+    "urn:etoegang:<scheme>:<n> (seen in practice)",
+    c.AS_SC,
+)
 def version(ctx: c.CatalogueContext) -> Iterator[Hit]:
     value = ctx.doc.version or ""
     if not any(r.match(value) for r in c.VERSION_RES):
         yield (path_of(ctx.doc.root), f"Version {value!r} has neither known form")
-

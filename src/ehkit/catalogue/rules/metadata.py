@@ -63,8 +63,13 @@ def signature_valid(ctx: c.MetadataContext) -> Iterator[Hit]:
         yield (path_of(ctx.root), f"signature does not verify: {exc.message} ({exc.reason})")
 
 
-@rule("META-ENTITYID", E, "metadata", "the root is an EntityDescriptor whose entityID reads "
-      "urn:etoegang:DV:<OIN>:entities:<index>", c.AS_DVMD)
+@rule(
+    "META-ENTITYID",
+    E,
+    "metadata",
+    "the root is an EntityDescriptor whose entityID reads urn:etoegang:DV:<OIN>:entities:<index>",
+    c.AS_DVMD,
+)
 def entity_id(ctx: c.MetadataContext) -> Iterator[Hit]:
     if ctx.root.tag != md("EntityDescriptor"):
         yield (path_of(ctx.root), "the root must be one md:EntityDescriptor (one per service group)")
@@ -74,8 +79,13 @@ def entity_id(ctx: c.MetadataContext) -> Iterator[Hit]:
         yield (path_of(ctx.root), f"entityID {value!r} is not a DV EntityID (urn:etoegang:DV:<OIN>:entities:<n>)")
 
 
-@rule("META-SPSSO", E, "metadata", "exactly one SPSSODescriptor, with AuthnRequestsSigned=\"true\" and "
-      "WantAssertionsSigned=\"true\", and no other role", c.AS_DVMD)
+@rule(
+    "META-SPSSO",
+    E,
+    "metadata",
+    'exactly one SPSSODescriptor, with AuthnRequestsSigned="true" and WantAssertionsSigned="true", and no other role',
+    c.AS_DVMD,
+)
 def spsso(ctx: c.MetadataContext) -> Iterator[Hit]:
     descriptors = _descriptors(ctx)
     if len(descriptors) != 1:
@@ -83,31 +93,52 @@ def spsso(ctx: c.MetadataContext) -> Iterator[Hit]:
     for sp in descriptors:
         for attr in ("AuthnRequestsSigned", "WantAssertionsSigned"):
             if sp.get(attr) not in ("true", "1"):
-                yield (path_of(sp), f"{attr} must be \"true\"")
-    for role in ("IDPSSODescriptor", "RoleDescriptor", "AuthnAuthorityDescriptor", "AttributeAuthorityDescriptor",
-                 "PDPDescriptor", "AffiliationDescriptor"):
+                yield (path_of(sp), f'{attr} must be "true"')
+    for role in (
+        "IDPSSODescriptor",
+        "RoleDescriptor",
+        "AuthnAuthorityDescriptor",
+        "AttributeAuthorityDescriptor",
+        "PDPDescriptor",
+        "AffiliationDescriptor",
+    ):
         for el in ctx.root.findall(md(role)):
             yield (path_of(el), f"{role} does not belong in DV metadata")
 
 
-@rule("META-NAMEIDFORMAT", E, "metadata", "no NameIDFormat (not in the AS table; brokers reject it)",
-      f"{c.AS_DVMD}; {c.MAYKIN_124A}")
+@rule(
+    "META-NAMEIDFORMAT",
+    E,
+    "metadata",
+    "no NameIDFormat (not in the AS table; brokers reject it)",
+    f"{c.AS_DVMD}; {c.MAYKIN_124A}",
+)
 def nameidformat(ctx: c.MetadataContext) -> Iterator[Hit]:
     for el in ctx.root.iter(md("NameIDFormat")):
         yield (path_of(el), "remove NameIDFormat")
 
 
-@rule("META-KEYDESCRIPTOR-USE", E, "metadata", "KeyDescriptor has no use attribute (one certificate signs and "
-      "decrypts; KPN rejects use=\"signing\")", f"{c.AS_DVMD}; {c.KPN_FEEDBACK}")
+@rule(
+    "META-KEYDESCRIPTOR-USE",
+    E,
+    "metadata",
+    'KeyDescriptor has no use attribute (one certificate signs and decrypts; KPN rejects use="signing")',
+    f"{c.AS_DVMD}; {c.KPN_FEEDBACK}",
+)
 def keydescriptor_use(ctx: c.MetadataContext) -> Iterator[Hit]:
     for sp in _descriptors(ctx):
         for kd in sp.findall(md("KeyDescriptor")):
             if kd.get("use") is not None:
-                yield (path_of(kd), f"remove use=\"{kd.get('use')}\"")
+                yield (path_of(kd), f'remove use="{kd.get("use")}"')
 
 
-@rule("META-KEYNAME", E, "metadata", "every KeyDescriptor has an X509Certificate and a KeyName equal to its "
-      "SHA-256 hex fingerprint", c.AS_DVMD)
+@rule(
+    "META-KEYNAME",
+    E,
+    "metadata",
+    "every KeyDescriptor has an X509Certificate and a KeyName equal to its SHA-256 hex fingerprint",
+    c.AS_DVMD,
+)
 def keyname(ctx: c.MetadataContext) -> Iterator[Hit]:
     descriptors = [kd for sp in _descriptors(ctx) for kd in sp.findall(md("KeyDescriptor"))]
     if _descriptors(ctx) and not descriptors:
@@ -122,8 +153,13 @@ def keyname(ctx: c.MetadataContext) -> Iterator[Hit]:
             yield (path_of(kd), f"KeyName {entry.key_name!r} must be the SHA-256 fingerprint {expected}")
 
 
-@rule("META-ONE-CERT", W, "metadata", "one certificate: the current one, or only the next one once its "
-      "activation is reached", c.NEXT_CERT)
+@rule(
+    "META-ONE-CERT",
+    W,
+    "metadata",
+    "one certificate: the current one, or only the next one once its activation is reached",
+    c.NEXT_CERT,
+)
 def one_cert(ctx: c.MetadataContext) -> Iterator[Hit]:
     for sp in _descriptors(ctx):
         kds = sp.findall(md("KeyDescriptor"))
@@ -131,8 +167,9 @@ def one_cert(ctx: c.MetadataContext) -> Iterator[Hit]:
             yield (path_of(sp), f"{len(kds)} KeyDescriptors; brokers want one certificate")
 
 
-@rule("META-CERT-VALIDITY", W, "metadata", "the published certificate is valid now and for at least 30 more days",
-      c.PKIO)
+@rule(
+    "META-CERT-VALIDITY", W, "metadata", "the published certificate is valid now and for at least 30 more days", c.PKIO
+)
 def cert_validity(ctx: c.MetadataContext) -> Iterator[Hit]:
     for sp in _descriptors(ctx):
         for kd in sp.findall(md("KeyDescriptor")):
@@ -157,8 +194,14 @@ def no_validity(ctx: c.MetadataContext) -> Iterator[Hit]:
                 yield (path_of(el), f"remove {attr}")
 
 
-@rule("META-ACS", E, "metadata", "an AssertionConsumerService with the HTTP-Artifact binding is the default, "
-      "locations use https, bindings are Artifact or POST, indexes unique", f"{c.AS_DVMD}; {c.MAYKIN_124A}")
+@rule(
+    "META-ACS",
+    E,
+    "metadata",
+    "an AssertionConsumerService with the HTTP-Artifact binding is the default, "
+    "locations use https, bindings are Artifact or POST, indexes unique",
+    f"{c.AS_DVMD}; {c.MAYKIN_124A}",
+)
 def acs(ctx: c.MetadataContext) -> Iterator[Hit]:
     for sp in _descriptors(ctx):
         services = sp.findall(md("AssertionConsumerService"))
@@ -180,8 +223,13 @@ def acs(ctx: c.MetadataContext) -> Iterator[Hit]:
                 yield (path_of(a), f"index {a.get('index')} is used twice")
 
 
-@rule("META-ATTRCS", E, "metadata", "at least one AttributeConsumingService, exactly one with "
-      "isDefault=\"true\", indexes unique", c.MAYKIN_124A)
+@rule(
+    "META-ATTRCS",
+    E,
+    "metadata",
+    'at least one AttributeConsumingService, exactly one with isDefault="true", indexes unique',
+    c.MAYKIN_124A,
+)
 def attribute_consuming(ctx: c.MetadataContext) -> Iterator[Hit]:
     for sp in _descriptors(ctx):
         services = sp.findall(md("AttributeConsumingService"))
@@ -190,15 +238,21 @@ def attribute_consuming(ctx: c.MetadataContext) -> Iterator[Hit]:
             continue
         defaults = [a for a in services if a.get("isDefault") in ("true", "1")]
         if len(defaults) != 1:
-            yield (path_of(sp), f"{len(defaults)} AttributeConsumingServices have isDefault=\"true\"; exactly one must")
+            yield (path_of(sp), f'{len(defaults)} AttributeConsumingServices have isDefault="true"; exactly one must')
         indexes = Counter(a.get("index") for a in services)
         for a in services:
             if indexes[a.get("index")] > 1:
                 yield (path_of(a), f"index {a.get('index')} is used twice")
 
 
-@rule("META-SERVICEID", E, "metadata", "every AttributeConsumingService has a RequestedAttribute whose Name is "
-      "the ServiceID urn:etoegang:DV:<entity OIN>:services:<its index>", f"{c.MAYKIN_124A}; {c.AS_SERVICEID}")
+@rule(
+    "META-SERVICEID",
+    E,
+    "metadata",
+    "every AttributeConsumingService has a RequestedAttribute whose Name is "
+    "the ServiceID urn:etoegang:DV:<entity OIN>:services:<its index>",
+    f"{c.MAYKIN_124A}; {c.AS_SERVICEID}",
+)
 def service_id(ctx: c.MetadataContext) -> Iterator[Hit]:
     m = c.DV_ENTITY_RE.match(ctx.root.get("entityID", ""))
     oin = m.group(1) if m else None
@@ -206,14 +260,25 @@ def service_id(ctx: c.MetadataContext) -> Iterator[Hit]:
         expected = f"urn:etoegang:DV:{oin}:services:{acs_el.get('index')}" if oin else None
         ids = _service_ids(acs_el)
         if not ids:
-            yield (path_of(acs_el), "no RequestedAttribute naming the ServiceID" + (f" ({expected})" if expected else ""))
+            yield (
+                path_of(acs_el),
+                "no RequestedAttribute naming the ServiceID" + (f" ({expected})" if expected else ""),
+            )
         elif expected and expected not in ids:
-            yield (path_of(acs_el), f"ServiceID {ids[0]} does not match index {acs_el.get('index')} and the entity OIN "
-                   f"(expected {expected})")
+            yield (
+                path_of(acs_el),
+                f"ServiceID {ids[0]} does not match index {acs_el.get('index')} and the entity OIN "
+                f"(expected {expected})",
+            )
 
 
-@rule("META-IDENTIFYING-ATTR", E, "metadata", "no RequestedAttribute names an identifier (KvKnr, RSIN, BSN, "
-      "Pseudo...)", f"{c.AS_IDK}; {c.KPN_FEEDBACK}")
+@rule(
+    "META-IDENTIFYING-ATTR",
+    E,
+    "metadata",
+    "no RequestedAttribute names an identifier (KvKnr, RSIN, BSN, Pseudo...)",
+    f"{c.AS_IDK}; {c.KPN_FEEDBACK}",
+)
 def identifying(ctx: c.MetadataContext) -> Iterator[Hit]:
     for acs_el in _acs_list(ctx):
         for req in acs_el.findall(md("RequestedAttribute")):
@@ -221,8 +286,9 @@ def identifying(ctx: c.MetadataContext) -> Iterator[Hit]:
                 yield (path_of(req), f"{req.get('Name')} is an identifier; brokers reject it as a RequestedAttribute")
 
 
-@rule("META-SERVICE-NAME", W, "metadata", "every AttributeConsumingService has a ServiceName in nl and en",
-      c.MAYKIN_124A)
+@rule(
+    "META-SERVICE-NAME", W, "metadata", "every AttributeConsumingService has a ServiceName in nl and en", c.MAYKIN_124A
+)
 def service_name(ctx: c.MetadataContext) -> Iterator[Hit]:
     for acs_el in _acs_list(ctx):
         langs = {el.get(XML_LANG) for el in acs_el.findall(md("ServiceName"))}
@@ -250,8 +316,14 @@ def organization(ctx: c.MetadataContext) -> Iterator[Hit]:
 # ---------------------------------------------------------------- broker profiles
 
 
-@rule("KPN-SPLIT-METADATA", E, "metadata", "with --catalogue: eIDAS-inbound services and eHerkenning services are "
-      "not in the same EntityDescriptor", c.KPN_SPLIT, profile="kpn")
+@rule(
+    "KPN-SPLIT-METADATA",
+    E,
+    "metadata",
+    "with --catalogue: eIDAS-inbound services and eHerkenning services are not in the same EntityDescriptor",
+    c.KPN_SPLIT,
+    profile="kpn",
+)
 def kpn_split(ctx: c.MetadataContext) -> Iterator[Hit]:
     if ctx.catalogue is None:
         ctx.notes.append("KPN-SPLIT-METADATA not checked: pass --catalogue to know which services are eIDAS")
@@ -263,12 +335,21 @@ def kpn_split(ctx: c.MetadataContext) -> Iterator[Hit]:
             kinds[sid] = sid in eidas
     if len(set(kinds.values())) > 1:
         mixed = ", ".join(f"{sid} ({'eIDAS' if flag else 'eHerkenning'})" for sid, flag in sorted(kinds.items()))
-        yield (path_of(ctx.root), f"eIDAS and eHerkenning services in one EntityDescriptor: {mixed}; publish them "
-               "as separate metadata groups")
+        yield (
+            path_of(ctx.root),
+            f"eIDAS and eHerkenning services in one EntityDescriptor: {mixed}; publish them "
+            "as separate metadata groups",
+        )
 
 
-@rule("ONEWELCOME-ONE-CERT", E, "metadata", "exactly one KeyDescriptor (one PKIoverheid certificate per "
-      "connection)", c.ONEWELCOME, profile="onewelcome")
+@rule(
+    "ONEWELCOME-ONE-CERT",
+    E,
+    "metadata",
+    "exactly one KeyDescriptor (one PKIoverheid certificate per connection)",
+    c.ONEWELCOME,
+    profile="onewelcome",
+)
 def onewelcome_one_cert(ctx: c.MetadataContext) -> Iterator[Hit]:
     for sp in _descriptors(ctx):
         count = len(sp.findall(md("KeyDescriptor")))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import abc
 import json
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ehkit.domain.loa import LevelOfAssurance
@@ -26,7 +26,7 @@ from ehkit.errors import ConfigError
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class PendingRequest:
         return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str | bytes) -> "PendingRequest":
+    def from_json(cls, text: str | bytes) -> PendingRequest:
         data = json.loads(text)
         data["loa"] = LevelOfAssurance.parse(data["loa"])
         data["requested_loa"] = LevelOfAssurance.parse(data["requested_loa"]) if data.get("requested_loa") else None
@@ -95,7 +95,7 @@ class StateStore(abc.ABC):
     def close(self) -> None:  # noqa: B027 - optional for backends without resources
         """Release connections; the store is unusable afterwards."""
 
-    def __enter__(self) -> "StateStore":
+    def __enter__(self) -> StateStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -131,9 +131,11 @@ def open_store(url: str, *, key_prefix: str = "ehkit:") -> StateStore:
             raise ConfigError(f"{url!r}: write sqlite:///state.db or sqlite:////absolute/state.db", reason="store_url")
         from ehkit.sp.stores.sqlite import SQLiteStore
 
-        return SQLiteStore(url[len("sqlite:///"):])
+        return SQLiteStore(url[len("sqlite:///") :])
     if scheme in ("redis", "rediss"):
         from ehkit.sp.stores.redis import RedisStore
 
         return RedisStore.from_url(url, key_prefix=key_prefix)
-    raise ConfigError(f"unknown state store {url!r} (use memory://, sqlite:///path or redis://host:port/db)", reason="store_url")
+    raise ConfigError(
+        f"unknown state store {url!r} (use memory://, sqlite:///path or redis://host:port/db)", reason="store_url"
+    )

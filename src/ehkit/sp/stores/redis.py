@@ -23,7 +23,7 @@ class RedisStore(StateStore):
         self._getdel_supported: bool | None = None
 
     @classmethod
-    def from_url(cls, url: str, *, key_prefix: str = "ehkit:", socket_timeout: float = 2.0) -> "RedisStore":
+    def from_url(cls, url: str, *, key_prefix: str = "ehkit:", socket_timeout: float = 2.0) -> RedisStore:
         try:
             import redis
         except ImportError:
@@ -58,7 +58,7 @@ class RedisStore(StateStore):
                 value = self._client.getdel(key)
                 self._getdel_supported = True
                 return value
-            except Exception as exc:  # noqa: BLE001 - redis.ResponseError on servers < 6.2
+            except Exception as exc:
                 if "unknown command" not in str(exc).lower():
                     raise
                 self._getdel_supported = False

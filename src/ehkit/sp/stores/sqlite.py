@@ -45,12 +45,16 @@ class SQLiteStore(StateStore):
             for statement in _SCHEMA:
                 conn.execute(statement)
         except sqlite3.Error as exc:
-            raise ConfigError(f"cannot open the SQLite state store {self.path!r}: {exc}", reason="store_unavailable") from None
+            raise ConfigError(
+                f"cannot open the SQLite state store {self.path!r}: {exc}", reason="store_unavailable"
+            ) from None
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=self._busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(
+                self.path, timeout=self._busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
+            )
             conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -81,7 +85,9 @@ class SQLiteStore(StateStore):
     def take_pending(self, request_id: str, *, now: datetime) -> PendingRequest | None:
         conn = self._conn()
         if _HAS_RETURNING:
-            row = conn.execute("DELETE FROM ehkit_pending WHERE id = ? RETURNING data, expires_at", (request_id,)).fetchone()
+            row = conn.execute(
+                "DELETE FROM ehkit_pending WHERE id = ? RETURNING data, expires_at", (request_id,)
+            ).fetchone()
         else:  # pragma: no cover - old SQLite only
             conn.execute("BEGIN IMMEDIATE")
             try:
