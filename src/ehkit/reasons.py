@@ -1,0 +1,421 @@
+"""Every stable reason code in one registry.
+
+A rejection anywhere in ehkit carries a ``reason`` (see :mod:`ehkit.errors`).
+Web layers, integrations and the OIDC relying party need to know what kind of
+failure a reason is (retry later, the user cancelled, refuse) without matching
+strings; operators need one table of what each code means. Both come from
+here: ``docs/reason-codes.md`` is generated from this table and a test keeps
+every reason literal in the source registered.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+__all__ = ["REASONS", "ReasonInfo", "ReasonKind", "UserOutcome", "describe", "kind_of", "outcome"]
+
+
+class ReasonKind(StrEnum):
+    """What a failure says about the message or the set-up."""
+
+    AUTHENTICITY = "authenticity"
+    """The message could not be shown to come unchanged from the broker: treat it as an attack."""
+    POLICY = "policy"
+    """Authentic, but not acceptable for this login (level, time window, audience, identifiers)."""
+    BROKER_STATUS = "broker_status"
+    """The broker itself reported a failure."""
+    CANCELLED = "cancelled"
+    """The user cancelled at the broker."""
+    UNAVAILABLE = "unavailable"
+    """A dependency (broker, metadata, state store) did not answer: try again later."""
+    INPUT = "input"
+    """Bad input to a tool rather than a login: a file, a CLI argument, a pasted message."""
+    CONFIG = "config"
+    """The configuration or key material cannot be used; fix the set-up."""
+
+
+UserOutcome = Literal["cancelled", "unavailable", "refused"]
+
+
+class ReasonInfo:
+    __slots__ = ("code", "kind", "text")
+
+    def __init__(self, code: str, kind: ReasonKind, text: str) -> None:
+        self.code = code
+        self.kind = kind
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"ReasonInfo({self.code!r}, {self.kind.value}, {self.text!r})"
+
+
+K = ReasonKind
+
+_TABLE: dict[str, tuple[ReasonKind, str]] = {
+    "acting_subject_missing": (
+        K.POLICY,
+        "no (unambiguous) legal subject, a second identifier of its type disagreeing, no acting person",
+    ),
+    "artifact_malformed": (K.AUTHENTICITY, "SAMLart is not 44 bytes of base64, or not type 0x0004"),
+    "artifact_not_resolved": (K.BROKER_STATUS, "ArtifactResponse status is not Success"),
+    "artifact_resolution_endpoint": (K.CONFIG, "the resolution URL is not https (plain http only to loopback)"),
+    "artifact_resolution_failed": (K.UNAVAILABLE, "no connection after one retry, or another transport error"),
+    "artifact_resolution_http": (K.UNAVAILABLE, "the broker answered with an HTTP status other than 200"),
+    "artifact_resolution_timeout": (
+        K.UNAVAILABLE,
+        "the broker did not answer in time (not retried: the artifact may be spent)",
+    ),
+    "artifact_resolve_malformed": (
+        K.AUTHENTICITY,
+        "an ArtifactResolve (at the simulator) is not one well-formed, signed request",
+    ),
+    "artifact_response_empty": (K.AUTHENTICITY, "ArtifactResponse carries several messages, or none"),
+    "artifact_response_malformed": (K.AUTHENTICITY, "ArtifactResponse carries several messages, or none"),
+    "artifact_response_mismatch": (K.AUTHENTICITY, "ArtifactResponse InResponseTo is not our ArtifactResolve"),
+    "artifact_source_unknown": (K.AUTHENTICITY, "SAMLart SourceID is not our broker's (no connection is made)"),
+    "artifact_type": (K.AUTHENTICITY, "SAMLart is not 44 bytes of base64, or not type 0x0004"),
+    "assertion_count": (K.AUTHENTICITY, "not exactly one top-level Assertion in a Success response"),
+    "assertion_wrapping": (
+        K.AUTHENTICITY,
+        "an Assertion outside the signed Assertion's Advice, or a verified element not in its place",
+    ),
+    "assess_answers_invalid": (
+        K.INPUT,
+        "an answers file for the level assessment has wrong or missing answers; the message lists each",
+    ),
+    "assess_apply": (K.INPUT, "the assessed levels cannot be written into the configuration file"),
+    "assess_rules_invalid": (K.CONFIG, "the packaged assessment rules table is malformed (a bug in ehkit)"),
+    "attribute_duplicate": (
+        K.POLICY,
+        "an attribute name twice (also with other NameFormat, or two aliases of one URN)",
+    ),
+    "attribute_missing": (K.POLICY, "ServiceID or ServiceUUID absent"),
+    "attribute_multivalued": (K.POLICY, "an identifier or service attribute with several values, or of the wrong kind"),
+    "attribute_value_invalid": (
+        K.POLICY,
+        "an identifier or service attribute with several values, or of the wrong kind",
+    ),
+    "audience_mismatch": (K.POLICY, "no AudienceRestriction, or one without our EntityID (per metadata group)"),
+    "authn_instant_stale": (K.POLICY, "AuthnInstant before our request: an SSO session was reused despite ForceAuthn"),
+    "binding_mismatch": (K.POLICY, "the answer came by another response binding than requested"),
+    "binding_not_enabled": (K.CONFIG, "a POST response arrived but no post_acs_url is configured"),
+    "bsn_invalid": (
+        K.POLICY,
+        "an identifier has the wrong form (validation on: 8-digit KvK, 12-digit vestigingsnummer, 11-check for RSIN/BSN, base64 BSNk blobs, 64hex@32hex pseudonym, XX/YY/… eIDAS; validation off: only empty/overlong/control characters)",
+    ),
+    "c14n_failed": (
+        K.AUTHENTICITY,
+        "the signature breaks the strict profile: empty value, extra elements, Reference not to the parent's ID, other transforms, HMAC/SHA-1/other c14n, not in its schema position, two signatures, canonicalisation error",
+    ),
+    "ca_incomplete": (K.CONFIG, "a test CA directory lacks one of its files"),
+    "cancelled": (K.CANCELLED, "status Responder + AuthnFailed: the user cancelled"),
+    "certificate_expired": (K.CONFIG, "a certificate has expired"),
+    "certificate_not_yet_valid": (K.CONFIG, "a certificate is not valid yet"),
+    "certificate_oin_mismatch": (K.CONFIG, "a certificate's subject serialNumber does not carry the expected OIN"),
+    "certificate_unreadable": (K.CONFIG, "a certificate file is not PEM or DER X.509"),
+    "certificate_untrusted": (K.CONFIG, "a certificate was not issued by the expected CA"),
+    "condition_unsupported": (
+        K.POLICY,
+        "no Conditions or NotOnOrAfter; odd AudienceRestriction; ProxyRestriction or unknown conditions",
+    ),
+    "conditions_malformed": (
+        K.POLICY,
+        "no Conditions or NotOnOrAfter; odd AudienceRestriction; ProxyRestriction or unknown conditions",
+    ),
+    "conditions_missing": (
+        K.POLICY,
+        "no Conditions or NotOnOrAfter; odd AudienceRestriction; ProxyRestriction or unknown conditions",
+    ),
+    "config": (K.CONFIG, "the configuration cannot be used (generic)"),
+    "config_invalid": (K.CONFIG, "the configuration does not validate; the message names every wrong field"),
+    "config_not_found": (K.CONFIG, "the configuration file does not exist"),
+    "config_unreadable": (K.CONFIG, "the configuration file cannot be read or is not TOML"),
+    "data_not_found": (K.INPUT, "a simulator test-data file does not exist"),
+    "data_unreadable": (K.INPUT, "a simulator test-data file cannot be read or does not validate"),
+    "days_invalid": (K.INPUT, "a validity period in days is out of range"),
+    "decryption_failed": (
+        K.AUTHENTICITY,
+        "one error for every failure after the RSA operation started (key, padding, tag, plaintext XML), so no oracle",
+    ),
+    "destination_mismatch": (K.POLICY, "Response Destination missing or not our ACS"),
+    "duplicate_id": (K.AUTHENTICITY, "two elements share an ID (ID, Id, id or xml:id)"),
+    "dv_catalogue_invalid": (K.INPUT, "a DV service catalogue given to the simulator is not acceptable"),
+    "dv_catalogue_unmatched": (K.INPUT, "a DV service catalogue names no service of the loaded SP metadata"),
+    "dv_metadata_invalid": (K.INPUT, "DV SP metadata given to the simulator is not acceptable"),
+    "dv_metadata_signature": (K.INPUT, "DV SP metadata given to the simulator has a signature that does not verify"),
+    "dv_source_unreachable": (
+        K.UNAVAILABLE,
+        "a DV metadata or catalogue URL given to the simulator could not be fetched",
+    ),
+    "dv_source_unreadable": (K.INPUT, "a DV metadata or catalogue file given to the simulator cannot be read"),
+    "eidas_identifier_invalid": (
+        K.POLICY,
+        "an identifier has the wrong form (validation on: 8-digit KvK, 12-digit vestigingsnummer, 11-check for RSIN/BSN, base64 BSNk blobs, 64hex@32hex pseudonym, XX/YY/… eIDAS; validation off: only empty/overlong/control characters)",
+    ),
+    "encrypted_assertion_unsupported": (K.AUTHENTICITY, "an EncryptedAssertion"),
+    "encrypted_attribute_unsupported": (K.POLICY, "an EncryptedAttribute"),
+    "encrypted_id_limit": (K.AUTHENTICITY, "more EncryptedIDs than max_encrypted_ids (checked before decrypting)"),
+    "encrypted_key_limit": (
+        K.AUTHENTICITY,
+        "before any RSA operation: too many EncryptedKeys, odd structure, algorithm not allowed (rsa-1_5, CBC when only GCM is), RetrievalMethod outside the message, no EncryptedKey addressed to us",
+    ),
+    "encryption_algorithm": (
+        K.AUTHENTICITY,
+        "before any RSA operation: too many EncryptedKeys, odd structure, algorithm not allowed (rsa-1_5, CBC when only GCM is), RetrievalMethod outside the message, no EncryptedKey addressed to us",
+    ),
+    "encryption_external_reference": (
+        K.AUTHENTICITY,
+        "before any RSA operation: too many EncryptedKeys, odd structure, algorithm not allowed (rsa-1_5, CBC when only GCM is), RetrievalMethod outside the message, no EncryptedKey addressed to us",
+    ),
+    "encryption_no_key_for_us": (
+        K.AUTHENTICITY,
+        "before any RSA operation: too many EncryptedKeys, odd structure, algorithm not allowed (rsa-1_5, CBC when only GCM is), RetrievalMethod outside the message, no EncryptedKey addressed to us",
+    ),
+    "encryption_structure": (
+        K.AUTHENTICITY,
+        "before any RSA operation: too many EncryptedKeys, odd structure, algorithm not allowed (rsa-1_5, CBC when only GCM is), RetrievalMethod outside the message, no EncryptedKey addressed to us",
+    ),
+    "entity_id_invalid": (K.INPUT, "an EntityID is not urn:etoegang:<ROLE>:<OIN>:entities:<index>"),
+    "error": (K.INPUT, "generic ehkit error (base class)"),
+    "flow_finished": (K.INPUT, "a simulator login session is already completed"),
+    "flow_unknown": (K.INPUT, "a simulator login session is unknown or expired"),
+    "identifier_invalid": (
+        K.POLICY,
+        "an identifier has the wrong form (validation on: 8-digit KvK, 12-digit vestigingsnummer, 11-check for RSIN/BSN, base64 BSNk blobs, 64hex@32hex pseudonym, XX/YY/… eIDAS; validation off: only empty/overlong/control characters)",
+    ),
+    "identifier_not_encrypted": (
+        K.POLICY,
+        'an identifier arrived as a plain NameID/attribute while require_encrypted_identifiers is on (the default; see "Decisions")',
+    ),
+    "identifier_type_not_allowed": (
+        K.POLICY,
+        "NameQualifier is not a known identifier type, or not one the service accepts (acting person: Pseudo, PseudoID, BSN; intermediary: KvK)",
+    ),
+    "identifier_type_unknown": (
+        K.POLICY,
+        "NameQualifier is not a known identifier type, or not one the service accepts (acting person: Pseudo, PseudoID, BSN; intermediary: KvK)",
+    ),
+    "in_response_to_mismatch": (K.POLICY, "SubjectConfirmationData InResponseTo differs from the Response's"),
+    "in_response_to_unknown": (K.POLICY, "no pending request with that ID (unknown, already used, long expired)"),
+    "inspect_empty": (K.INPUT, "ehkit inspect got empty input"),
+    "inspect_input": (K.INPUT, "ehkit inspect cannot read its input"),
+    "inspect_no_message": (K.INPUT, "the URL or form holds no SAMLRequest, SAMLResponse or SAMLart"),
+    "inspect_unrecognised": (K.INPUT, "the input is not XML, base64, a URL or a form body"),
+    "invalid_value": (K.INPUT, "a value (identifier, level, field) has the wrong form"),
+    "issue_instant_invalid": (K.POLICY, "an IssueInstant is in the future or older than max_message_age"),
+    "issuer_malformed": (K.AUTHENTICITY, "an Issuer is absent, not the broker, or carries Format/qualifiers"),
+    "issuer_mismatch": (K.AUTHENTICITY, "an Issuer is absent, not the broker, or carries Format/qualifiers"),
+    "issuer_missing": (K.AUTHENTICITY, "an Issuer is absent, not the broker, or carries Format/qualifiers"),
+    "issuer_unknown": (K.AUTHENTICITY, "a request's Issuer is missing or not a known party"),
+    "key_mismatch": (K.CONFIG, "a private key does not belong to its certificate"),
+    "key_not_rsa": (K.CONFIG, "a key is not RSA (PKIoverheid requires RSA)"),
+    "key_password_required": (K.CONFIG, "a private key is encrypted but no password was given"),
+    "key_password_wrong": (K.CONFIG, "a private key could not be decrypted with the given password"),
+    "key_too_small": (K.CONFIG, "a broker certificate in the metadata is below 2048 bits or not RSA"),
+    "key_unreadable": (K.CONFIG, "a key file is not a PEM private key"),
+    "key_unsupported": (K.CONFIG, "a broker certificate in the metadata is below 2048 bits or not RSA"),
+    "kvk_invalid": (
+        K.POLICY,
+        "an identifier has the wrong form (validation on: 8-digit KvK, 12-digit vestigingsnummer, 11-check for RSIN/BSN, base64 BSNk blobs, 64hex@32hex pseudonym, XX/YY/… eIDAS; validation off: only empty/overlong/control characters)",
+    ),
+    "legal_subject_conflict": (
+        K.POLICY,
+        "no (unambiguous) legal subject, a second identifier of its type disagreeing, no acting person",
+    ),
+    "legal_subject_missing": (
+        K.POLICY,
+        "no (unambiguous) legal subject, a second identifier of its type disagreeing, no acting person",
+    ),
+    "loa_above_catalogue": (K.CONFIG, "a requested level is above the service's catalogue level"),
+    "loa_eh1_refused": (K.POLICY, "AuthnContextClassRef missing, unknown, or EH1"),
+    "loa_invalid": (K.POLICY, "AuthnContextClassRef missing, unknown, or EH1"),
+    "loa_too_low": (K.POLICY, "delivered level below the service's"),
+    "login_failed": (K.BROKER_STATUS, "any other non-Success status (also with a signed assertion present)"),
+    "login_rejected": (K.POLICY, "the SP refuses the login (generic base reason)"),
+    "message_base64": (K.AUTHENTICITY, "POST value empty, or not strict standard base64"),
+    "message_deflate": (K.AUTHENTICITY, "a Redirect-binding value is not valid raw DEFLATE data"),
+    "message_empty": (K.AUTHENTICITY, "POST value empty, or not strict standard base64"),
+    "message_missing": (K.AUTHENTICITY, "finish_login got neither or both of SAMLart and SAMLResponse"),
+    "message_not_xml": (K.AUTHENTICITY, "POST value is not base64 of XML (deflated, double-encoded, …)"),
+    "message_too_large": (K.AUTHENTICITY, "POST value, inflated message or artifact-resolution answer above its limit"),
+    "message_type_unexpected": (
+        K.AUTHENTICITY,
+        "not an ArtifactResponse (artifact binding) or Response (POST), or the ArtifactResponse carries something else",
+    ),
+    "metadata_entity": (K.AUTHENTICITY, "the broker metadata is not for the configured broker EntityID"),
+    "metadata_expired": (K.UNAVAILABLE, "the broker metadata has expired and no valid copy could be loaded"),
+    "metadata_invalid": (K.AUTHENTICITY, "the broker metadata breaks the metadata schema or profile"),
+    "metadata_malformed": (K.AUTHENTICITY, "the broker metadata is not acceptable XML"),
+    "metadata_no_endpoint": (K.CONFIG, "the broker metadata has no endpoint for the binding needed"),
+    "metadata_no_keys": (K.AUTHENTICITY, "the broker metadata has no signing certificate"),
+    "metadata_signature": (K.AUTHENTICITY, "the broker metadata signature does not verify with the trusted keys"),
+    "metadata_unavailable": (K.UNAVAILABLE, "no broker metadata could be fetched or read, and no good copy is cached"),
+    "metadata_unsigned": (K.AUTHENTICITY, "the broker metadata is not signed, or no trust for it is configured"),
+    "metadata_untrusted": (K.CONFIG, "every pinned metadata certificate has expired or is not yet valid"),
+    "metadata_weak_key": (K.AUTHENTICITY, "a broker key in the metadata is below 2048 bits or not RSA"),
+    "nameid_invalid": (
+        K.POLICY,
+        "decrypted content is not one saml:NameID, a NameID holds elements, or an identifier is not persistent",
+    ),
+    "not_logged_in": (K.POLICY, "the page needs a login and the session has none"),
+    "oin_invalid": (K.INPUT, "an OIN is not 20 digits"),
+    "profile_unknown": (K.INPUT, "an unknown broker profile was named"),
+    "pseudoid_invalid": (K.POLICY, "a PseudoID identifier has the wrong form"),
+    "pseudonym_invalid": (
+        K.POLICY,
+        "an identifier has the wrong form (validation on: 8-digit KvK, 12-digit vestigingsnummer, 11-check for RSIN/BSN, base64 BSNk blobs, 64hex@32hex pseudonym, XX/YY/… eIDAS; validation off: only empty/overlong/control characters)",
+    ),
+    "recipient_mismatch": (K.POLICY, "SubjectConfirmationData Recipient is not our ACS"),
+    "redirect_duplicate_parameter": (K.AUTHENTICITY, "a Redirect-binding query parameter appears twice"),
+    "relay_state_invalid": (K.POLICY, "the RelayState token is missing, changed, foreign or longer than 80 bytes"),
+    "relay_target_invalid": (K.CONFIG, "a return target is not a relative path on this site"),
+    "replay": (K.AUTHENTICITY, "the Response or Assertion ID was seen before"),
+    "request_expired": (K.POLICY, "the pending request expired (pending_ttl, 15 minutes)"),
+    "request_id_duplicate": (K.AUTHENTICITY, "a pending request with this ID already exists"),
+    "request_id_mismatch": (K.AUTHENTICITY, "InResponseTo is not the request of this browser session"),
+    "request_malformed": (K.AUTHENTICITY, "an AuthnRequest (at the simulator) is malformed"),
+    "request_unsupported": (K.BROKER_STATUS, "second-level status RequestUnsupported"),
+    "request_unsupported_comparison": (K.AUTHENTICITY, "RequestedAuthnContext Comparison is not minimum"),
+    "request_version": (K.AUTHENTICITY, "the message is not a SAML 2.0 AuthnRequest"),
+    "response_extensions": (K.AUTHENTICITY, "the Response carries Extensions"),
+    "response_malformed": (K.AUTHENTICITY, "required parts missing or repeated (ID, Status, StatusCode, Subject, …)"),
+    "role_invalid": (K.INPUT, "an eHerkenning role is not one of DV, HM, AD, MR, BR"),
+    "rollover_not_configured": (K.CONFIG, "no [keys.next] is configured for a rollover"),
+    "rsin_invalid": (
+        K.POLICY,
+        "an identifier has the wrong form (validation on: 8-digit KvK, 12-digit vestigingsnummer, 11-check for RSIN/BSN, base64 BSNk blobs, 64hex@32hex pseudonym, XX/YY/… eIDAS; validation off: only empty/overlong/control characters)",
+    ),
+    "service_id_invalid": (K.INPUT, "a ServiceID is not urn:etoegang:DV:<OIN>:services:<index>"),
+    "service_id_mismatch": (K.POLICY, "the broker names another service than requested"),
+    "service_uuid_mismatch": (K.POLICY, "the broker names another service than requested"),
+    "signature_algorithm": (
+        K.AUTHENTICITY,
+        "the signature breaks the strict profile: empty value, extra elements, Reference not to the parent's ID, other transforms, HMAC/SHA-1/other c14n, not in its schema position, two signatures, canonicalisation error",
+    ),
+    "signature_context_unstable": (
+        K.CONFIG,
+        "a tree to sign canonicalises differently once serialized (refused to sign)",
+    ),
+    "signature_digest": (K.AUTHENTICITY, "the signed content was changed"),
+    "signature_invalid": (
+        K.AUTHENTICITY,
+        "the signature breaks the strict profile: empty value, extra elements, Reference not to the parent's ID, other transforms, HMAC/SHA-1/other c14n, not in its schema position, two signatures, canonicalisation error",
+    ),
+    "signature_missing": (
+        K.AUTHENTICITY,
+        "a required signature is absent (ArtifactResponse, Assertion, Response with POST or when configured)",
+    ),
+    "signature_multiple": (
+        K.AUTHENTICITY,
+        "the signature breaks the strict profile: empty value, extra elements, Reference not to the parent's ID, other transforms, HMAC/SHA-1/other c14n, not in its schema position, two signatures, canonicalisation error",
+    ),
+    "signature_no_trusted_keys": (K.AUTHENTICITY, "no broker key is usable now (all expired or not yet valid)"),
+    "signature_position": (
+        K.AUTHENTICITY,
+        "the signature breaks the strict profile: empty value, extra elements, Reference not to the parent's ID, other transforms, HMAC/SHA-1/other c14n, not in its schema position, two signatures, canonicalisation error",
+    ),
+    "signature_profile": (
+        K.AUTHENTICITY,
+        "the signature breaks the strict profile: empty value, extra elements, Reference not to the parent's ID, other transforms, HMAC/SHA-1/other c14n, not in its schema position, two signatures, canonicalisation error",
+    ),
+    "signature_reference": (
+        K.AUTHENTICITY,
+        "the signature breaks the strict profile: empty value, extra elements, Reference not to the parent's ID, other transforms, HMAC/SHA-1/other c14n, not in its schema position, two signatures, canonicalisation error",
+    ),
+    "signature_transforms": (
+        K.AUTHENTICITY,
+        "the signature breaks the strict profile: empty value, extra elements, Reference not to the parent's ID, other transforms, HMAC/SHA-1/other c14n, not in its schema position, two signatures, canonicalisation error",
+    ),
+    "signature_untrusted": (
+        K.AUTHENTICITY,
+        "the signature does not verify with any broker key (attacker or other participant key, garbled value)",
+    ),
+    "soap_fault": (K.BROKER_STATUS, "not one SOAP 1.1 Body with one element, or a SOAP Fault"),
+    "soap_malformed": (K.AUTHENTICITY, "not one SOAP 1.1 Body with one element, or a SOAP Fault"),
+    "statement_invalid": (K.POLICY, "not exactly one AuthnStatement and one AttributeStatement, or another statement"),
+    "status_malformed": (K.AUTHENTICITY, "required parts missing or repeated (ID, Status, StatusCode, Subject, …)"),
+    "store_unavailable": (K.UNAVAILABLE, "the state store failed (database or Redis down)"),
+    "store_url": (K.CONFIG, "a state-store URL is not memory://, sqlite:/// or redis://"),
+    "structure_duplicate": (K.AUTHENTICITY, "required parts missing or repeated (ID, Status, StatusCode, Subject, …)"),
+    "structure_missing": (K.AUTHENTICITY, "required parts missing or repeated (ID, Status, StatusCode, Subject, …)"),
+    "subdossiernummer_invalid": (
+        K.POLICY,
+        "an identifier has the wrong form (validation on: 8-digit KvK, 12-digit vestigingsnummer, 11-check for RSIN/BSN, base64 BSNk blobs, 64hex@32hex pseudonym, XX/YY/… eIDAS; validation off: only empty/overlong/control characters)",
+    ),
+    "subject_confirmation_invalid": (K.POLICY, "not exactly one SubjectConfirmation, not bearer, or no NotOnOrAfter"),
+    "time_expired": (K.POLICY, "NotOnOrAfter/NotBefore/SessionNotOnOrAfter/AuthnInstant outside the window"),
+    "time_malformed": (
+        K.POLICY,
+        "an instant is not an xs:dateTime with zone, or is missing (before consumption for IssueInstants, after for the rest)",
+    ),
+    "time_missing": (
+        K.POLICY,
+        "an instant is not an xs:dateTime with zone, or is missing (before consumption for IssueInstants, after for the rest)",
+    ),
+    "time_not_yet_valid": (K.POLICY, "NotOnOrAfter/NotBefore/SessionNotOnOrAfter/AuthnInstant outside the window"),
+    "tls_client_cert": (K.CONFIG, "the TLS client certificate or key for artifact resolution cannot be loaded"),
+    "unknown_ad": (K.INPUT, "the simulator knows no such authentication service"),
+    "unknown_company": (K.INPUT, "the simulator knows no such company"),
+    "unknown_group": (K.INPUT, "no SP metadata group of that name"),
+    "unknown_person": (K.INPUT, "the simulator knows no such person"),
+    "unknown_service": (K.CONFIG, "no service with that key is configured"),
+    "unsolicited": (K.AUTHENTICITY, "the Response has no InResponseTo"),
+    "version_unsupported": (K.AUTHENTICITY, "Response, Assertion or ArtifactResponse Version is not 2.0"),
+    "vestigingsnummer_invalid": (
+        K.POLICY,
+        "an identifier has the wrong form (validation on: 8-digit KvK, 12-digit vestigingsnummer, 11-check for RSIN/BSN, base64 BSNk blobs, 64hex@32hex pseudonym, XX/YY/… eIDAS; validation off: only empty/overlong/control characters)",
+    ),
+    "xml": (K.AUTHENTICITY, "XML security failure (generic base reason)"),
+    "xml_dtd": (K.AUTHENTICITY, "DOCTYPE/entities, processing instruction, XInclude, or not UTF-8"),
+    "xml_empty": (
+        K.AUTHENTICITY,
+        "not XML, or malformed (also libxml2's own nesting limit and invalid namespace URIs)",
+    ),
+    "xml_encoding": (K.AUTHENTICITY, "DOCTYPE/entities, processing instruction, XInclude, or not UTF-8"),
+    "xml_limit": (K.AUTHENTICITY, "an XML limit was exceeded (generic base reason)"),
+    "xml_malformed": (
+        K.AUTHENTICITY,
+        "not XML, or malformed (also libxml2's own nesting limit and invalid namespace URIs)",
+    ),
+    "xml_not_bytes": (
+        K.AUTHENTICITY,
+        "not XML, or malformed (also libxml2's own nesting limit and invalid namespace URIs)",
+    ),
+    "xml_pi": (K.AUTHENTICITY, "DOCTYPE/entities, processing instruction, XInclude, or not UTF-8"),
+    "xml_too_deep": (K.AUTHENTICITY, "a parse limit was exceeded"),
+    "xml_too_large": (K.AUTHENTICITY, "a parse limit was exceeded"),
+    "xml_too_many_elements": (K.AUTHENTICITY, "a parse limit was exceeded"),
+    "xml_too_many_namespaces": (K.AUTHENTICITY, "a parse limit was exceeded"),
+    "xml_unexpected_child": (K.AUTHENTICITY, "an element that must hold only text holds elements"),
+    "xml_xinclude": (K.AUTHENTICITY, "DOCTYPE/entities, processing instruction, XInclude, or not UTF-8"),
+}
+
+REASONS: dict[str, ReasonInfo] = {code: ReasonInfo(code, kind, text) for code, (kind, text) in _TABLE.items()}
+del K
+
+
+def describe(reason: str) -> ReasonInfo:
+    """The registry entry for ``reason``; an unregistered code reads as a generic refusal."""
+    info = REASONS.get(reason)
+    if info is None:
+        return ReasonInfo(reason, ReasonKind.POLICY, "unregistered reason code")
+    return info
+
+
+def kind_of(reason: str) -> ReasonKind:
+    return describe(reason).kind
+
+
+def outcome(reason: str) -> UserOutcome:
+    """What to tell the user: they cancelled, try again later, or the login was refused.
+
+    Everything that is not a cancel or an unavailable dependency is a refusal:
+    the user sees one generic text and the reason goes to the audit log only.
+    """
+    kind = kind_of(reason)
+    if kind is ReasonKind.CANCELLED:
+        return "cancelled"
+    if kind is ReasonKind.UNAVAILABLE:
+        return "unavailable"
+    return "refused"
