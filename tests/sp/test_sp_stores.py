@@ -246,3 +246,46 @@ def test_open_store_kinds(tmp_path):
 def test_pending_request_json_round_trip():
     p = pending(requested_loa=LevelOfAssurance.EH2, relay_target=None)
     assert PendingRequest.from_json(p.to_json()) == p
+
+
+# ------------------------------------------------------------------ layering
+
+
+def _ehkit_imports(module_file) -> set[str]:
+    """Every ehkit module a source file imports, at any depth (also inside functions)."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(module_file).read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("ehkit"):
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("ehkit"))
+    return found
+
+
+def test_store_base_imports_no_implementation():
+    """The contract module is what implementations import; it must not import them back."""
+    import ehkit.sp.stores.base as base
+
+    implementations = {"ehkit.sp.stores.memory", "ehkit.sp.stores.sqlite", "ehkit.sp.stores.redis"}
+    assert not (_ehkit_imports(base.__file__) & implementations)
+    assert not hasattr(base, "open_store")
+
+
+def test_store_implementations_import_only_the_base():
+    import ehkit.sp.stores.memory as memory
+    import ehkit.sp.stores.redis as redis_store
+    import ehkit.sp.stores.sqlite as sqlite_store
+
+    for module in (memory, sqlite_store, redis_store):
+        siblings = {m for m in _ehkit_imports(module.__file__) if m.startswith("ehkit.sp.stores")}
+        assert siblings <= {"ehkit.sp.stores.base"}, module.__name__
+
+
+def test_open_store_public_path_is_the_factory():
+    from ehkit.sp.stores import factory
+
+    assert open_store is factory.open_store

@@ -58,7 +58,8 @@ from ehkit.sp.audit import AuditEvent, keyed_hash
 from ehkit.sp.identity import Identity, IdentityReader
 from ehkit.sp.result import LoginResult
 from ehkit.sp.settings import RequestBinding, ServiceSettings, SpSettings
-from ehkit.sp.stores.base import PendingRequest, StateStore, open_store
+from ehkit.sp.stores.base import PendingRequest, StateStore
+from ehkit.sp.stores.factory import open_store
 from ehkit.xml.encryption import DecryptionPolicy, decrypt_element, decryption_policy
 from ehkit.xml.parse import DEFAULT_LIMITS, ParsedDocument, ParseLimits, parse_document
 from ehkit.xml.trust import TrustSet

@@ -114,28 +114,3 @@ def ttl_ms(expires_at: datetime, now: datetime) -> int:
     """Milliseconds until ``expires_at`` (at least 1, so a store never keeps a dead entry forever)."""
     delta = _aware(expires_at) - _aware(now)
     return max(1, int(delta.total_seconds() * 1000))
-
-
-def open_store(url: str, *, key_prefix: str = "ehkit:") -> StateStore:
-    """A store from a URL: ``memory://``, ``sqlite:///relative.db``,
-    ``sqlite:////absolute/path.db`` or ``redis://host:port/db`` (``rediss://`` for TLS)."""
-    from urllib.parse import urlsplit
-
-    scheme = urlsplit(url).scheme
-    if scheme == "memory":
-        from ehkit.sp.stores.memory import MemoryStore
-
-        return MemoryStore()
-    if scheme == "sqlite":
-        if not url.startswith("sqlite:///") or len(url) <= len("sqlite:///"):
-            raise ConfigError(f"{url!r}: write sqlite:///state.db or sqlite:////absolute/state.db", reason="store_url")
-        from ehkit.sp.stores.sqlite import SQLiteStore
-
-        return SQLiteStore(url[len("sqlite:///") :])
-    if scheme in ("redis", "rediss"):
-        from ehkit.sp.stores.redis import RedisStore
-
-        return RedisStore.from_url(url, key_prefix=key_prefix)
-    raise ConfigError(
-        f"unknown state store {url!r} (use memory://, sqlite:///path or redis://host:port/db)", reason="store_url"
-    )
