@@ -240,3 +240,27 @@ def test_cross_field_problems_reported_next_to_field_errors(load, example_text):
     paths = [p.path for p in error.problems]
     assert paths[0] == "dv.name_en"
     assert {"services[1].index", "services[0].loa", "services[0].bsnk_structure_version"} <= set(paths)
+
+
+def test_oin_as_number_gets_only_the_right_hint(load, example_text):
+    """dv.entity_id has a default derived from dv.oin: a wrong oin is one problem, not two."""
+    error = _problems(load, example_text.replace(f'oin = "{OIN}"', "oin = 1234567890000", 1))
+    dv_problems = [p for p in error.problems if p.path.startswith("dv.")]
+    assert [p.path for p in dv_problems] == ["dv.oin"], error.message
+    assert "quoted text" in dv_problems[0].message
+
+
+def test_invalid_broker_entity_id_does_not_report_the_derived_oin_missing(load, example_text):
+    """broker.oin defaults to the OIN in broker.entity_id; only the entity_id is wrong."""
+    text = example_text.replace('entity_id = "urn:etoegang:HM:', 'entity_id = "urn:etoegang:HM:x', 1)
+    error = _problems(load, text)
+    broker_problems = [p.path for p in error.problems if p.path.startswith("broker.")]
+    assert broker_problems == ["broker.entity_id"], error.message
+
+
+def test_a_missing_field_with_no_default_is_still_reported(load, example_text):
+    text = example_text.replace(f'oin = "{OIN}"', "", 1)
+    error = _problems(load, text)
+    assert "dv.oin" in [p.path for p in error.problems]
+    missing = {p.path for p in error.problems if "required field is missing" in p.message}
+    assert "dv.oin" in missing

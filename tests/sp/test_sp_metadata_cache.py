@@ -214,3 +214,31 @@ def test_unverified_copy_is_never_saved(net, tmp_path, t0):
     with pytest.raises(MetadataError):
         cache.get(now=t0)
     assert not target.exists()
+
+
+def test_expired_metadata_log_line_names_the_date(net, tmp_path, t0, caplog):
+    """validUntil on the EntitiesDescriptor only (the common layout): the message must carry that date."""
+    expiry = t0 - timedelta(days=3)
+    path = tmp_path / "md.xml"
+    path.write_bytes(build_metadata(signer=net.hm, signing_keys=[net.hm], valid_until=expiry))
+    cache = MetadataCache(entity_id=n.HM_ENTITY, trust=PinnedTrust((net.hm.certificate,)), file=path)
+    with caplog.at_level("WARNING", logger="ehkit.sp.metadata"), pytest.raises(MetadataError) as info:
+        cache.get(now=t0)
+    assert info.value.reason == "metadata_expired"
+    stamp = expiry.strftime("%Y-%m-%dT%H:%M:%S")
+    assert stamp in info.value.message
+    assert "None" not in caplog.text
+    assert stamp in caplog.text
+
+
+def test_last_good_copy_expiring_names_the_date(net, tmp_path, t0):
+    expiry = t0 + timedelta(hours=1)
+    path = tmp_path / "md.xml"
+    path.write_bytes(build_metadata(signer=net.hm, signing_keys=[net.hm], valid_until=expiry))
+    cache = MetadataCache(entity_id=n.HM_ENTITY, trust=PinnedTrust((net.hm.certificate,)), file=path)
+    cache.get(now=t0)
+    path.write_bytes(b"not metadata")
+    with pytest.raises(MetadataError) as info:
+        cache.get(now=t0 + timedelta(hours=2))
+    assert info.value.reason == "metadata_expired"
+    assert expiry.strftime("%Y-%m-%dT%H:%M:%S") in info.value.message

@@ -19,9 +19,22 @@ from typing import Any
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, model_validator
 
-from ehkit.config.errors import ConfigInvalidError, ConfigProblem, CrossFieldProblems, problems_from_pydantic
+from ehkit.config.errors import (
+    ConfigInvalidError,
+    ConfigProblem,
+    CrossFieldProblems,
+    format_loc,
+    problems_from_pydantic,
+)
 from ehkit.config.keys import KeysConfig
-from ehkit.config.sections import BrokerConfig, CatalogueConfig, DvConfig, MetadataGroupConfig, StateConfig
+from ehkit.config.sections import (
+    DERIVED_FIELDS,
+    BrokerConfig,
+    CatalogueConfig,
+    DvConfig,
+    MetadataGroupConfig,
+    StateConfig,
+)
 from ehkit.config.service import EIDAS_IDENTIFIERS, ServiceConfig
 from ehkit.config.types import SHORT_NAME_OF
 from ehkit.domain.identifiers import EntityID, ServiceID
@@ -101,8 +114,9 @@ class EhkitConfig(BaseModel):
         try:
             config = cls.model_validate(data, context=context)
         except pydantic.ValidationError as exc:
-            problems = problems_from_pydantic(exc.errors())
-            if not any(isinstance((e.get("ctx") or {}).get("error"), CrossFieldProblems) for e in exc.errors()):
+            errors = _without_underived_defaults(exc.errors())
+            problems = problems_from_pydantic(errors)
+            if not any(isinstance((e.get("ctx") or {}).get("error"), CrossFieldProblems) for e in errors):
                 known = {p.path for p in problems}
                 problems += [p for p in partial_problems(data, context) if p.path not in known]
             raise ConfigInvalidError(problems, source=label) from None
@@ -197,6 +211,17 @@ class EhkitConfig(BaseModel):
         else:
             material = self.keys.signing_key.read_bytes()
         return hmac.new(b"ehkit relay-state v1", material, hashlib.sha256).digest()
+
+
+def _without_underived_defaults(errors: list[Any]) -> list[Any]:
+    """Drop "missing" for a field whose default could not be derived because its source field
+    has its own problem (``dv.entity_id`` from a wrong ``dv.oin``): that problem says it all."""
+    paths = {format_loc(e.get("loc", ())) for e in errors}
+    return [
+        e
+        for e in errors
+        if not (e.get("type") == "missing" and DERIVED_FIELDS.get(format_loc(e.get("loc", ()))) in paths)
+    ]
 
 
 def load_config(path: str | Path, *, check_files: bool = True) -> EhkitConfig:

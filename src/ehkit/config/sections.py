@@ -35,6 +35,15 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+#: Fields whose default is derived from another field (field path -> the field it comes from).
+#: When the source is missing or wrong the default cannot be derived, and pydantic then calls
+#: the derived field "missing" too: a second, wrong hint for a field the user never has to write.
+DERIVED_FIELDS: dict[str, str] = {
+    "dv.entity_id": "dv.oin",
+    "broker.oin": "broker.entity_id",
+}
+
+
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 

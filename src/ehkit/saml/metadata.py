@@ -19,7 +19,7 @@ from lxml import etree
 
 from ehkit.errors import EhkitError
 from ehkit.saml import constants as c
-from ehkit.saml.timefmt import parse_instant
+from ehkit.saml.timefmt import format_instant, parse_instant
 from ehkit.xml.ns import DS, MD, q
 from ehkit.xml.parse import ParseLimits, parse_document
 from ehkit.xml.signature import find_signature, verify_element
@@ -189,7 +189,7 @@ def parse_idp_metadata(
             t = parse_instant(vu, "validUntil")
             valid_until = t if valid_until is None else min(valid_until, t)
     if valid_until is not None and valid_until <= now:
-        raise MetadataError(f"metadata expired at {vu}", reason="metadata_expired")  # type: ignore[possibly-undefined]
+        raise MetadataError(f"metadata expired at {format_instant(valid_until)}", reason="metadata_expired")
     cache = None
     for el in (root, entity):
         cd = el.get("cacheDuration")

@@ -33,6 +33,7 @@ from ehkit.errors import EhkitError
 from ehkit.pki.chain import verify_chain
 from ehkit.pki.subject import certificate_oin
 from ehkit.saml.metadata import IdpMetadata, MetadataError, parse_idp_metadata
+from ehkit.saml.timefmt import format_instant
 from ehkit.xml.ns import DS
 from ehkit.xml.parse import ParseLimits, parse_document
 from ehkit.xml.trust import TrustSet
@@ -155,9 +156,12 @@ class MetadataCache:
             return data
         assert self._url is not None
         try:
-            with httpx.Client(
-                transport=self._transport, timeout=self._timeout, follow_redirects=False, trust_env=False
-            ) as client, client.stream("GET", self._url) as response:
+            with (
+                httpx.Client(
+                    transport=self._transport, timeout=self._timeout, follow_redirects=False, trust_env=False
+                ) as client,
+                client.stream("GET", self._url) as response,
+            ):
                 if response.status_code != 200:
                     raise MetadataError(
                         f"metadata URL answered HTTP {response.status_code}", reason="metadata_unavailable"
@@ -248,7 +252,9 @@ class MetadataCache:
             )
         if current.valid_until is not None and current.valid_until <= now:
             raise MetadataError(
-                "the broker metadata has expired and no valid copy could be loaded", reason="metadata_expired"
+                f"the broker metadata expired at {format_instant(current.valid_until)} and no valid copy "
+                "could be loaded",
+                reason="metadata_expired",
             )
         return current
 
