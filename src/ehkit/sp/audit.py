@@ -6,6 +6,13 @@ assurance, broker, binding, duration. Identifiers never appear in clear: when
 an ``audit_key`` is configured, the legal and acting subjects are included as
 keyed hashes (HMAC-SHA256, first 16 bytes, hex), which lets an auditor
 correlate logins of one company without the log revealing who it is.
+
+Successes and cancels are INFO, everything else WARNING. The logger sets its
+own level to INFO when the application has not set one: otherwise Python's
+default root level (WARNING) drops every successful login while keeping the
+failures, and the audit log would hold only half of the attempts. An explicit
+level set by the application (``logging.getLogger("ehkit.audit").setLevel``)
+is left alone.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ from typing import Any
 from ehkit.errors import LoginCancelled, LoginFailed, LoginRejected
 
 logger = logging.getLogger("ehkit.audit")
+if logger.level == logging.NOTSET:
+    logger.setLevel(logging.INFO)
 
 
 def keyed_hash(key: bytes, kind: str, value: str) -> str:
