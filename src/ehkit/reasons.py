@@ -385,8 +385,25 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
     "xml_pi": (K.AUTHENTICITY, "DOCTYPE/entities, processing instruction, XInclude, or not UTF-8"),
     "xml_too_deep": (K.AUTHENTICITY, "a parse limit was exceeded"),
     "xml_too_large": (K.AUTHENTICITY, "a parse limit was exceeded"),
+    "xml_too_many_assertions": (K.AUTHENTICITY, "more saml:Assertion elements in the document than the profile allows"),
+    "xml_too_many_attributes": (
+        K.AUTHENTICITY,
+        "more saml:Attribute and XACML Attribute elements in the document than the profile allows",
+    ),
     "xml_too_many_elements": (K.AUTHENTICITY, "a parse limit was exceeded"),
+    "xml_too_many_encrypted_ids": (
+        K.AUTHENTICITY,
+        "more saml:EncryptedID elements in the document than the profile allows",
+    ),
+    "xml_too_many_encrypted_keys": (
+        K.AUTHENTICITY,
+        "more xenc:EncryptedKey elements in the document than the profile allows",
+    ),
     "xml_too_many_namespaces": (K.AUTHENTICITY, "a parse limit was exceeded"),
+    "xml_too_many_signatures": (
+        K.AUTHENTICITY,
+        "more ds:Signature elements in the document (anywhere) than the profile allows",
+    ),
     "xml_unexpected_child": (K.AUTHENTICITY, "an element that must hold only text holds elements"),
     "xml_xinclude": (K.AUTHENTICITY, "DOCTYPE/entities, processing instruction, XInclude, or not UTF-8"),
 }

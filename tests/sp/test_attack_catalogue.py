@@ -1364,7 +1364,15 @@ class TestH_ResourceExhaustion:
         recipients.append(EncryptionRecipient(net.dv.public_key, n.DV_ENTITY, net.dv.key_name))
         expect(s, "encrypted_key_limit", consumed=True, recipients=recipients)
 
-    @pytest.mark.parametrize("count,reason", [(1000, "signature_multiple"), (2000, "xml_too_many_elements")])
+    @pytest.mark.parametrize(
+        "count,reason",
+        [
+            (3, "signature_multiple"),  # within the document bound: the element's own check refuses it
+            (12, "xml_too_many_signatures"),
+            (1000, "xml_too_many_signatures"),
+            (2000, "xml_too_many_signatures"),
+        ],
+    )
     def test_84_many_signatures(self, s, count, reason):
         signature = b"<ds:Signature><ds:SignedInfo/><ds:SignatureValue>AA==</ds:SignatureValue></ds:Signature>"
         xml = s.build().xml.replace(
@@ -1372,6 +1380,52 @@ class TestH_ResourceExhaustion:
         )
         xml = xml.replace(b"</saml2p:ArtifactResponse>", signature * count + b"</saml2p:ArtifactResponse>")
         expect_raw(s, xml, reason)
+
+    # Counts over the whole document (parse time, before any cryptography): the policy
+    # verifies three signatures and decrypts the EncryptedIDs of one assertion; the same
+    # elements anywhere else were accepted, inside a message the broker signed.
+
+    @staticmethod
+    def _into_advice(root, xml: str, times: int) -> None:
+        """``times`` copies of ``xml`` in the first Advice assertion's Subject: a place no check reads."""
+        advice = A(root).find(q(SAML, "Advice"))
+        target = advice.find(q(SAML, "Assertion"))
+        for _ in range(times):
+            target.append(etree.fromstring(xml))
+
+    def test_84_signatures_where_no_policy_looks(self, s):
+        signature = (
+            f'<ds:Signature xmlns:ds="{DS}"><ds:SignedInfo/><ds:SignatureValue>AA==</ds:SignatureValue></ds:Signature>'
+        )
+        expect(s, "xml_too_many_signatures", consumed=False, edit=lambda r: self._into_advice(r, signature, 12))
+
+    def test_84_signatures_within_the_bound_are_ignored_where_no_policy_looks(self, s):
+        """[pos] the bound is on the count: a few more (foreign) signatures in Advice change nothing."""
+        signature = f'<ds:Signature xmlns:ds="{DS}"><ds:SignedInfo/></ds:Signature>'
+        assert s.submit(edit=lambda r: self._into_advice(r, signature, 3)).legal_subject.value == VALID_KVK
+
+    def test_83_encrypted_keys_where_no_policy_looks(self, s):
+        key = f'<xenc:EncryptedKey xmlns:xenc="{XENC}"><xenc:CipherData><xenc:CipherValue>AA==</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey>'
+        expect(s, "xml_too_many_encrypted_keys", consumed=False, edit=lambda r: self._into_advice(r, key, 40))
+
+    def test_83_encrypted_ids_where_no_policy_looks(self, s):
+        enc = f'<saml2:EncryptedID xmlns:saml2="{SAML}"><xenc:EncryptedData xmlns:xenc="{XENC}"/></saml2:EncryptedID>'
+        expect(s, "xml_too_many_encrypted_ids", consumed=False, edit=lambda r: self._into_advice(r, enc, 20))
+
+    def test_83_assertions_nested_where_no_policy_looks(self, s):
+        assertion = f'<saml2:Assertion xmlns:saml2="{SAML}" Version="2.0" ID="_x"/>'
+
+        def many(root):
+            advice = A(root).find(q(SAML, "Advice"))
+            for i in range(20):
+                el = etree.fromstring(assertion.replace("_x", f"_nested{i}"))
+                advice.append(el)
+
+        expect(s, "xml_too_many_assertions", consumed=False, edit=many)
+
+    def test_83_attributes_where_no_policy_looks(self, s):
+        attr = f'<saml2:Attribute xmlns:saml2="{SAML}" Name="urn:x"><saml2:AttributeValue>1</saml2:AttributeValue></saml2:Attribute>'
+        expect(s, "xml_too_many_attributes", consumed=False, edit=lambda r: self._into_advice(r, attr, 130))
 
     def test_84_two_signatures_on_one_element(self, s):
         def twice(root):

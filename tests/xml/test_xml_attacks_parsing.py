@@ -417,3 +417,72 @@ def test_large_real_message_with_injected_pi_or_xinclude(reference_dir):
     assert reason(data.replace(b"<saml2p:Status>", b"<saml2p:Status>" + xi, 1)) == "xml_xinclude"
     dup = data.replace(b"<saml2p:Status>", b'<saml2p:Status Id="_3e6519c92c9b4c529706de01b9afa604">', 1)
     assert reason(dup) == "duplicate_id"
+
+
+# ------------------------------------------------------------------ H83/H84: counts over the whole document
+#
+# A policy bounds what it looks at (signatures on the elements it verifies, the
+# EncryptedIDs it decrypts); elements anywhere else cost work and hide payloads all
+# the same. The parser counts them over the whole document, in the one walk it
+# already does, before any cryptography.
+
+from ehkit.xml.ns import DS, XACML_CONTEXT, XENC  # noqa: E402
+
+COUNTED = [
+    # (element, limit field, reason)
+    (f'<ds:Signature xmlns:ds="{DS}"/>', "max_signatures", "xml_too_many_signatures"),
+    (f'<xenc:EncryptedKey xmlns:xenc="{XENC}"/>', "max_encrypted_keys", "xml_too_many_encrypted_keys"),
+    (f'<saml:EncryptedID xmlns:saml="{SAML}"/>', "max_encrypted_ids", "xml_too_many_encrypted_ids"),
+    (f'<saml:Assertion xmlns:saml="{SAML}"/>', "max_assertions", "xml_too_many_assertions"),
+    (f'<saml:Attribute xmlns:saml="{SAML}"/>', "max_attributes", "xml_too_many_attributes"),
+    (f'<x:Attribute xmlns:x="{XACML_CONTEXT}"/>', "max_attributes", "xml_too_many_attributes"),
+]
+
+
+@pytest.mark.parametrize("pad", ["", PAD], ids=["walk", "fast-route"])
+@pytest.mark.parametrize("element, field, code", COUNTED, ids=[c[2] + ":" + c[0][1:12] for c in COUNTED])
+def test_h83_h84_counts_over_the_whole_document(element, field, code, pad):
+    limit = getattr(ParseLimits(), field)
+    assert limit is not None
+    at_limit = f"<r>{pad}<deep><er>{element * limit}</er></deep></r>".encode()
+    assert parse_document(at_limit).root is not None
+    over = f"<r>{pad}<deep><er>{element * (limit + 1)}</er></deep></r>".encode()
+    assert reason(over) == code
+
+
+@pytest.mark.parametrize("element, field, code", COUNTED[:5], ids=[c[2] for c in COUNTED[:5]])
+def test_h83_h84_counts_are_configurable(element, field, code):
+    from dataclasses import replace
+
+    data = f"<r>{PAD}{element * 3}</r>".encode()
+    assert reason(data, replace(ParseLimits(), **{field: 2})) == code
+    unbounded = f"<r>{element * 300}</r>".encode()
+    assert parse_document(unbounded, replace(ParseLimits(), **{field: None})).root is not None
+
+
+def test_h84_profile_defaults_fit_real_messages_with_margin(reference_dir):
+    """The real messages hold 4-5 signatures, 1-3 EncryptedKeys and EncryptedIDs, 3 assertions
+    and 17-21 attributes; the defaults leave room for chain authorisations and rollovers."""
+    limits = ParseLimits()
+    assert limits.max_signatures >= 3 * 5
+    assert limits.max_encrypted_keys >= 3 * 10
+    assert limits.max_encrypted_ids >= 3 * 5
+    assert limits.max_assertions >= 3 * 5
+    assert limits.max_attributes >= 5 * 21
+    for name in ("artifactresponse-2023-decrypted.xml", "response-2020-encrypted.xml"):
+        assert parse_document((reference_dir / name).read_bytes()).root is not None
+
+
+def test_h84_real_message_with_signatures_where_no_policy_looks(reference_dir):
+    data = (reference_dir / "artifactresponse-2023-decrypted.xml").read_bytes()
+    extra = f'<ds:Signature xmlns:ds="{DS}"><ds:SignedInfo/></ds:Signature>'.encode() * 12
+    assert reason(data.replace(b"<saml2p:Status>", b"<saml2p:Status>" + extra, 1)) == "xml_too_many_signatures"
+
+
+def test_h84_documents_that_are_not_messages_are_not_counted():
+    """Aggregate metadata carries a signature per entity: those limits drop the message counts."""
+    data = f'<r xmlns:ds="{DS}">{PAD}{"<ds:Signature/>" * 300}</r>'.encode()
+    assert reason(data) == "xml_too_many_signatures"
+    lifted = ParseLimits(max_bytes=2 * 1024 * 1024).without_counts()
+    assert parse_document(data, lifted).root is not None
+    assert lifted.max_bytes == 2 * 1024 * 1024 and lifted.max_elements == ParseLimits().max_elements

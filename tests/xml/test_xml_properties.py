@@ -572,6 +572,11 @@ def _id_documents(draw):
                 '<xi:include xmlns:xi="http://www.w3.org/2001/XInclude"/>',
                 "<d>" * 70 + "</d>" * 70,
                 "<d>" * 63 + "</d>" * 63,
+                # counted elements, at and over the message limits
+                '<s xmlns:ds="http://www.w3.org/2000/09/xmldsig#">' + "<ds:Signature/>" * 16 + "</s>",
+                '<s xmlns:ds="http://www.w3.org/2000/09/xmldsig#">' + "<ds:Signature/>" * 17 + "</s>",
+                '<s xmlns:a="urn:oasis:names:tc:SAML:2.0:assertion">' + "<a:EncryptedID/>" * 17 + "</s>",
+                '<s xmlns:a="urn:oasis:names:tc:SAML:2.0:assertion">' + "<a:Assertion/>" * 17 + "<?pi?></s>",
             ]
         )
     )

@@ -35,7 +35,7 @@ from ehkit.xml.parse import ParseLimits, parse_xml
 from ehkit.xml.signature import find_signature, verify_element
 from ehkit.xml.trust import TrustSet
 
-_METADATA_LIMITS = ParseLimits(max_bytes=4 * 1024 * 1024, max_depth=64, max_elements=100_000)
+_METADATA_LIMITS = ParseLimits(max_bytes=4 * 1024 * 1024, max_depth=64, max_elements=100_000).without_counts()
 #: UUIDs for services known from metadata only (no catalogue): stable, so "*" authorisations work.
 _METADATA_ONLY_NS = uuid.UUID("a5d0f3c2-6e1b-4d7a-9c8e-2f4b6a1d3e90")
 EIDAS_INBOUND = "eIDAS-inbound"

@@ -20,7 +20,7 @@ from ehkit.pki import key_name_sha256
 from ehkit.xml.parse import ParseLimits, parse_xml
 
 # Network-wide catalogues run to megabytes; one DV's catalogue is far smaller.
-CATALOGUE_LIMITS = ParseLimits(max_bytes=16 * 1024 * 1024, max_depth=64, max_elements=500_000)
+CATALOGUE_LIMITS = ParseLimits(max_bytes=16 * 1024 * 1024, max_depth=64, max_elements=500_000).without_counts()
 
 
 def text_of(el: etree._Element | None) -> str | None:

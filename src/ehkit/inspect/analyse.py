@@ -18,7 +18,18 @@ from ehkit.xml.parse import ParseLimits, parse_document
 from ehkit.xml.signature import verify_element
 from ehkit.xml.trust import TrustSet
 
-INSPECT_LIMITS = ParseLimits(max_bytes=4 * 1024 * 1024, max_depth=128, max_elements=200_000)
+# Wider than the SP's limits (people paste odd things), yet every signature found is verified
+# and every EncryptedID tried, so those are still counted.
+INSPECT_LIMITS = ParseLimits(
+    max_bytes=4 * 1024 * 1024,
+    max_depth=128,
+    max_elements=200_000,
+    max_signatures=64,
+    max_encrypted_keys=256,
+    max_encrypted_ids=64,
+    max_assertions=64,
+    max_attributes=None,
+)
 
 
 @dataclass

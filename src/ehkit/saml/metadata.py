@@ -133,6 +133,9 @@ def _endpoints(descriptor: etree._Element, local: str) -> tuple[Endpoint, ...]:
     return tuple(out)
 
 
+IDP_METADATA_LIMITS = ParseLimits(max_bytes=2 * 1024 * 1024, max_depth=64, max_elements=50_000).without_counts()
+
+
 def parse_idp_metadata(
     xml: bytes,
     *,
@@ -140,7 +143,7 @@ def parse_idp_metadata(
     now: datetime,
     entity_id: str | None = None,
     require_signature: bool = True,
-    limits: ParseLimits = ParseLimits(max_bytes=2 * 1024 * 1024, max_depth=64, max_elements=50_000),
+    limits: ParseLimits = IDP_METADATA_LIMITS,
 ) -> IdpMetadata:
     """Parse HM metadata (EntityDescriptor or EntitiesDescriptor).
 

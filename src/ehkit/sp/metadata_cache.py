@@ -40,7 +40,7 @@ from ehkit.xml.trust import TrustSet
 
 log = logging.getLogger("ehkit.sp.metadata")
 
-METADATA_LIMITS = ParseLimits(max_bytes=2 * 1024 * 1024, max_depth=64, max_elements=50_000)
+METADATA_LIMITS = ParseLimits(max_bytes=2 * 1024 * 1024, max_depth=64, max_elements=50_000).without_counts()
 _RETRY_AFTER_FAILURE = timedelta(minutes=5)
 
 

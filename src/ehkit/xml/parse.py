@@ -4,18 +4,22 @@ SAML never needs a DTD, entities, XInclude or processing instructions, so the
 parser refuses them outright instead of trying to process them safely. That one
 rule removes XXE, entity bombs and the DTD-based parser differentials of the
 ruby-saml 2025 series. Size, depth and element-count limits bound the work an
-unauthenticated sender can cause before any signature is checked.
+unauthenticated sender can cause before any signature is checked; so do counts
+of the elements that carry cryptography or identity (signatures, EncryptedKeys,
+EncryptedIDs, assertions, attributes), taken over the whole document in the
+same walk, wherever the elements sit.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 from lxml import etree
 
 from ehkit.errors import XmlLimitError, XmlParseError
-from ehkit.xml.ns import XINCLUDE
+from ehkit.xml.ns import DS_SIGNATURE, SAML, XACML_CONTEXT, XENC_ENCRYPTED_KEY, XINCLUDE, q
 
 _ID_ATTRS = ("ID", "Id", "id", "{http://www.w3.org/XML/1998/namespace}id")
 _XML_DECL_RE = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']", re.S)
@@ -34,10 +38,82 @@ class ParseLimits:
     # limits used for metadata and catalogues scale along. A backstop for the c14n cost;
     # the signature profile bounds declarations in scope precisely.
     max_namespaces: int | None = None
+    # Counts over the whole document. A policy bounds only what it looks at (the
+    # signatures on the elements it verifies, the EncryptedIDs it decrypts); the same
+    # elements anywhere else still cost work and are a place to hide. The real
+    # messages in tests/data/reference hold 4-5 signatures, 1-3 EncryptedKeys and
+    # EncryptedIDs, 3 assertions and 17-21 attributes (SAML and XACML); the defaults
+    # leave room for chain authorisations, multi-recipient keys and many attributes.
+    # None: not counted (documents that are not login messages set their own).
+    max_signatures: int | None = 16
+    max_encrypted_keys: int | None = 32
+    max_encrypted_ids: int | None = 16
+    max_assertions: int | None = 16
+    max_attributes: int | None = 128
 
     @property
     def namespace_limit(self) -> int:
         return self.max_namespaces if self.max_namespaces is not None else max(256, self.max_bytes // 512)
+
+    def without_counts(self) -> ParseLimits:
+        """The same size, depth, element and namespace bounds for a document that is not a
+        login message (metadata, a catalogue): an aggregate metadata file carries one
+        signature per entity, so the message profile's counts do not apply to it."""
+        return replace(
+            self,
+            max_signatures=None,
+            max_encrypted_keys=None,
+            max_encrypted_ids=None,
+            max_assertions=None,
+            max_attributes=None,
+        )
+
+    @cached_property
+    def counted(self) -> _CountPlan:
+        """Which tags are counted under which limit (built once per limits object)."""
+        return _CountPlan.of(self)
+
+
+# (limit field, reason, what the message calls it, the tags counted together)
+_COUNTED_KINDS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("max_signatures", "xml_too_many_signatures", "ds:Signature", (DS_SIGNATURE,)),
+    ("max_encrypted_keys", "xml_too_many_encrypted_keys", "xenc:EncryptedKey", (XENC_ENCRYPTED_KEY,)),
+    ("max_encrypted_ids", "xml_too_many_encrypted_ids", "saml:EncryptedID", (q(SAML, "EncryptedID"),)),
+    ("max_assertions", "xml_too_many_assertions", "saml:Assertion", (q(SAML, "Assertion"),)),
+    ("max_attributes", "xml_too_many_attributes", "Attribute", (q(SAML, "Attribute"), q(XACML_CONTEXT, "Attribute"))),
+)
+
+
+@dataclass(frozen=True)
+class _CountPlan:
+    """``slot_of`` maps a counted tag to its counter; ``caps``/``reasons``/``names`` per counter."""
+
+    slot_of: dict[str, int]
+    caps: tuple[int, ...]
+    reasons: tuple[str, ...]
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, limits: ParseLimits) -> _CountPlan:
+        slot_of: dict[str, int] = {}
+        caps: list[int] = []
+        reasons: list[str] = []
+        names: list[str] = []
+        for field_name, reason, name, tags in _COUNTED_KINDS:
+            cap = getattr(limits, field_name)
+            if cap is None:
+                continue
+            for tag in tags:
+                slot_of[tag] = len(caps)
+            caps.append(cap)
+            reasons.append(reason)
+            names.append(name)
+        return cls(slot_of, tuple(caps), tuple(reasons), tuple(names))
+
+    def refuse(self, slot: int) -> XmlLimitError:
+        return XmlLimitError(
+            f"XML has more than {self.caps[slot]} {self.names[slot]} elements", reason=self.reasons[slot]
+        )
 
 
 DEFAULT_LIMITS = ParseLimits()
@@ -141,6 +217,10 @@ def _check_tree(root: etree._Element, limits: ParseLimits) -> ParsedDocument:
     depth = 0
     max_depth = limits.max_depth
     max_elements = limits.max_elements
+    plan = limits.counted
+    slot_of = plan.slot_of.get
+    caps = plan.caps
+    counts = [0] * len(caps)
     # iterwalk reports processing instructions only when asked for the "pi" event.
     for event, el in etree.iterwalk(root, events=("start", "end", "pi")):
         if event == "end":
@@ -163,6 +243,11 @@ def _check_tree(root: etree._Element, limits: ParseLimits) -> ParsedDocument:
             continue
         if tag.startswith("{" + XINCLUDE + "}"):
             raise XmlParseError("XInclude elements are refused", reason="xml_xinclude")
+        slot = slot_of(tag)
+        if slot is not None:
+            counts[slot] += 1
+            if counts[slot] > caps[slot]:
+                raise plan.refuse(slot)
         attrib = el.attrib
         if attrib:
             for name in _ID_ATTRS:
@@ -180,12 +265,16 @@ def _check_tree(root: etree._Element, limits: ParseLimits) -> ParsedDocument:
 # as much as libxml2 needs to parse it). For a document that is certainly clean,
 # libxml2 computes the same verdict through XPath and filtered iteration; anything
 # unusual (a limit reached, a processing instruction, XInclude, a repeated ID)
-# falls back to the walk, which then finds and reports it exactly as before.
+# falls back to the walk, which then finds and reports it exactly as before. The counted
+# elements are found in the same lxml iteration that looks for processing
+# instructions and XInclude (one pass in C; Python sees only the matches, some 30 in
+# a real response).
 _COUNT_ELEMENTS = etree.XPath("count(descendant-or-self::*)")
 _ID_VALUES = etree.XPath(
     "descendant-or-self::*/@ID | descendant-or-self::*/@Id | descendant-or-self::*/@id | descendant-or-self::*/@xml:id"
 )
 _DEPTH_PROBES: dict[int, etree.XPath] = {}
+_XINCLUDE_ANY = "{%s}*" % XINCLUDE
 _FAST_MIN_ELEMENTS = 48  # below this the walk is cheaper than the XPath calls
 
 
@@ -201,9 +290,15 @@ def _fast_id_index(root: etree._Element, limits: ParseLimits) -> dict[str, etree
         probe = _DEPTH_PROBES[limits.max_depth] = etree.XPath("boolean(" + "/".join(["*"] * limits.max_depth) + ")")
     if probe(root):
         return None
-    for _ in root.iter(etree.ProcessingInstruction):
-        return None
-    for _ in root.iter("{%s}*" % XINCLUDE):
+    plan = limits.counted
+    slot_of = plan.slot_of.get
+    counts = [0] * len(plan.caps)
+    for el in root.iter(etree.ProcessingInstruction, _XINCLUDE_ANY, *plan.slot_of):
+        slot = slot_of(el.tag)  # a processing instruction's tag is a function: never counted
+        if slot is None:  # a processing instruction or an XInclude element
+            return None
+        counts[slot] += 1
+    if any(n > cap for n, cap in zip(counts, plan.caps, strict=True)):
         return None
     values = _ID_VALUES(root)
     if len(set(values)) != len(values):
