@@ -293,6 +293,10 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
         K.AUTHENTICITY,
         "the signature breaks the strict profile: empty value, extra elements, Reference not to the parent's ID, other transforms, HMAC/SHA-1/other c14n, not in its schema position, two signatures, canonicalisation error",
     ),
+    "signature_attribute_unknown": (
+        K.AUTHENTICITY,
+        "an element inside a ds:Signature carries an attribute the XMLDSig schema does not give it",
+    ),
     "signature_context_unstable": (
         K.CONFIG,
         "a tree to sign canonicalises differently once serialized (refused to sign)",
@@ -322,6 +326,10 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
     "signature_reference": (
         K.AUTHENTICITY,
         "the signature breaks the strict profile: empty value, extra elements, Reference not to the parent's ID, other transforms, HMAC/SHA-1/other c14n, not in its schema position, two signatures, canonicalisation error",
+    ),
+    "signature_text_unexpected": (
+        K.AUTHENTICITY,
+        "non-whitespace text inside a ds:Signature where only elements belong",
     ),
     "signature_transforms": (
         K.AUTHENTICITY,

@@ -1108,3 +1108,126 @@ def test_signing_refuses_a_tree_that_canonicalises_differently_once_serialized()
     sign_element(again[0], key, inclusive_prefixes=["xs"])
     received = parse_xml(etree.tostring(again))
     assert verify_element(received[0], trust).element is received[0]
+
+
+# ================================================================== strict inside ds:Signature
+#
+# Nothing signed changes through an unknown attribute or stray text inside a
+# Signature, but the profile is schema-strict: what the schema does not allow is
+# refused, before any cryptography. Every case is re-signed, so only this rule refuses.
+
+_EC = "http://www.w3.org/2001/10/xml-exc-c14n#"
+
+_PARTS = {
+    "Signature": lambda sig: sig,
+    "SignedInfo": lambda sig: si(sig),
+    "CanonicalizationMethod": lambda sig: si(sig).find("ds:CanonicalizationMethod", NS),
+    "SignatureMethod": lambda sig: si(sig).find("ds:SignatureMethod", NS),
+    "Reference": lambda sig: ref(sig),
+    "Transforms": lambda sig: ref(sig).find("ds:Transforms", NS),
+    "Transform": lambda sig: ref(sig).find("ds:Transforms/ds:Transform", NS),
+    "InclusiveNamespaces": lambda sig: ref(sig).find(".//ec:InclusiveNamespaces", NS),
+    "DigestMethod": lambda sig: ref(sig).find("ds:DigestMethod", NS),
+    "DigestValue": lambda sig: ref(sig).find("ds:DigestValue", NS),
+    "SignatureValue": lambda sig: sig.find("ds:SignatureValue", NS),
+    "KeyInfo": lambda sig: sig.find("ds:KeyInfo", NS),
+    "KeyName": lambda sig: sig.find("ds:KeyInfo/ds:KeyName", NS),
+}
+
+
+@pytest.mark.parametrize("attribute", ["Evil", "{urn:evil}Id", "{http://www.w3.org/XML/1998/namespace}space"])
+@pytest.mark.parametrize("part", sorted(_PARTS))
+def test_strict_unknown_attribute_inside_signature(msg, hm, t, part, attribute):
+    root, a, rsig, asig = msg
+    _PARTS[part](asig).set(attribute, "preserve")
+    t.resign(asig, hm.key)
+    assert refused(a, hm.trust) == "signature_attribute_unknown"
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "Signature.text",
+        "SignedInfo.text",
+        "CanonicalizationMethod.text",
+        "CanonicalizationMethod.tail",
+        "SignatureMethod.text",
+        "Reference.text",
+        "Transforms.text",
+        "Transform.text",
+        "InclusiveNamespaces.text",
+        "DigestMethod.text",
+        "DigestValue.tail",
+        "SignatureValue.tail",
+        "KeyInfo.text",
+        "KeyName.tail",
+        "after-a-comment",
+    ],
+)
+def test_strict_text_inside_signature(msg, hm, t, where):
+    root, a, rsig, asig = msg
+    if where == "after-a-comment":
+        comment = etree.Comment("c")
+        comment.tail = "injected"
+        si(asig).insert(1, comment)
+    else:
+        part, slot = where.split(".")
+        setattr(_PARTS[part](asig), slot, " injected ")
+    t.resign(asig, hm.key)
+    assert refused(roundtrip(t, root).find("saml:Assertion", NS), hm.trust) == "signature_text_unexpected"
+
+
+@pytest.mark.parametrize("where", ["KeyInfo", "X509Data", "KeyName"])
+def test_strict_unknown_element_in_keyinfo(msg, hm, t, where):
+    root, a, rsig, asig = msg
+    ki = asig.find("ds:KeyInfo", NS)
+    if where == "KeyInfo":
+        etree.SubElement(ki, "{urn:evil}Token").text = "x"
+    elif where == "X509Data":
+        etree.SubElement(etree.SubElement(ki, f"{{{DS}}}X509Data"), f"{{{DS}}}Evil")
+    else:
+        etree.SubElement(ki.find("ds:KeyName", NS), f"{{{DS}}}KeyName")
+    assert refused(a, hm.trust) == "signature_profile"
+
+
+def test_strict_schema_attributes_and_key_info_forms_are_accepted(msg, hm, t):
+    """[pos] Id on Signature, SignedInfo, Reference, SignatureValue and KeyInfo, Type on
+    Reference, X509Data with certificate, subject and issuer-serial, whitespace everywhere."""
+    root, a, rsig, asig = msg
+    asig.set("Id", "sig-1")
+    si(asig).set("Id", "si-1")
+    ref(asig).set("Id", "ref-1")
+    ref(asig).set("Type", "http://www.w3.org/2000/09/xmldsig#Object")
+    asig.find("ds:SignatureValue", NS).set("Id", "sv-1")
+    ki = asig.find("ds:KeyInfo", NS)
+    ki.set("Id", "ki-1")
+    xd = etree.SubElement(ki, f"{{{DS}}}X509Data")
+    xd.text = "\n  "
+    etree.SubElement(xd, f"{{{DS}}}X509Certificate").text = base64.b64encode(hm.cert_der).decode()
+    etree.SubElement(xd, f"{{{DS}}}X509SubjectName").text = "CN=hm"
+    serial = etree.SubElement(xd, f"{{{DS}}}X509IssuerSerial")
+    etree.SubElement(serial, f"{{{DS}}}X509IssuerName").text = "CN=ca"
+    etree.SubElement(serial, f"{{{DS}}}X509SerialNumber").text = "12"
+    si(asig).text = "\n    "
+    t.resign(asig, hm.key)
+    assert verify_element(roundtrip(t, root).find("saml:Assertion", NS), hm.trust)
+
+
+def test_strict_shape_checked_without_any_key(msg, hm, t):
+    """check_signature_shape is the structural half of verify_element: no key, no cryptography."""
+    from ehkit.xml.signature import check_signature_shape
+
+    root, a, rsig, asig = msg
+    assert check_signature_shape(a) is asig
+    ref(asig).find("ds:DigestValue", NS).text = ""
+    with pytest.raises(SignatureError) as info:
+        check_signature_shape(a)
+    assert info.value.reason == "signature_invalid"
+    asig.remove(asig.find("ds:SignatureValue", NS))
+    with pytest.raises(SignatureError) as info:
+        check_signature_shape(a)
+    assert info.value.reason == "signature_profile"
+    a.remove(asig)
+    with pytest.raises(SignatureError) as info:
+        check_signature_shape(a)
+    assert info.value.reason == "signature_missing"

@@ -12,7 +12,14 @@ from ehkit.xml.encryption import (
     serialize_standalone,
 )
 from ehkit.xml.parse import DEFAULT_LIMITS, ParsedDocument, ParseLimits, element_text, parse_document, parse_xml
-from ehkit.xml.signature import VerifiedSignature, canonicalize, find_signature, sign_element, verify_element
+from ehkit.xml.signature import (
+    VerifiedSignature,
+    canonicalize,
+    check_signature_shape,
+    find_signature,
+    sign_element,
+    verify_element,
+)
 from ehkit.xml.trust import TrustedKey, TrustSet, certificate_key_names
 
 __all__ = [
@@ -28,6 +35,7 @@ __all__ = [
     "VerifiedSignature",
     "canonicalize",
     "certificate_key_names",
+    "check_signature_shape",
     "decrypt_element",
     "decryption_policy",
     "element_text",

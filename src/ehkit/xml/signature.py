@@ -41,9 +41,12 @@ from ehkit.xml.ns import (
     DS_SIGNED_INFO,
     DS_TRANSFORM,
     DS_TRANSFORMS,
+    DS_X509_CERTIFICATE,
+    DS_X509_DATA,
     EC_INCLUSIVE_NAMESPACES,
     EXC_C14N,
     SAML_ISSUER,
+    q,
 )
 from ehkit.xml.parse import direct_text
 from ehkit.xml.trust import TrustedKey, TrustSet
@@ -236,13 +239,137 @@ def find_signature(element: etree._Element) -> etree._Element | None:
     return sigs[0] if sigs else None
 
 
-def verify_element(element: etree._Element, trust: TrustSet, *, required: bool = True) -> VerifiedSignature:
-    """Verify the enveloped signature of ``element`` against ``trust``.
+# ------------------------------------------------------------------ schema-strict inside ds:Signature
+#
+# The attributes the XMLDSig schema gives each element the profile can hold, and the
+# elements whose content is text. Nothing else is accepted inside a Signature: no
+# other attribute (namespaced ones included), no non-whitespace text in an element
+# that holds elements, no element the profile does not know, also in KeyInfo (which
+# no signature covers). Comments are allowed; what follows them is text like any other.
 
-    Raises :class:`SignatureError` with a stable reason; returns the proof.
-    """
-    if not trust:
-        raise _fail("no trusted keys configured for this signer", "signature_no_trusted_keys")
+_ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
+    DS_SIGNATURE: frozenset({"Id"}),
+    DS_SIGNED_INFO: frozenset({"Id"}),
+    DS_C14N_METHOD: frozenset({"Algorithm"}),
+    DS_SIGNATURE_METHOD: frozenset({"Algorithm"}),
+    DS_REFERENCE: frozenset({"Id", "URI", "Type"}),
+    DS_TRANSFORMS: frozenset(),
+    DS_TRANSFORM: frozenset({"Algorithm"}),
+    EC_INCLUSIVE_NAMESPACES: frozenset({"PrefixList"}),
+    DS_DIGEST_METHOD: frozenset({"Algorithm"}),
+    DS_DIGEST_VALUE: frozenset(),
+    DS_SIGNATURE_VALUE: frozenset({"Id"}),
+    DS_KEY_INFO: frozenset({"Id"}),
+    DS_KEY_NAME: frozenset(),
+    DS_X509_DATA: frozenset(),
+    DS_X509_CERTIFICATE: frozenset(),
+    q(DS, "X509SubjectName"): frozenset(),
+    q(DS, "X509IssuerSerial"): frozenset(),
+    q(DS, "X509IssuerName"): frozenset(),
+    q(DS, "X509SerialNumber"): frozenset(),
+    q(DS, "X509SKI"): frozenset(),
+    q(DS, "X509CRL"): frozenset(),
+    q(DS, "KeyValue"): frozenset(),
+    q(DS, "RSAKeyValue"): frozenset(),
+    q(DS, "Modulus"): frozenset(),
+    q(DS, "Exponent"): frozenset(),
+}
+# Elements whose content is text (base64, a name, a number): no child elements.
+_TEXT_ELEMENTS = frozenset(
+    {
+        DS_DIGEST_VALUE,
+        DS_SIGNATURE_VALUE,
+        DS_KEY_NAME,
+        DS_X509_CERTIFICATE,
+        q(DS, "X509SubjectName"),
+        q(DS, "X509IssuerName"),
+        q(DS, "X509SerialNumber"),
+        q(DS, "X509SKI"),
+        q(DS, "X509CRL"),
+        q(DS, "Modulus"),
+        q(DS, "Exponent"),
+    }
+)
+# Where each element may appear inside KeyInfo (the rest of the Signature has an exact shape).
+_KEY_INFO_CHILDREN: dict[str, frozenset[str]] = {
+    DS_KEY_INFO: frozenset({DS_KEY_NAME, DS_X509_DATA, q(DS, "KeyValue")}),
+    DS_X509_DATA: frozenset(
+        {
+            DS_X509_CERTIFICATE,
+            q(DS, "X509SubjectName"),
+            q(DS, "X509IssuerSerial"),
+            q(DS, "X509SKI"),
+            q(DS, "X509CRL"),
+        }
+    ),
+    q(DS, "X509IssuerSerial"): frozenset({q(DS, "X509IssuerName"), q(DS, "X509SerialNumber")}),
+    q(DS, "KeyValue"): frozenset({q(DS, "RSAKeyValue")}),
+    q(DS, "RSAKeyValue"): frozenset({q(DS, "Modulus"), q(DS, "Exponent")}),
+}
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _check_strict(signature: etree._Element, key_info: etree._Element | None) -> None:
+    """Refuse unknown attributes and stray text anywhere inside ``signature``, and unknown
+    elements inside ``key_info`` (the shape of the rest is checked exactly elsewhere).
+
+    One pass over the Signature's nodes (about 15); ``keys()`` and the ``str`` class
+    test are the cheap forms (about 6 us per signature)."""
+    allowed_attributes = _ALLOWED_ATTRIBUTES
+    text_elements = _TEXT_ELEMENTS
+    for node in signature.iter():
+        tag = node.tag
+        if tag.__class__ is not str:  # a comment: its tail is text of its parent
+            tail = node.tail
+            if tail and not tail.isspace():
+                parent = node.getparent()
+                if parent is not None and parent.tag not in text_elements:
+                    raise _fail(f"text {tail.strip()[:40]!r} inside {_local(parent.tag)}", "signature_text_unexpected")
+            continue
+        allowed = allowed_attributes.get(tag)
+        if allowed is None:
+            raise _fail(f"unexpected {_local(tag)} element inside a Signature", "signature_profile")
+        names = node.keys()
+        if names and not allowed.issuperset(names):
+            name = next(n for n in names if n not in allowed)
+            raise _fail(f"attribute {_local(name)!r} is not allowed on {_local(tag)}", "signature_attribute_unknown")
+        if tag not in text_elements:
+            text = node.text
+            if text and not text.isspace():
+                raise _fail(f"text {text.strip()[:40]!r} inside {_local(tag)}", "signature_text_unexpected")
+        tail = node.tail  # text of the parent
+        if tail and node is not signature and not tail.isspace():
+            raise _fail(f"text {tail.strip()[:40]!r} after {_local(tag)}", "signature_text_unexpected")
+    if key_info is not None:
+        for node in key_info.iter(etree.Element):
+            children = _KEY_INFO_CHILDREN.get(node.tag)
+            for child in node.iterchildren(etree.Element):
+                if children is None:  # a text element (KeyName, X509Certificate, ...)
+                    raise _fail(f"{_local(node.tag)} must hold only text", "signature_profile")
+                if child.tag not in children:
+                    raise _fail(f"{_local(child.tag)} is not allowed in {_local(node.tag)}", "signature_profile")
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What the structural check found; everything the cryptography then needs."""
+
+    signature: etree._Element
+    signed_info: etree._Element
+    si_prefixes: list[str] | None
+    ref_prefixes: list[str] | None
+    signature_method: str
+    signature_hash: type[hashes.HashAlgorithm]
+    digest_hash: type[hashes.HashAlgorithm]
+    expected_digest: bytes
+    signature_value: bytes
+    key_name: str | None
+
+
+def _shape(element: etree._Element) -> _Shape:
     signature = find_signature(element)
     if signature is None:
         raise _fail("the element is not signed", "signature_missing")
@@ -275,8 +402,8 @@ def verify_element(element: etree._Element, trust: TrustSet, *, required: bool =
             "signature_algorithm",
         )
     si_prefixes = _prefix_list(c14n_method)
-    sig_alg = sig_method.get("Algorithm")
-    sig_hash = alg.SIGNATURE_METHODS.get(sig_alg or "")
+    sig_alg = sig_method.get("Algorithm") or ""
+    sig_hash = alg.SIGNATURE_METHODS.get(sig_alg)
     if sig_hash is None or _children(sig_method):
         raise _fail(
             f"signature algorithm {sig_alg!r} is not allowed; use rsa-sha256 or stronger", "signature_algorithm"
@@ -304,6 +431,7 @@ def verify_element(element: etree._Element, trust: TrustSet, *, required: bool =
         raise _fail(f"digest algorithm {digest_alg!r} is not allowed; use SHA-256 or stronger", "signature_algorithm")
     if _children(digest_value_el) or _children(sig_value_el):
         raise _fail("DigestValue and SignatureValue must hold only text", "signature_profile")
+    _check_strict(signature, key_info)
     expected_digest = _b64decode_strict(direct_text(digest_value_el), "DigestValue")
     sig_bytes = _b64decode_strict(direct_text(sig_value_el), "SignatureValue")
 
@@ -313,27 +441,64 @@ def verify_element(element: etree._Element, trust: TrustSet, *, required: bool =
             if child.tag == DS_KEY_NAME:
                 key_name = direct_text(child).strip() or None
                 break
+    return _Shape(
+        signature=signature,
+        signed_info=signed_info,
+        si_prefixes=si_prefixes,
+        ref_prefixes=ref_prefixes,
+        signature_method=sig_alg,
+        signature_hash=sig_hash,
+        digest_hash=digest_hash,
+        expected_digest=expected_digest,
+        signature_value=sig_bytes,
+        key_name=key_name,
+    )
+
+
+def check_signature_shape(element: etree._Element) -> etree._Element:
+    """The structural half of :func:`verify_element`, without a key or any cryptography.
+
+    Raises :class:`SignatureError` (same reasons as ``verify_element``) unless the
+    element's enveloped signature has the profile's exact shape: one Reference to
+    the element's ID, the allowed transforms and algorithms, DigestValue and
+    SignatureValue present and base64, nothing unknown inside. For tools that
+    judge a signed document without the signer's certificate (``ehkit catalogue
+    validate`` without ``--cert``, the simulator loading a catalogue); it proves
+    nothing about who signed. Returns the Signature element.
+    """
+    return _shape(element).signature
+
+
+def verify_element(element: etree._Element, trust: TrustSet, *, required: bool = True) -> VerifiedSignature:
+    """Verify the enveloped signature of ``element`` against ``trust``.
+
+    Raises :class:`SignatureError` with a stable reason; returns the proof.
+    """
+    if not trust:
+        raise _fail("no trusted keys configured for this signer", "signature_no_trusted_keys")
+    shape = _shape(element)
+    sig_bytes = shape.signature_value
 
     # RSA over SignedInfo first: it is small, so a message signed by anyone we do not
     # trust is refused before the expensive canonicalisation of the whole element.
     # Then the digest, which ties the verified SignedInfo to this element.
-    si_c14n = canonicalize(signed_info, si_prefixes)
+    si_c14n = canonicalize(shape.signed_info, shape.si_prefixes)
     verified_key = None
-    for key in trust.candidates(key_name):
+    for key in trust.candidates(shape.key_name):
         if len(sig_bytes) != (key.public_key.key_size + 7) // 8:
             continue
         try:
-            key.public_key.verify(sig_bytes, si_c14n, _PKCS1, sig_hash())
+            key.public_key.verify(sig_bytes, si_c14n, _PKCS1, shape.signature_hash())
         except InvalidSignature:
             continue
         verified_key = key
         break
     if verified_key is None:
         raise _fail("the signature does not verify with any trusted key", "signature_untrusted")
-    actual = _digest_without(element, signature, ref_prefixes, digest_hash)
-    if not _consteq(actual, expected_digest):
+    actual = _digest_without(element, shape.signature, shape.ref_prefixes, shape.digest_hash)
+    if not _consteq(actual, shape.expected_digest):
         raise _fail("digest mismatch: the signed element was changed", "signature_digest")
-    return VerifiedSignature(element, verified_key, sig_alg, key_name)  # type: ignore[arg-type]
+    return VerifiedSignature(element, verified_key, shape.signature_method, shape.key_name)
 
 
 def _consteq(a: bytes, b: bytes) -> bool:
