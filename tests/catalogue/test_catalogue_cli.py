@@ -69,6 +69,21 @@ def test_validate_errors_exit_1(runner, setup, tmp_path):
     assert all({"rule", "severity", "path", "message", "source"} <= set(f) for f in data["findings"])
 
 
+def test_validate_empty_signature_without_cert_exits_1(runner, setup, tmp_path):
+    """An empty ds:Signature is an error even when no certificate is given to check it with."""
+    import re
+
+    out = tmp_path / "c.xml"
+    run(runner, "catalogue", "build", "-c", str(setup), "-o", str(out), "--at", AT)
+    text = out.read_text()
+    emptied = re.sub(r"(<ds:Signature[^>]*>).*?(</ds:Signature>)", r"\1\2", text, count=1, flags=re.S)
+    assert emptied != text
+    out.write_text(emptied)
+    result = run(runner, "catalogue", "validate", str(out))
+    assert result.exit_code == 1
+    assert "CAT-SIGNATURE-SHAPE" in result.output and "FAILED" in result.output
+
+
 def test_diff_breaking(runner, setup, tmp_path):
     old = tmp_path / "old.xml"
     new = tmp_path / "new.xml"

@@ -198,6 +198,13 @@ def _no_description_url(root: etree._Element) -> None:
         remove(el)
 
 
+def _empty_signature(root: etree._Element) -> None:
+    """A ds:Signature holding nothing: no SignedInfo, no DigestValue, no SignatureValue."""
+    sig = one(root, "ds:Signature")
+    for child in list(sig):
+        sig.remove(child)
+
+
 def _no_setnumber(root: etree._Element) -> None:
     del one(definition(root, 0), "esc:EntityConcernedTypesAllowed").attrib["setNumber"]
 
@@ -221,6 +228,7 @@ CATALOGUE_CASES: dict[str, Callable[[Env], tuple[bytes, dict]]] = {
     "CAT-XSD": lambda e: (e.cat(_xsd_order), {}),
     "CAT-SIGNATURE": lambda e: (e.cat(lambda r: remove(one(r, "ds:Signature"))), {}),
     "CAT-SIGNATURE-VALID": _signature_broken,
+    "CAT-SIGNATURE-SHAPE": lambda e: (e.cat(_empty_signature), {}),
     "CAT-LENGTH": lambda e: (e.cat(set_text("esc:ServiceName", "x" * 65, 0, "def")), {}),
     "CAT-LANG": lambda e: (e.cat(lambda r: remove(definition(r, 0).findall("esc:ServiceName", NS)[1])), {}),
     "CAT-OIN": lambda e: (e.cat(set_text("esc:HerkenningsmakelaarId", "123", 0, "def")), {}),
@@ -314,6 +322,7 @@ METADATA_CASES: dict[str, Callable[[Env], tuple[bytes, dict]]] = {
     "META-XSD": lambda e: (e.md(_kd_after_acs), {}),
     "META-SIGNATURE": lambda e: (e.md(lambda r: remove(one(r, "ds:Signature"))), {}),
     "META-SIGNATURE-VALID": _metadata_signature_broken,
+    "META-SIGNATURE-SHAPE": lambda e: (e.md(_empty_signature), {}),
     "META-ENTITYID": lambda e: (e.md(lambda r: r.set("entityID", "https://sp.example/metadata")), {}),
     "META-SPSSO": lambda e: (e.md(lambda r: _sp(r).set("AuthnRequestsSigned", "false")), {}),
     "META-NAMEIDFORMAT": lambda e: (e.md(_nameidformat), {}),
@@ -457,3 +466,62 @@ def test_example_as_shipped_passes_every_profile(fresh_config):
         report = validate_sp_metadata(metadata, profiles=ALL_PROFILES, trusted=[cert], catalogue=catalogue)
         assert report.findings == [], report.to_json()
         assert report.notes == []
+
+
+# ---------------------------------------------------------------- structurally broken signatures
+
+
+def _drop(path: str) -> Callable[[etree._Element], None]:
+    def mutate(root: etree._Element) -> None:
+        remove(one(one(root, "ds:Signature"), path))
+
+    return mutate
+
+
+def _blank(path: str) -> Callable[[etree._Element], None]:
+    def mutate(root: etree._Element) -> None:
+        one(one(root, "ds:Signature"), path).text = ""
+
+    return mutate
+
+
+def _attribute(root: etree._Element) -> None:
+    one(root, "ds:Signature/ds:SignedInfo").set("Evil", "1")
+
+
+def _reference_elsewhere(root: etree._Element) -> None:
+    one(root, "ds:Signature/ds:SignedInfo/ds:Reference").set("URI", "#_other")
+
+
+BROKEN_SIGNATURES = {
+    "empty": (_empty_signature, "signature_profile"),
+    "no-digest-value": (_drop("ds:SignedInfo/ds:Reference/ds:DigestValue"), "signature_profile"),
+    "no-signature-value": (_drop("ds:SignatureValue"), "signature_profile"),
+    "blank-signature-value": (_blank("ds:SignatureValue"), "signature_invalid"),
+    "blank-digest-value": (_blank("ds:SignedInfo/ds:Reference/ds:DigestValue"), "signature_invalid"),
+    "unknown-attribute": (_attribute, "signature_attribute_unknown"),
+    "reference-elsewhere": (_reference_elsewhere, "signature_reference"),
+}
+
+
+@pytest.mark.parametrize("with_cert", [False, True], ids=["without-cert", "with-cert"])
+@pytest.mark.parametrize("broken", sorted(BROKEN_SIGNATURES))
+def test_structurally_broken_catalogue_signature_is_an_error(env, broken, with_cert):
+    """Issue 19.5: with or without --cert, an empty or malformed ds:Signature fails validation."""
+    mutate, reason = BROKEN_SIGNATURES[broken]
+    report = validate_catalogue(env.cat(mutate), now=env.now, trusted=[env.cert] if with_cert else None)
+    assert not report.ok
+    hits = [f for f in report.findings if f.rule == "CAT-SIGNATURE-SHAPE"]
+    assert len(hits) == 1, report.to_json()
+    assert f"({reason})" in hits[0].message
+    # one finding for one fault: the signature check with --cert does not repeat it
+    assert "CAT-SIGNATURE-VALID" not in report.rule_ids()
+
+
+@pytest.mark.parametrize("broken", ["empty", "no-signature-value", "unknown-attribute"])
+def test_structurally_broken_metadata_signature_is_an_error(env, broken):
+    mutate, reason = BROKEN_SIGNATURES[broken]
+    report = validate_sp_metadata(env.md(mutate), now=env.now, catalogue=env.catalogue)
+    hits = [f for f in report.findings if f.rule == "META-SIGNATURE-SHAPE"]
+    assert len(hits) == 1 and f"({reason})" in hits[0].message, report.to_json()
+    assert not report.ok

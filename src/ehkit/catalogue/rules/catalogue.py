@@ -58,6 +58,19 @@ def signature_present(ctx: c.CatalogueContext) -> Iterator[Hit]:
 
 
 @rule(
+    "CAT-SIGNATURE-SHAPE",
+    E,
+    "catalogue",
+    "with or without --cert: the ds:Signature has the profile's structure (SignedInfo with one Reference "
+    "to the catalogue ID, enveloped + exc-c14n, DigestValue and SignatureValue present and base64, "
+    "nothing unknown inside)",
+    c.AS_SIG,
+)
+def signature_shape(ctx: c.CatalogueContext) -> Iterator[Hit]:
+    yield from c.signature_shape_hits(ctx.doc.root, ctx.doc.signature)
+
+
+@rule(
     "CAT-SIGNATURE-VALID",
     E,
     "catalogue",
@@ -66,8 +79,8 @@ def signature_present(ctx: c.CatalogueContext) -> Iterator[Hit]:
     c.AS_SIG,
 )
 def signature_valid(ctx: c.CatalogueContext) -> Iterator[Hit]:
-    if ctx.trusted is None or ctx.doc.signature is None:
-        return
+    if ctx.trusted is None or ctx.doc.signature is None or not c.signature_well_formed(ctx.doc.root):
+        return  # nothing to check, or CAT-SIGNATURE-SHAPE already says what is wrong
     try:
         verify_element(ctx.doc.root, TrustSet.from_certificates(ctx.trusted))
     except EhkitError as exc:

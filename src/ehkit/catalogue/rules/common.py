@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from cryptography import x509
 from lxml import etree
 
-from ehkit.catalogue.model import CatalogueDocument
+from ehkit.catalogue.model import CatalogueDocument, path_of
 from ehkit.domain.loa import LevelOfAssurance
 from ehkit.errors import EhkitError
+from ehkit.xml.signature import check_signature_shape
 
 # ---------------------------------------------------------------- sources
 AS_SC = "AS Service catalog (afsprakenstelsel.etoegang.nl/display/as/Service+catalog)"
@@ -75,6 +77,32 @@ def loa_of(urn: str | None) -> LevelOfAssurance | None:
         return LevelOfAssurance.from_urn(urn)
     except EhkitError:
         return None
+
+
+def signature_shape_hits(signed: etree._Element, signature: etree._Element | None) -> Iterator[tuple[str, str]]:
+    """One finding when the document's signature is not structurally sound.
+
+    Checked without any key, so an empty ``<ds:Signature/>`` (no DigestValue, no
+    SignatureValue) is an error also when no certificate is given to verify it. A
+    missing or misplaced signature is the presence rule's finding, not this one's.
+    """
+    if signature is None:
+        return
+    try:
+        check_signature_shape(signed)
+    except EhkitError as exc:
+        if exc.reason != "signature_position":
+            yield (path_of(signature), f"the signature is not well-formed: {exc.message} ({exc.reason})")
+
+
+def signature_well_formed(signed: etree._Element) -> bool:
+    """False when :func:`signature_shape_hits` reports the signature (then checking it against
+    a certificate would only repeat that finding)."""
+    try:
+        check_signature_shape(signed)
+    except EhkitError as exc:
+        return exc.reason == "signature_position"
+    return True
 
 
 @dataclass

@@ -53,10 +53,22 @@ def signature_present(ctx: c.MetadataContext) -> Iterator[Hit]:
         yield (path_of(sig), "ds:Signature must be the first child of EntityDescriptor")
 
 
+@rule(
+    "META-SIGNATURE-SHAPE",
+    E,
+    "metadata",
+    "with or without --cert: the ds:Signature has the profile's structure (one Reference to the "
+    "EntityDescriptor ID, DigestValue and SignatureValue present and base64, nothing unknown inside)",
+    c.AS_SIG,
+)
+def signature_shape(ctx: c.MetadataContext) -> Iterator[Hit]:
+    yield from c.signature_shape_hits(ctx.root, ctx.root.find(f"{{{DS}}}Signature"))
+
+
 @rule("META-SIGNATURE-VALID", E, "metadata", "with --cert: the signature verifies with that certificate", c.AS_SIG)
 def signature_valid(ctx: c.MetadataContext) -> Iterator[Hit]:
-    if ctx.trusted is None or ctx.root.find(f"{{{DS}}}Signature") is None:
-        return
+    if ctx.trusted is None or ctx.root.find(f"{{{DS}}}Signature") is None or not c.signature_well_formed(ctx.root):
+        return  # nothing to check, or META-SIGNATURE-SHAPE already says what is wrong
     try:
         verify_element(ctx.root, TrustSet.from_certificates(ctx.trusted))
     except EhkitError as exc:
