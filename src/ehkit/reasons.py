@@ -141,6 +141,10 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
     "destination_mismatch": (K.POLICY, "Response Destination missing or not our ACS"),
     "duplicate_id": (K.AUTHENTICITY, "two elements share an ID (ID, Id, id or xml:id)"),
     "dv_catalogue_invalid": (K.INPUT, "a DV service catalogue given to the simulator is not acceptable"),
+    "dv_catalogue_signature": (
+        K.INPUT,
+        "a DV service catalogue given to the simulator has an empty, malformed or foreign ds:Signature",
+    ),
     "dv_catalogue_unmatched": (K.INPUT, "a DV service catalogue names no service of the loaded SP metadata"),
     "dv_metadata_invalid": (K.INPUT, "DV SP metadata given to the simulator is not acceptable"),
     "dv_metadata_signature": (K.INPUT, "DV SP metadata given to the simulator has a signature that does not verify"),

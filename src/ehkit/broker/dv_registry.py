@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 from cryptography import x509
@@ -32,8 +33,11 @@ from ehkit.saml import constants as c
 from ehkit.saml.metadata import Endpoint
 from ehkit.xml.ns import DS, MD, q
 from ehkit.xml.parse import ParseLimits, parse_xml
-from ehkit.xml.signature import find_signature, verify_element
+from ehkit.xml.signature import check_signature_shape, find_signature, verify_element
 from ehkit.xml.trust import TrustSet
+
+if TYPE_CHECKING:
+    from ehkit.catalogue.model import CatalogueDocument
 
 _METADATA_LIMITS = ParseLimits(max_bytes=4 * 1024 * 1024, max_depth=64, max_elements=100_000).without_counts()
 #: UUIDs for services known from metadata only (no catalogue): stable, so "*" authorisations work.
@@ -315,11 +319,45 @@ def _identifier_sets(ecta: list[tuple[str, int | None, etree._Element]]) -> tupl
     return tuple(tuple(v) for _, v in sorted(sets.items()) if v)
 
 
-def apply_catalogue(dvs: list[RegisteredDv], xml: bytes, *, source: str = "catalogue") -> list[RegisteredDv]:
+def _catalogue_signature_warning(
+    doc: CatalogueDocument, dvs: list[RegisteredDv], source: str, *, unsigned_ok: bool
+) -> str | None:
+    """Refuse a catalogue whose signature is broken or not the DV's; a warning when it has none.
+
+    A broker checks the DV's signature on the catalogue before it registers any
+    service. The simulator does the same against the signing certificates of the
+    DVs it loaded from SP metadata (consistency, as for the metadata: it has no
+    PKIoverheid trust to check). An empty ``<ds:Signature/>`` is refused like a
+    wrong one, whatever certificates are known.
+    """
+    if doc.signature is None:
+        if unsigned_ok:
+            return None
+        return f"the catalogue {source} is not signed (a real broker refuses that; ehkit catalogue build signs it)"
+    certificates = [cert for dv in dvs for cert in dv.signing_certificates]
+    if not certificates:
+        return None  # nothing to check it against; apply_catalogue reports the missing metadata
+    try:
+        verify_element(doc.root, TrustSet.from_certificates(certificates))
+    except EhkitError as exc:
+        raise ConfigError(
+            f"{source}: the catalogue's signature does not verify with the signing certificate in the DV's "
+            f"SP metadata: {exc.message} ({exc.reason})",
+            reason="dv_catalogue_signature",
+        ) from None
+    return None
+
+
+def apply_catalogue(
+    dvs: list[RegisteredDv], xml: bytes, *, source: str = "catalogue", unsigned_ok: bool = False
+) -> list[RegisteredDv]:
     """Enrich DVs with their catalogue entries (LoA, identifiers, UUIDs, certificates).
 
     Instances are matched on ServiceID; a catalogue service whose DV has no
-    metadata is reported, since the broker could not send it a response.
+    metadata is reported, since the broker could not send it a response. The
+    catalogue's signature must be well-formed and the DV's (see
+    :func:`_catalogue_signature_warning`); ``unsigned_ok`` is for catalogues the
+    simulator builds itself, in memory.
     """
     from ehkit.catalogue.model import read_catalogue
 
@@ -327,6 +365,15 @@ def apply_catalogue(dvs: list[RegisteredDv], xml: bytes, *, source: str = "catal
         doc = read_catalogue(xml)
     except EhkitError as exc:
         raise ConfigError(f"{source}: not acceptable XML: {exc}", reason="dv_catalogue_invalid") from None
+    if doc.signature is not None:
+        try:  # before anything is read from it: an empty or malformed signature is refused outright
+            check_signature_shape(doc.root)
+        except EhkitError as exc:
+            raise ConfigError(
+                f"{source}: the catalogue's ds:Signature is not well-formed: {exc.message} ({exc.reason}); "
+                "sign the catalogue again (ehkit catalogue build), and check it with ehkit catalogue validate",
+                reason="dv_catalogue_signature",
+            ) from None
     by_service_id: dict[str, tuple[RegisteredDv, int]] = {}
     for dv in dvs:
         for index, service in dv.services.items():
@@ -383,6 +430,12 @@ def apply_catalogue(dvs: list[RegisteredDv], xml: bytes, *, source: str = "catal
             f"(metadata services: {', '.join(sorted(by_service_id)) or 'none'})",
             reason="dv_catalogue_unmatched",
         )
+    touched = [dv for dv in dvs if updated[dv.entity_id] is not dv]
+    warning = _catalogue_signature_warning(doc, touched, source, unsigned_ok=unsigned_ok)
+    if warning is not None:
+        for dv in touched:
+            current = updated[dv.entity_id]
+            updated[dv.entity_id] = replace(current, warnings=(*current.warnings, warning))
     return list(updated.values())
 
 
@@ -405,4 +458,4 @@ def dvs_from_config(config: object, *, at: datetime) -> list[RegisteredDv]:
     dvs: list[RegisteredDv] = []
     for group, xml in build_all_sp_metadata(config, at).items():  # type: ignore[arg-type]
         dvs.extend(parse_sp_metadata(xml, source=f"{label} [{group}]"))
-    return apply_catalogue(dvs, build_catalogue(config, at=at, sign=False), source=label)  # type: ignore[arg-type]
+    return apply_catalogue(dvs, build_catalogue(config, at=at, sign=False), source=label, unsigned_ok=True)  # type: ignore[arg-type]
