@@ -64,7 +64,7 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
     "artifact_resolution_http": (K.UNAVAILABLE, "the broker answered with an HTTP status other than 200"),
     "artifact_resolution_timeout": (
         K.UNAVAILABLE,
-        "the broker did not answer in time (not retried: the artifact may be spent)",
+        "the broker did not answer in time, or not within the exchange deadline (not retried: the artifact may be spent)",
     ),
     "artifact_resolve_malformed": (
         K.AUTHENTICITY,

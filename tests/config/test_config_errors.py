@@ -132,6 +132,18 @@ CASES = [
         "dv.acs_url",
         "not an absolute URL",
     ),
+    (
+        "exchange_deadline = 10\n",
+        "exchange_deadline = 0\n",
+        "broker.exchange_deadline",
+        "above 0",
+    ),
+    (
+        "exchange_deadline = 10\n",
+        "exchange_deadline = 600\n",
+        "broker.exchange_deadline",
+        "at most 120",
+    ),
     ('store = "sqlite:///state.db"', 'store = "postgres://db/ehkit"', "state.store", "unknown scheme"),
     (
         'store = "sqlite:///state.db"',

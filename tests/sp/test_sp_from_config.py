@@ -80,3 +80,23 @@ def test_login_through_a_configured_sp(config_dir, net, messages, t0):
     assert result.relay_state == "/vergunning/7"
     assert result.legal_subject.is_kvk
     sp.close()
+
+
+def test_exchange_deadline_reaches_both_outgoing_calls(config_dir):
+    """[broker] exchange_deadline bounds artifact resolution and the metadata download."""
+    path = config_dir / "ehkit.toml"
+    text = path.read_text(encoding="utf-8")
+    assert "exchange_deadline = 10\n" in text
+    path.write_text(text.replace("exchange_deadline = 10\n", "exchange_deadline = 4.5\n", 1), encoding="utf-8")
+    sp = ServiceProvider.from_config(path, transport=httpx.MockTransport(lambda r: httpx.Response(500)))
+    try:
+        assert sp._artifact_client._deadline == 4.5
+        assert sp._metadata._deadline == 4.5
+    finally:
+        sp.close()
+    path.write_text(text.replace("exchange_deadline = 10\n", "", 1), encoding="utf-8")
+    sp = ServiceProvider.from_config(path, transport=httpx.MockTransport(lambda r: httpx.Response(500)))
+    try:
+        assert sp._artifact_client._deadline == 10.0  # the default
+    finally:
+        sp.close()

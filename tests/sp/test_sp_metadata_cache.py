@@ -111,6 +111,10 @@ def test_refresh_on_schedule_picks_up_a_rollover(net, tmp_path, t0):
     assert cache.next_refresh == t0 + timedelta(hours=1)  # cacheDuration is shorter than the interval
     path.write_bytes(build_metadata(signer=net.hm, signing_keys=[net.hm, net.hm_next], cache_duration="PT1H"))
     assert cache.get(now=t0 + timedelta(minutes=30)) is first  # not due yet
+    assert not cache.refreshing
+    # Due: this call starts the refresh in the background and still answers with the cached copy.
+    cache.get(now=t0 + timedelta(minutes=61))
+    assert cache.wait_for_refresh(timeout=10)
     second = cache.get(now=t0 + timedelta(minutes=61))
     assert len(second.signing_certificates) == 2
 
@@ -154,11 +158,15 @@ def test_url_source_and_failures_keep_last_good(net, t0, caplog):
         state["status"] = failure
         with caplog.at_level("WARNING", logger="ehkit.sp.metadata"):
             assert cache.get(now=t0 + timedelta(hours=2)) is first
+            assert cache.wait_for_refresh(timeout=10)
+        assert cache.get(now=t0 + timedelta(hours=2)) is first
         assert cache.last_error.reason == "metadata_unavailable"
+        assert cache.last_refresh.reason == "metadata_unavailable" and cache.last_refresh.background
         assert "keeping the last good copy" in caplog.text
         # A failed refresh is retried after a few minutes, not at once on every login.
         calls = state["calls"]
         cache.get(now=t0 + timedelta(hours=2, minutes=1))
+        assert not cache.refreshing
         assert state["calls"] == calls
         t0 = t0 + timedelta(hours=1)
 

@@ -71,6 +71,8 @@ pinned_certs = ["broker/metadata-signing.crt"]
 # ca_certs = ["pki/pkioverheid-private-root-g1.crt"]
 # expected_oin = "00000009876543210000"
 artifact_resolution_timeout = {{ connect = 5, read = 10 }}
+# The most one call to the broker may take in all (artifact resolution, metadata download).
+exchange_deadline = 10
 
 [state]
 # memory:// for one process, sqlite:///state.db for one machine, redis://... for many.

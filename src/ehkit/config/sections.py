@@ -113,6 +113,10 @@ class BrokerConfig(_Section):
     expected_oin: OinField | None = None
     metadata_refresh: int = Field(default=86400, ge=60, le=7 * 86400)
     artifact_resolution_timeout: TimeoutConfig = Field(default_factory=TimeoutConfig)
+    # Seconds for a whole exchange with the broker, from connecting to the last byte of the
+    # answer (artifact resolution, the metadata download). The per-operation timeouts above
+    # do not bound a broker that answers a byte at a time; this does.
+    exchange_deadline: float = Field(default=10.0, gt=0, le=120)
     tls_ca: ConfigPath | None = None
     # Identifiers must arrive encrypted for the DV (end-to-end). Only a broker contract with
     # "decrypt at broker" needs false.

@@ -6,7 +6,9 @@ the core never imports an HTTP client. Rules it follows:
 * POST with ``Content-Type: text/xml`` (OneWelcome and Signicat require it
   since April 2022) and the SAML SOAPAction;
 * the DV's PKIoverheid certificate as TLS client certificate;
-* separate connect and read timeouts;
+* separate connect and read timeouts, and one deadline for the whole
+  exchange (connect, TLS, request, answer; the retry included), so a broker
+  that answers a byte at a time cannot hold a login (:mod:`ehkit.sp.deadline`);
 * exactly one retry, and only when the connection could not be made: once
   the request may have reached the broker the artifact may be spent
   (artifacts resolve once), so a read timeout is not retried;
@@ -25,6 +27,7 @@ import httpx
 
 from ehkit.errors import ConfigError, LoginRejected
 from ehkit.saml import soap
+from ehkit.sp.deadline import Deadline, DeadlineTransport, within
 
 DEFAULT_MAX_RESPONSE_BYTES = 512 * 1024
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -32,8 +35,11 @@ _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 @dataclass(frozen=True)
 class Timeouts:
+    """Seconds. ``connect`` and ``read`` bound each operation; ``deadline`` the whole exchange."""
+
     connect: float = 5.0
     read: float = 10.0
+    deadline: float = 10.0
 
 
 def tls_context(
@@ -66,7 +72,8 @@ class ArtifactClient:
         allow_http_loopback: bool = True,
     ) -> None:
         if transport is None:
-            transport = httpx.HTTPTransport(verify=ssl_context or ssl.create_default_context(), retries=0)
+            transport = DeadlineTransport(ssl_context=ssl_context or ssl.create_default_context())
+        self._deadline = timeouts.deadline
         self._client = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(timeouts.read, connect=timeouts.connect),
@@ -88,6 +95,17 @@ class ArtifactClient:
 
     def resolve(self, url: str, envelope: bytes) -> bytes:
         self._check_url(url)
+        with within(self._deadline) as deadline:
+            return self._exchange(url, envelope, deadline)
+
+    def _timed_out(self, deadline: Deadline, what: str) -> LoginRejected:
+        if deadline.expired():
+            what = f"did not complete within the {deadline.seconds:g} s deadline ({what})"
+        else:
+            what = f"timed out ({what})"
+        return LoginRejected(f"the broker's artifact resolution service {what}", reason="artifact_resolution_timeout")
+
+    def _exchange(self, url: str, envelope: bytes, deadline: Deadline) -> bytes:
         headers = {"Content-Type": soap.CONTENT_TYPE, "SOAPAction": soap.SOAP_ACTION, "Accept": "text/xml"}
         for attempt in (1, 2):
             try:
@@ -107,8 +125,12 @@ class ArtifactClient:
                             raise LoginRejected(
                                 "the artifact resolution answer is too large", reason="message_too_large"
                             )
+                        if deadline.expired():  # any transport, also one without socket deadlines
+                            raise self._timed_out(deadline, "answer incomplete")
                     return bytes(body)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                if deadline.expired():
+                    raise self._timed_out(deadline, type(exc).__name__) from None
                 if attempt == 1:
                     continue
                 raise LoginRejected(
@@ -116,10 +138,7 @@ class ArtifactClient:
                     reason="artifact_resolution_failed",
                 ) from None
             except httpx.TimeoutException as exc:
-                raise LoginRejected(
-                    f"the broker's artifact resolution service timed out ({type(exc).__name__})",
-                    reason="artifact_resolution_timeout",
-                ) from None
+                raise self._timed_out(deadline, type(exc).__name__) from None
             except httpx.HTTPError as exc:
                 raise LoginRejected(
                     f"artifact resolution failed ({type(exc).__name__})", reason="artifact_resolution_failed"

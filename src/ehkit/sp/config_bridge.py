@@ -96,6 +96,7 @@ def provider_parts(
         file=broker.metadata_file if broker.metadata_url is None else None,
         url=broker.metadata_url,
         refresh_interval=timedelta(seconds=broker.metadata_refresh),
+        deadline=broker.exchange_deadline,
         transport=metadata_transport,
     )
 
@@ -112,5 +113,5 @@ def provider_parts(
         tls_cert=signing_files.cert,
         tls_key=signing_files.key,
         tls_ca=broker.tls_ca,
-        timeouts=Timeouts(connect=timeout.connect, read=timeout.read),
+        timeouts=Timeouts(connect=timeout.connect, read=timeout.read, deadline=broker.exchange_deadline),
     )

@@ -9,6 +9,13 @@ login accepts. So:
 * ``validUntil`` is honoured: expired metadata is never used (case 88);
 * it is refreshed on schedule (the shorter of ``cacheDuration`` and the
   configured interval) or on demand;
+* the refresh is off the login path: a login that finds a refresh due starts
+  it in the background and goes on with the cached copy. Only when there is
+  no usable copy (the first load, or the copy expired) does a caller wait,
+  and then at most the exchange deadline (:mod:`ehkit.sp.deadline`);
+* a scheduler can drive it instead (``background_refresh=False`` and
+  :meth:`MetadataCache.refresh`); :attr:`MetadataCache.last_refresh` says
+  when the last attempt ran, whether it worked and why not;
 * a failed refresh (unreachable, unsigned, wrongly signed, expired) keeps the
   last good copy, and says so in the log (case 87);
 * several signing keys are accepted at once (rollover: the broker publishes
@@ -20,7 +27,9 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import ssl
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -34,6 +43,7 @@ from ehkit.pki.chain import verify_chain
 from ehkit.pki.subject import certificate_oin
 from ehkit.saml.metadata import IdpMetadata, MetadataError, parse_idp_metadata
 from ehkit.saml.timefmt import format_instant
+from ehkit.sp.deadline import Deadline, DeadlineTransport, within
 from ehkit.xml.ns import DS
 from ehkit.xml.parse import ParseLimits, parse_document
 from ehkit.xml.trust import TrustSet
@@ -108,6 +118,25 @@ class CaTrust:
         return TrustSet.from_certificates(accepted, label=f"CA-verified certificate of {self.oin}")
 
 
+@dataclass(frozen=True)
+class RefreshStatus:
+    """The last refresh attempt, for schedulers, health checks and metrics.
+
+    ``at`` is the moment the refresh was for (the ``now`` it ran with),
+    ``duration`` the seconds it took, ``background`` whether a login started it.
+    """
+
+    at: datetime
+    ok: bool
+    duration: float
+    background: bool
+    error: EhkitError | None = None
+
+    @property
+    def reason(self) -> str | None:
+        return self.error.reason if self.error is not None else None
+
+
 class MetadataCache:
     """Loads, verifies and refreshes the HM metadata; :meth:`get` returns the current good copy."""
 
@@ -120,8 +149,10 @@ class MetadataCache:
         url: str | None = None,
         refresh_interval: timedelta = timedelta(hours=24),
         timeout: float = 10.0,
+        deadline: float = 10.0,
         transport: httpx.BaseTransport | None = None,
         save_to: str | Path | None = None,
+        background_refresh: bool = True,
     ) -> None:
         if (file is None) == (url is None):
             raise ValueError("give exactly one of file and url")
@@ -131,12 +162,17 @@ class MetadataCache:
         self._url = url
         self._interval = refresh_interval
         self._timeout = timeout
+        self._deadline = deadline
         self._transport = transport
         self._save_to = Path(save_to) if save_to is not None else None
-        self._lock = threading.Lock()
+        self._background = background_refresh
+        self._lock = threading.Lock()  # guards the fields below; never held during I/O
+        self._refresh_lock = threading.Lock()  # one fetch at a time
         self._current: IdpMetadata | None = None
         self._loaded_at: datetime | None = None
         self._next_refresh: datetime | None = None
+        self._thread: threading.Thread | None = None
+        self._last: RefreshStatus | None = None
         self.last_error: EhkitError | None = None
 
     @classmethod
@@ -154,13 +190,19 @@ class MetadataCache:
                     f"cannot read metadata file {self._file}: {exc.strerror}", reason="metadata_unavailable"
                 ) from None
             return data
-        assert self._url is not None
+        if self._url is None:  # pragma: no cover - the constructor demands one of them
+            raise MetadataError("no metadata source configured", reason="metadata_unavailable")
+        with within(self._deadline) as deadline:
+            return self._download(self._url, deadline)
+
+    def _download(self, url: str, deadline: Deadline) -> bytes:
+        transport = self._transport or DeadlineTransport(ssl_context=ssl.create_default_context())
         try:
             with (
                 httpx.Client(
-                    transport=self._transport, timeout=self._timeout, follow_redirects=False, trust_env=False
+                    transport=transport, timeout=self._timeout, follow_redirects=False, trust_env=False
                 ) as client,
-                client.stream("GET", self._url) as response,
+                client.stream("GET", url) as response,
             ):
                 if response.status_code != 200:
                     raise MetadataError(
@@ -171,10 +213,18 @@ class MetadataCache:
                     body += chunk
                     if len(body) > METADATA_LIMITS.max_bytes:
                         raise MetadataError("metadata is larger than 2 MiB", reason="metadata_malformed")
+                    if deadline.expired():  # any transport, also one without socket deadlines
+                        raise httpx.ReadTimeout("deadline", request=response.request)
                 return bytes(body)
         except httpx.HTTPError as exc:
+            within_deadline = (
+                f" within the {deadline.seconds:g} s deadline"
+                if isinstance(exc, httpx.TimeoutException) and deadline.expired()
+                else ""
+            )
             raise MetadataError(
-                f"cannot fetch metadata from {self._url}: {type(exc).__name__}", reason="metadata_unavailable"
+                f"cannot fetch metadata from {url}{within_deadline}: {type(exc).__name__}",
+                reason="metadata_unavailable",
             ) from None
 
     def load(self, xml: bytes, *, now: datetime | None = None) -> IdpMetadata:
@@ -213,35 +263,66 @@ class MetadataCache:
         return due
 
     def refresh(self, *, now: datetime | None = None) -> bool:
-        """Fetch and verify now. True on success; on failure the last good copy stays."""
-        now = _utc(now)
-        try:
-            self.load(self._fetch(), now=now)
-            return True
-        except EhkitError as exc:
+        """Fetch and verify now (in this thread; a scheduler calls this). True on success;
+        on failure the last good copy stays. The outcome is in :attr:`last_refresh`."""
+        return self._refresh(_utc(now), background=False)
+
+    def _refresh(self, now: datetime, *, background: bool) -> bool:
+        with self._refresh_lock:
+            started = time.monotonic()
+            try:
+                self.load(self._fetch(), now=now)
+            except EhkitError as exc:
+                with self._lock:
+                    self.last_error = exc
+                    self._next_refresh = now + min(self._interval, _RETRY_AFTER_FAILURE)
+                    self._last = RefreshStatus(now, False, time.monotonic() - started, background, exc)
+                    current = self._current
+                if current is not None:
+                    log.warning(
+                        "broker metadata refresh failed (%s: %s); keeping the last good copy loaded at %s",
+                        exc.reason,
+                        exc.message,
+                        self._loaded_at,
+                    )
+                else:
+                    log.error("broker metadata could not be loaded (%s: %s)", exc.reason, exc.message)
+                return False
             with self._lock:
-                self.last_error = exc
+                self._last = RefreshStatus(now, True, time.monotonic() - started, background)
+            return True
+
+    def _run_in_background(self, now: datetime) -> None:
+        try:
+            self._refresh(now, background=True)
+        except Exception:  # a bug must not end silently in a thread nobody joins
+            log.exception("broker metadata refresh failed unexpectedly; keeping the last good copy")
+            with self._lock:
                 self._next_refresh = now + min(self._interval, _RETRY_AFTER_FAILURE)
-                current = self._current
-            if current is not None:
-                log.warning(
-                    "broker metadata refresh failed (%s: %s); keeping the last good copy loaded at %s",
-                    exc.reason,
-                    exc.message,
-                    self._loaded_at,
-                )
-            else:
-                log.error("broker metadata could not be loaded (%s: %s)", exc.reason, exc.message)
-            return False
+
+    def _start_background(self, now: datetime) -> None:
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            thread = threading.Thread(
+                target=self._run_in_background, args=(now,), name="ehkit-metadata-refresh", daemon=True
+            )
+            self._thread = thread
+        thread.start()
 
     def get(self, *, now: datetime | None = None) -> IdpMetadata:
-        """The current metadata, refreshed first when due. Raises when there is
-        no usable copy (never loaded, or the last good copy has expired)."""
+        """The current metadata. A due refresh starts in the background and this copy is
+        returned meanwhile; only without a usable copy (never loaded, or expired) does
+        this wait for a refresh, bounded by the deadline. Raises when there is still none."""
         now = _utc(now)
         with self._lock:
-            due = self._current is None or (self._next_refresh is not None and now >= self._next_refresh)
-        if due:
-            self.refresh(now=now)
+            current = self._current
+            due = current is None or (self._next_refresh is not None and now >= self._next_refresh)
+            usable = current is not None and (current.valid_until is None or current.valid_until > now)
+        if due and not usable:
+            self._refresh_unless_done(now)
+        elif due and self._background:
+            self._start_background(now)
         with self._lock:
             current = self._current
             error = self.last_error
@@ -257,6 +338,41 @@ class MetadataCache:
                 reason="metadata_expired",
             )
         return current
+
+    def _refresh_unless_done(self, now: datetime) -> None:
+        """Refresh in the foreground, unless a refresh that ran meanwhile (another login's,
+        or the background one this waited for) already settled it."""
+        with self._lock:
+            before = self._last
+        with self._refresh_lock:
+            with self._lock:
+                settled = self._last is not before and self._last is not None and self._last.at >= now
+            if settled:
+                return
+        self._refresh(now, background=False)
+
+    def wait_for_refresh(self, timeout: float | None = None) -> bool:
+        """Wait for a background refresh to finish (tests, orderly shutdown). True when none runs."""
+        with self._lock:
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return not self.refreshing
+
+    @property
+    def refreshing(self) -> bool:
+        """True while a background refresh runs."""
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
+    @property
+    def last_refresh(self) -> RefreshStatus | None:
+        """The last refresh attempt (time, outcome, error), or None before the first."""
+        return self._last
+
+    @property
+    def loaded_at(self) -> datetime | None:
+        return self._loaded_at
 
     @property
     def next_refresh(self) -> datetime | None:
