@@ -1,6 +1,27 @@
 """Reading any SAML message a person pastes while debugging a broker connection."""
 
-from ehkit.inspect.analyse import Report, analyse
-from ehkit.inspect.decode import DecodedInput, decode_input
+from ehkit.inspect.analyse import (
+    EXIT_FAILED,
+    EXIT_INPUT,
+    EXIT_NOT_VERIFIED,
+    EXIT_OK,
+    Report,
+    Verdict,
+    analyse,
+)
+from ehkit.inspect.decode import DecodedInput, InspectInputError, decode_input
+from ehkit.inspect.pretty import layout_xml
 
-__all__ = ["DecodedInput", "Report", "analyse", "decode_input"]
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_INPUT",
+    "EXIT_NOT_VERIFIED",
+    "EXIT_OK",
+    "DecodedInput",
+    "InspectInputError",
+    "Report",
+    "Verdict",
+    "analyse",
+    "decode_input",
+    "layout_xml",
+]

@@ -4,8 +4,10 @@ labels where each value came from; the SP library is stricter by design."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+import copy
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, NamedTuple
+from urllib.parse import parse_qsl
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
@@ -53,6 +55,21 @@ class Identifier:
     error: str | None = None
 
 
+#: Exit codes of ``ehkit inspect`` (documented in its --help and in docs/inspect.md).
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_INPUT = 2
+EXIT_NOT_VERIFIED = 3
+
+
+class Verdict(NamedTuple):
+    """What the report amounts to. ``status``: "verified", "failed", "not-verified" or "decoded"."""
+
+    status: str
+    exit_code: int
+    text: str
+
+
 @dataclass
 class Report:
     message_type: str
@@ -63,14 +80,73 @@ class Report:
     attributes: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     pretty_xml: str | None = None
+    #: the parsed document, for layouts at a terminal's width (not part of the JSON)
+    element: etree._Element | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def failed(self) -> bool:
+        """A check failed: a signature does not hold, or a problem was found."""
+        return bool(self.problems) or any(s.status == "invalid" for s in self.signatures)
 
     @property
     def ok(self) -> bool:
-        return not self.problems and all(s.status in ("valid", "not-checked", "unknown-key") for s in self.signatures)
+        """Verified and nothing failed. A message whose signatures were not checked is not ok."""
+        return self.verdict().exit_code == EXIT_OK
 
-    def to_json(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["ok"] = self.ok
+    def verdict(self, *, strict: bool = False, decode_only: bool = False) -> Verdict:
+        """ "Not checked" never reads as OK: exit 0 only when something was verified and
+        nothing failed, or when the caller asked for decoding only."""
+        unknown = [s for s in self.signatures if s.status == "unknown-key"]
+        if self.failed or (strict and unknown):
+            why = "; ".join(self.problems) if self.problems else "a signature does not hold"
+            if not self.problems and not any(s.status == "invalid" for s in self.signatures):
+                why = f"{len(unknown)} signature(s) by a key you did not give (--strict)"
+            return Verdict("failed", EXIT_FAILED, f"FAILED: {why}")
+        if decode_only:
+            return Verdict("decoded", EXIT_OK, "decoded only (--decode-only): no signature was checked")
+        if self.message_type == "SAMLart":
+            if "source_id_matches" in self.summary:
+                return Verdict("verified", EXIT_OK, "verified: the artifact's SourceID is the broker's")
+            return Verdict(
+                "not-verified",
+                EXIT_NOT_VERIFIED,
+                "NOT VERIFIED: the artifact's SourceID was not checked (give the broker's entity ID with --broker)",
+            )
+        not_checked = [s for s in self.signatures if s.status == "not-checked"]
+        if not_checked:
+            return Verdict(
+                "not-verified",
+                EXIT_NOT_VERIFIED,
+                f"NOT VERIFIED: no signature was checked ({len(not_checked)} present). Give the signer's "
+                "metadata (--metadata) or certificate (--cert), or pass --decode-only to only decode",
+            )
+        if not self.signatures:
+            return Verdict(
+                "not-verified",
+                EXIT_NOT_VERIFIED,
+                "NOT VERIFIED: the message is not signed, so nothing vouches for its content "
+                "(pass --decode-only to only decode)",
+            )
+        valid = [s for s in self.signatures if s.status == "valid"]
+        if not valid:
+            return Verdict(
+                "not-verified",
+                EXIT_NOT_VERIFIED,
+                "NOT VERIFIED: no signature verifies with the keys you gave (the signer's key is not among them)",
+            )
+        text = f"verified: {len(valid)} signature(s) hold"
+        if unknown:
+            text += f"; {len(unknown)} by keys you did not give were not checked (Advice: AD/MR)"
+        return Verdict("verified", EXIT_OK, text)
+
+    def to_json(self, *, strict: bool = False, decode_only: bool = False) -> dict[str, Any]:
+        d = asdict(replace(self, element=None))
+        d.pop("element")
+        verdict = self.verdict(strict=strict, decode_only=decode_only)
+        d["ok"] = verdict.exit_code == EXIT_OK
+        d["verdict"] = verdict.status
+        d["verdict_text"] = verdict.text
+        d["exit_code"] = verdict.exit_code
         return d
 
 
@@ -114,7 +190,11 @@ def analyse(
     keys: list[tuple[rsa.RSAPrivateKey, frozenset[str]]] | None = None,
     entity_id: str | None = None,
     expected_issuer: str | None = None,
+    redirect_query: str | None = None,
+    parameter: str | None = None,
 ) -> Report:
+    """Describe a message. ``redirect_query`` is the raw query string of an HTTP-Redirect
+    URL (its signature is checked against ``trust``); ``parameter`` names the message in it."""
     if xml is None:
         return _artifact_report(artifact or "", encoding or [], relay_state, expected_issuer)
     try:
@@ -125,16 +205,28 @@ def analyse(
     rep = Report(message_type=etree.QName(root).localname, encoding=encoding or [])
     if relay_state is not None:
         rep.summary["RelayState"] = relay_state
-    rep.pretty_xml = etree.tostring(_pretty_copy(xml), pretty_print=True, encoding="unicode")
+    rep.pretty_xml = pretty_xml(root)
+    rep.element = root
     _summarise(root, rep)
     _check_signatures(root, rep, trust)
+    if redirect_query is not None:
+        _check_redirect_signature(redirect_query, parameter or "SAMLRequest", rep, trust)
     _identifiers(root, rep, keys, entity_id)
     return rep
 
 
-def _pretty_copy(xml: bytes) -> etree._Element:
-    parser = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True, load_dtd=False)
-    return etree.fromstring(xml, parser)
+def pretty_xml(root: etree._Element) -> str:
+    """The parsed document indented, from the tree already parsed (hardened) rather than a
+    second, different parse: a second parser with other options refuses other documents
+    (an ``xml:id`` that is not an NCName, for one), which escaped as an lxml error."""
+    tree = copy.deepcopy(root)
+    for node in tree.iter():
+        if node.text is not None and not node.text.strip() and len(node):
+            node.text = None
+        if node is not tree and node.tail is not None and not node.tail.strip():
+            node.tail = None
+    etree.indent(tree, space="  ")
+    return str(etree.tostring(tree, encoding="unicode")) + "\n"
 
 
 def _artifact_report(art: str, encoding: list[str], relay_state: str | None, expected_issuer: str | None) -> Report:
@@ -197,12 +289,14 @@ def _summarise(root: etree._Element, rep: Report) -> None:
         ref = root.find(f"{q(SAMLP, 'RequestedAuthnContext')}/{q(SAML, 'AuthnContextClassRef')}")
         if ref is not None:
             s["RequestedLoA"] = _text(ref)
-            s["Comparison"] = ref.getparent().get("Comparison", "exact")
+            requested = ref.getparent()
+            s["Comparison"] = requested.get("Comparison", "exact") if requested is not None else "exact"
     statuses = []
     for st in root.iter(q(SAMLP, "Status")):
         codes = [c.get("Value") for c in st.iter(q(SAMLP, "StatusCode"))]
         msg = _text(st.find(q(SAMLP, "StatusMessage")))
-        statuses.append({"element": _path(st.getparent()), "codes": codes, "message": msg})
+        owner = st.getparent()
+        statuses.append({"element": _path(owner) if owner is not None else "/", "codes": codes, "message": msg})
     if statuses:
         s["status"] = statuses
     assertions = []
@@ -232,20 +326,21 @@ def _summarise(root: etree._Element, rep: Report) -> None:
             )
         assertions.append(info)
         for attr in a.findall(f"{q(SAML, 'AttributeStatement')}/{q(SAML, 'Attribute')}"):
-            values = []
+            values: list[str | None] = []
             for v in attr.findall(q(SAML, "AttributeValue")):
+                nid = v.find(q(SAML, "NameID"))
                 if v.find(q(SAML, "EncryptedID")) is not None:
                     values.append("[EncryptedID]")
-                elif v.find(q(SAML, "NameID")) is not None:
-                    n = v.find(q(SAML, "NameID"))
-                    values.append(f"{_text(n)} ({n.get('NameQualifier')})")
+                elif nid is not None:
+                    values.append(f"{_text(nid)} ({nid.get('NameQualifier')})")
                 else:
                     values.append(_text(v))
             rep.attributes.append(
                 {"assertion": a.get("ID"), "in_advice": _in_advice(a), "name": attr.get("Name"), "values": values}
             )
         for xa in a.iter(q(XACML_CONTEXT, "Attribute")):
-            if _owner_assertion(xa) is not a:
+            owner = _owner_assertion(xa)
+            if owner is None or owner is not a:
                 continue
             vals = []
             for v in xa.findall(q(XACML_CONTEXT, "AttributeValue")):
@@ -270,11 +365,42 @@ def _summarise(root: etree._Element, rep: Report) -> None:
         s["entities"] = [e.get("entityID") for e in root.iter(q(MD, "EntityDescriptor"))]
 
 
+def _check_redirect_signature(query: str, parameter: str, rep: Report, trust: TrustSet | None) -> None:
+    """The HTTP-Redirect binding signs the query string, not the XML: check that too."""
+    from ehkit.saml.bindings import verify_redirect_query
+
+    values = dict(parse_qsl(query, keep_blank_values=True))
+    if "Signature" not in values:
+        return
+    check = SignatureCheck(
+        element=f"HTTP-Redirect query ({values.get('SigAlg') or 'no SigAlg'})",
+        id=None,
+        key_name=None,
+        status="not-checked",
+    )
+    if trust:
+        try:
+            verify_redirect_query(query, trust, param=parameter)
+            check.status = "valid"
+        except EhkitError as exc:
+            check.reason = exc.reason
+            check.detail = str(exc)
+            check.status = "unknown-key" if exc.reason == "signature_untrusted" else "invalid"
+    rep.signatures.append(check)
+
+
 def _check_signatures(root: etree._Element, rep: Report, trust: TrustSet | None) -> None:
     for sig in root.iter(q(DS, "Signature")):
         parent = sig.getparent()
         kn_el = sig.find(f"{q(DS, 'KeyInfo')}/{q(DS, 'KeyName')}")
         key_name = _text(kn_el)
+        if parent is None:  # a bare Signature as the document: nothing it could sign
+            rep.signatures.append(
+                SignatureCheck(
+                    element="/Signature", id=None, key_name=key_name, status="invalid", reason="signature_reference"
+                )
+            )
+            continue
         check = SignatureCheck(element=_path(parent), id=parent.get("ID"), key_name=key_name, status="not-checked")
         if trust:
             known = key_name is None or any(key_name.lower() in k.key_names for k in trust.keys)
@@ -300,8 +426,9 @@ def _identifiers(
 
         policy = DecryptionPolicy(keys=tuple(DecryptionKey(k, names) for k, names in keys), entity_id=entity_id)
     for enc in root.iter(q(SAML, "EncryptedID")):
-        attr = enc.getparent().getparent() if enc.getparent() is not None else None
-        name = attr.get("Name") or attr.get("AttributeId") if attr is not None else None
+        holder = enc.getparent()
+        attr = holder.getparent() if holder is not None else None
+        name = (attr.get("Name") or attr.get("AttributeId")) if attr is not None else None
         ident = Identifier(
             attribute=name or _path(enc),
             qualifier=None,
@@ -326,14 +453,12 @@ def _identifiers(
             ident.error = f"not decrypted (give --key); recipients: {', '.join(r or '?' for r in recipients)}"
         rep.identifiers.append(ident)
     for nid in root.iter(q(SAML, "NameID")):
-        if nid.getparent() is not None and nid.getparent().tag in (
-            q(SAML, "AttributeValue"),
-            q(XACML_CONTEXT, "AttributeValue"),
-        ):
-            attr = nid.getparent().getparent()
+        holder = nid.getparent()
+        if holder is not None and holder.tag in (q(SAML, "AttributeValue"), q(XACML_CONTEXT, "AttributeValue")):
+            attr = holder.getparent()
             rep.identifiers.append(
                 Identifier(
-                    attribute=attr.get("Name") or attr.get("AttributeId") or "",
+                    attribute=(attr.get("Name") or attr.get("AttributeId") or "") if attr is not None else "",
                     qualifier=nid.get("NameQualifier"),
                     value=_text(nid),
                     encrypted=False,

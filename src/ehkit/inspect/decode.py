@@ -27,6 +27,8 @@ class DecodedInput:
     relay_state: str | None = None
     artifact: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    #: the raw query string of a URL or form, as received (a Redirect signature covers it)
+    query: str | None = None
 
 
 def _b64(value: str) -> bytes:
@@ -85,6 +87,7 @@ def decode_input(data: bytes) -> DecodedInput:
         query = text
         out.encoding.append("form")
     if query is not None:
+        out.query = query
         params = dict(parse_qsl(query, keep_blank_values=True))
         out.relay_state = params.get("RelayState")
         for k in ("SigAlg", "Signature"):
