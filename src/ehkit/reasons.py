@@ -113,6 +113,10 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
     "certificate_expired": (K.CONFIG, "a certificate has expired"),
     "certificate_not_yet_valid": (K.CONFIG, "a certificate is not valid yet"),
     "certificate_oin_mismatch": (K.CONFIG, "a certificate's subject serialNumber does not carry the expected OIN"),
+    "certificate_malformed": (
+        K.INPUT,
+        "a certificate inside a document (metadata, catalogue, KeyInfo) cannot be read or used",
+    ),
     "certificate_unreadable": (K.CONFIG, "a certificate file is not PEM or DER X.509"),
     "certificate_untrusted": (K.CONFIG, "a certificate was not issued by the expected CA"),
     "condition_unsupported": (

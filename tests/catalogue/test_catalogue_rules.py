@@ -525,3 +525,26 @@ def test_structurally_broken_metadata_signature_is_an_error(env, broken):
     hits = [f for f in report.findings if f.rule == "META-SIGNATURE-SHAPE"]
     assert len(hits) == 1 and f"({reason})" in hits[0].message, report.to_json()
     assert not report.ok
+
+
+# ---------------------------------------------------------------- damaged certificates (issue 19.3)
+
+
+@pytest.mark.parametrize("damage", ["unknown-key-algorithm", "damaged-subject", "bad-version"])
+def test_damaged_service_certificate_is_a_finding_not_an_exception(env, damage):
+    """UnsupportedAlgorithm and ValueError escaped from CAT-CERT and CAT-CERT-OIN before."""
+    import base64
+
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from support.damaged_certificates import DAMAGE
+
+    der = DAMAGE[damage](env.cert.public_bytes(Encoding.DER))
+
+    def mangle(root):
+        kd = one(instance(root, 0), "esc:ServiceCertificate/md:KeyDescriptor")
+        one(kd, "ds:KeyInfo/ds:X509Data/ds:X509Certificate").text = base64.b64encode(der).decode()
+
+    report = validate_catalogue(env.cat(mangle), now=env.now, trusted=[env.cert])
+    hits = [f for f in report.findings if f.rule == "CAT-CERT"]
+    assert hits and "not a usable certificate" in hits[0].message, report.to_json()

@@ -276,3 +276,28 @@ def test_a_missing_field_with_no_default_is_still_reported(load, example_text):
     assert "dv.oin" in [p.path for p in error.problems]
     missing = {p.path for p in error.problems if "required field is missing" in p.message}
     assert "dv.oin" in missing
+
+
+@pytest.mark.parametrize(
+    "path, fragment",
+    [
+        ("k" * 5000, "unusable path"),
+        ("/".join(["x" * 255] * 20), "unusable path"),
+        ("~nosuchuser/dv.key", "home directory is unknown"),
+    ],
+    ids=["name-too-long", "path-too-long", "unknown-home"],
+)
+def test_unusable_key_path_is_a_problem_of_that_field(load, example_text, path, fragment):
+    """These raised OSError / RuntimeError out of the loader before."""
+    error = _problems(load, example_text.replace('"keys/dv.key"', f'"{path}"', 1))
+    hits = [p for p in error.problems if p.path == "keys.signing_key"]
+    assert hits and fragment in hits[0].message, error.message
+
+
+def test_unusable_configuration_path_is_a_config_error():
+    from ehkit.config import load_config
+    from ehkit.errors import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        load_config("ehkit\x00.toml")
+    assert info.value.reason == "config_unreadable" and "ehkit" in info.value.message

@@ -11,8 +11,6 @@ mistake in them shows up at the simulator as it would at a real broker.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -29,6 +27,7 @@ from ehkit.domain.loa import LevelOfAssurance
 from ehkit.domain.urns import VESTIGINGSNR, IdentifierType, identifier_type
 from ehkit.errors import ConfigError, EhkitError
 from ehkit.pki import key_name_sha256
+from ehkit.pki.untrusted import CertificateError, certificate_from_base64
 from ehkit.saml import constants as c
 from ehkit.saml.metadata import Endpoint
 from ehkit.xml.ns import DS, MD, q
@@ -170,13 +169,17 @@ def _read_source(source: str) -> bytes:
         try:
             response = httpx.get(source, timeout=10.0, follow_redirects=True)
             response.raise_for_status()
-        except httpx.HTTPError as exc:
-            raise ConfigError(f"cannot fetch {source}: {exc}", reason="dv_source_unreachable") from None
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise ConfigError(f"cannot fetch {source[:200]}: {exc}", reason="dv_source_unreachable") from None
         return response.content
     try:
         return Path(source).expanduser().read_bytes()
     except OSError as exc:
-        raise ConfigError(f"cannot read {source}: {exc.strerror or exc}", reason="dv_source_unreadable") from None
+        raise ConfigError(
+            f"cannot read {source[:200]}: {exc.strerror or exc}", reason="dv_source_unreadable"
+        ) from None
+    except (ValueError, RuntimeError) as exc:  # a NUL byte in the path; ~user with no such user
+        raise ConfigError(f"cannot read {source[:200]!r}: {exc}", reason="dv_source_unreadable") from None
 
 
 def _text(el: etree._Element | None) -> str:
@@ -202,9 +205,11 @@ def _certificates(descriptor: etree._Element, use: str) -> list[EncryptionTarget
         if cert_el is None:
             continue
         try:
-            cert = x509.load_der_x509_certificate(base64.b64decode("".join(_text(cert_el).split()), validate=True))
-        except (binascii.Error, ValueError):
-            raise ConfigError("a KeyDescriptor holds an unreadable certificate", reason="dv_metadata_invalid") from None
+            cert = certificate_from_base64(_text(cert_el))
+        except CertificateError as exc:
+            raise ConfigError(
+                f"a KeyDescriptor holds an unusable certificate ({exc.message})", reason="dv_metadata_invalid"
+            ) from None
         name = _text(key_info.find(q(DS, "KeyName"))) or key_name_sha256(cert)
         out.append(EncryptionTarget(cert, name))
     return out

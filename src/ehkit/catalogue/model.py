@@ -8,8 +8,6 @@ the hardened parser; catalogues may come from anyone.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass, field
 
 from cryptography import x509
@@ -17,6 +15,7 @@ from lxml import etree
 
 from ehkit.catalogue.ns import ESC, XML_LANG, ds, esc, md, saml
 from ehkit.pki import key_name_sha256
+from ehkit.pki.untrusted import CertificateError, certificate_from_base64
 from ehkit.xml.parse import ParseLimits, parse_xml
 
 # Network-wide catalogues run to megabytes; one DV's catalogue is far smaller.
@@ -97,11 +96,10 @@ def read_key_descriptor(el: etree._Element) -> CertificateEntry:
     if cert_el is None:
         problem = "no X509Certificate"
     else:
-        raw = "".join((text_of(cert_el) or "").split())
         try:
-            cert = x509.load_der_x509_certificate(base64.b64decode(raw, validate=True))
-        except (binascii.Error, ValueError):
-            problem = "the X509Certificate is not a readable certificate"
+            cert = certificate_from_base64(text_of(cert_el))
+        except CertificateError as exc:
+            problem = f"the X509Certificate is not a usable certificate: {exc.message}"
     return CertificateEntry(el, el.get("use"), key_name or None, cert, problem)
 
 

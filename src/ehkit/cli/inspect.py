@@ -9,8 +9,6 @@ tables that do not fit become "key: value" lines, and ``--json`` is plain JSON.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import sys
 import textwrap
@@ -62,8 +60,7 @@ def _read_source(source: str) -> bytes:
 
 
 def _metadata_certs(path: Path) -> tuple[list[Any], list[str]]:
-    from cryptography import x509
-
+    from ehkit.pki.untrusted import CertificateError, certificate_from_base64
     from ehkit.xml.ns import DS, MD, q
     from ehkit.xml.parse import ParseLimits, parse_xml
 
@@ -81,9 +78,11 @@ def _metadata_certs(path: Path) -> tuple[list[Any], list[str]]:
             continue
         for xc in kd.iter(q(DS, "X509Certificate")):
             try:
-                certs.append(x509.load_der_x509_certificate(base64.b64decode("".join((xc.text or "").split()))))
-            except (binascii.Error, ValueError):
-                raise _InputProblem(f"--metadata {path}: a certificate in the metadata is unreadable") from None
+                certs.append(certificate_from_base64(xc.text))
+            except CertificateError as exc:
+                raise _InputProblem(
+                    f"--metadata {path}: a certificate in the metadata is unusable: {exc.message}"
+                ) from None
     if not certs:
         raise _InputProblem(f"--metadata {path}: no signing certificates found in the metadata")
     return certs, [e for e in entity_ids if e]
@@ -187,9 +186,7 @@ def _run(
 def _spki(public_key: Any) -> bytes:
     from cryptography.hazmat.primitives import serialization
 
-    return bytes(
-        public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
+    return bytes(public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
 
 
 # ------------------------------------------------------------------ output for people

@@ -229,15 +229,18 @@ def load_config(path: str | Path, *, check_files: bool = True) -> EhkitConfig:
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")
+        base = file.resolve().parent
     except FileNotFoundError:
         raise ConfigError(
             f"configuration file not found: {file} (pass the right path with -c, or create one from "
             "ehkit.config.example)",
             reason="config_not_found",
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read configuration file {file}: {exc}", reason="config_unreadable") from None
-    return EhkitConfig.from_toml_text(text, file.resolve().parent, check_files=check_files, source=file)
+    except (OSError, UnicodeDecodeError, ValueError, RuntimeError) as exc:
+        # ValueError: a NUL byte in the path; RuntimeError: a symlink loop in resolve().
+        shown = str(file)[:200]
+        raise ConfigError(f"cannot read configuration file {shown!r}: {exc}", reason="config_unreadable") from None
+    return EhkitConfig.from_toml_text(text, base, check_files=check_files, source=file)
 
 
 # ------------------------------------------------------------------ the rules

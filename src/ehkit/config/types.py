@@ -40,25 +40,39 @@ def _context(info: ValidationInfo | None, key: str, default: Any = None) -> Any:
 # ---------------------------------------------------------------- paths
 
 
-def _resolve_path(value: Path, info: ValidationInfo) -> Path:
+def _expanded(value: Path, info: ValidationInfo) -> Path:
+    """``~`` expanded and relative paths taken from the config file's directory. A ``~user``
+    that does not exist is a problem with this field, not an exception from the loader."""
+    try:
+        path = value.expanduser()
+    except RuntimeError:
+        raise ValueError(
+            f"{str(value)[:120]!r} starts with ~ but that home directory is unknown (write the full path)"
+        ) from None
     base = _context(info, "base_dir")
-    path = value.expanduser()
     if not path.is_absolute() and base is not None:
         path = Path(base) / path
-    if _context(info, "check_files", False) and not path.is_file():
-        raise ValueError(
-            f"file not found: {path} (check the path; relative paths are read from "
-            "the directory of the configuration file)"
-        )
+    return path
+
+
+def _resolve_path(value: Path, info: ValidationInfo) -> Path:
+    path = _expanded(value, info)
+    if _context(info, "check_files", False):
+        try:
+            found = path.is_file()
+        except (OSError, ValueError) as exc:  # a name too long for the file system, a NUL byte, ...
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise ValueError(f"unusable path {str(path)[:120]!r}: {reason} (check the path)") from None
+        if not found:
+            raise ValueError(
+                f"file not found: {path} (check the path; relative paths are read from "
+                "the directory of the configuration file)"
+            )
     return path
 
 
 def _resolve_path_unchecked(value: Path, info: ValidationInfo) -> Path:
-    base = _context(info, "base_dir")
-    path = value.expanduser()
-    if not path.is_absolute() and base is not None:
-        path = Path(base) / path
-    return path
+    return _expanded(value, info)
 
 
 ConfigPath = Annotated[Path, AfterValidator(_resolve_path)]

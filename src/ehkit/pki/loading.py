@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
 from ehkit.errors import ConfigError
+from ehkit.pki.untrusted import PARSE_ERRORS, CertificateError, check_usable, usable_certificate
 
 __all__ = [
     "MIN_RSA_BITS",
@@ -204,16 +205,17 @@ def load_certificates(data_or_path: Source) -> list[x509.Certificate]:
         certs = []
         for index, pem in enumerate(blocks, start=1):
             try:
-                certs.append(x509.load_pem_x509_certificate(pem))
-            except ValueError as exc:
+                certs.append(check_usable(x509.load_pem_x509_certificate(pem)))
+            except (*PARSE_ERRORS, CertificateError) as exc:
+                detail = exc.message if isinstance(exc, CertificateError) else str(exc).splitlines()[0][:160]
                 raise ConfigError(
-                    f"{label}: PEM certificate number {index} is damaged ({exc}); get a fresh copy from the issuer",
+                    f"{label}: PEM certificate number {index} is damaged ({detail}); get a fresh copy from the issuer",
                     reason="certificate_unreadable",
                 ) from None
         return certs
     try:
-        return [x509.load_der_x509_certificate(raw)]
-    except ValueError:
+        return [usable_certificate(raw)]
+    except CertificateError:
         raise ConfigError(
             f"{label} is not a certificate (neither PEM nor DER X.509); check that the path points at the "
             "certificate and not at the key or something else",

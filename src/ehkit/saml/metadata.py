@@ -8,8 +8,6 @@ expired metadata is refused rather than silently used.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,6 +16,7 @@ from cryptography import x509
 from lxml import etree
 
 from ehkit.errors import EhkitError
+from ehkit.pki.untrusted import CertificateError, certificate_from_base64
 from ehkit.saml import constants as c
 from ehkit.saml.timefmt import format_instant, parse_instant
 from ehkit.xml.ns import DS, MD, q
@@ -109,11 +108,10 @@ def _certs_of(descriptor: etree._Element, use: str) -> tuple[list[x509.Certifica
                     names.append(kn.text.strip().lower())
             for xc in ki.iterfind(f"{q(DS, 'X509Data')}/{q(DS, 'X509Certificate')}"):
                 try:
-                    der = base64.b64decode("".join((xc.text or "").split()), validate=True)
-                    certs.append(x509.load_der_x509_certificate(der))
-                except (binascii.Error, ValueError) as exc:
+                    certs.append(certificate_from_base64(xc.text))
+                except CertificateError as exc:
                     raise MetadataError(
-                        f"unreadable certificate in metadata: {exc}", reason="metadata_malformed"
+                        f"unusable certificate in metadata: {exc.message}", reason="metadata_malformed"
                     ) from None
     return certs, names
 

@@ -24,8 +24,6 @@ login accepts. So:
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 import ssl
 import threading
@@ -40,6 +38,7 @@ from cryptography import x509
 
 from ehkit.errors import EhkitError
 from ehkit.pki.chain import verify_chain
+from ehkit.pki.untrusted import CertificateError, certificate_from_base64
 from ehkit.pki.subject import certificate_oin
 from ehkit.saml.metadata import IdpMetadata, MetadataError, parse_idp_metadata
 from ehkit.saml.timefmt import format_instant
@@ -95,10 +94,9 @@ class CaTrust:
         found: list[x509.Certificate] = []
         for el in root.iter("{%s}X509Certificate" % DS):
             try:
-                der = base64.b64decode("".join((el.text or "").split()), validate=True)
-                found.append(x509.load_der_x509_certificate(der))
-            except (binascii.Error, ValueError):
-                continue
+                found.append(certificate_from_base64(el.text))
+            except CertificateError:
+                continue  # an unusable certificate vouches for nothing; the signature check decides
         accepted = []
         pool = list(self.intermediates) + found
         for cert in found:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -27,6 +28,13 @@ MAX_KEYS_TRIED = 8
 def certificate_key_names(cert: x509.Certificate) -> frozenset[str]:
     der = cert.public_bytes(serialization.Encoding.DER)
     return frozenset({hashlib.sha256(der).hexdigest(), hashlib.sha1(der).hexdigest()})  # noqa: S324 - a name, not security
+
+
+def _subject(cert: x509.Certificate) -> str:
+    try:
+        return cert.subject.rfc4514_string()
+    except ValueError:  # parsed only now; a damaged subject must not hide the real message
+        return "<a subject that cannot be read>"
 
 
 @dataclass(frozen=True)
@@ -55,18 +63,22 @@ class TrustSet:
     def from_certificates(cls, certs: Iterable[x509.Certificate], *, label: str = "") -> TrustSet:
         keys = []
         for cert in certs:
-            public = cert.public_key()
-            if not isinstance(public, rsa.RSAPublicKey):
+            subject = _subject(cert)
+            try:
+                public = cert.public_key()
+            except (ValueError, UnsupportedAlgorithm):
                 raise ConfigError(
-                    f"trusted certificate {cert.subject.rfc4514_string()} is not RSA", reason="key_unsupported"
-                )
+                    f"trusted certificate {subject} has a public key that cannot be read", reason="key_unsupported"
+                ) from None
+            if not isinstance(public, rsa.RSAPublicKey):
+                raise ConfigError(f"trusted certificate {subject} is not RSA", reason="key_unsupported")
             if public.key_size < MIN_RSA_BITS:
                 raise ConfigError(
-                    f"trusted certificate {cert.subject.rfc4514_string()} has a {public.key_size}-bit key; "
+                    f"trusted certificate {subject} has a {public.key_size}-bit key; "
                     f"at least {MIN_RSA_BITS} bits are required",
                     reason="key_too_small",
                 )
-            keys.append(TrustedKey(public, certificate_key_names(cert), cert, label or cert.subject.rfc4514_string()))
+            keys.append(TrustedKey(public, certificate_key_names(cert), cert, label or subject))
         return cls(tuple(keys))
 
     @classmethod
