@@ -250,3 +250,10 @@ def test_last_good_copy_expiring_names_the_date(net, tmp_path, t0):
         cache.get(now=t0 + timedelta(hours=2))
     assert info.value.reason == "metadata_expired"
     assert expiry.strftime("%Y-%m-%dT%H:%M:%S") in info.value.message
+
+
+def test_static_metadata_has_the_status_surface(net):
+    """A scheduler or health check can treat fixed metadata like the cache."""
+    static = MetadataCache.from_metadata(net.idp_metadata())
+    assert static.refresh() is True and static.wait_for_refresh() is True
+    assert static.last_refresh is None and static.next_refresh is None and not static.refreshing

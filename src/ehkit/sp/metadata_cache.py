@@ -390,6 +390,14 @@ class StaticMetadata:
     def refresh(self, *, now: datetime | None = None) -> bool:
         return True
 
+    # The same status surface as MetadataCache, for schedulers and health checks.
+    last_refresh: RefreshStatus | None = None
+    next_refresh: datetime | None = None
+    refreshing = False
+
+    def wait_for_refresh(self, timeout: float | None = None) -> bool:
+        return True
+
 
 def load_certificates(paths: Sequence[str | Path]) -> tuple[x509.Certificate, ...]:
     from ehkit.pki.loading import load_certificates as _load
