@@ -179,6 +179,7 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
     "entity_id_invalid": (K.INPUT, "an EntityID is not urn:etoegang:<ROLE>:<OIN>:entities:<index>"),
     "error": (K.INPUT, "generic ehkit error (base class)"),
     "flow_finished": (K.INPUT, "a simulator login session is already completed"),
+    "flow_incomplete": (K.INPUT, "a simulator login session has not reached this step yet"),
     "flow_unknown": (K.INPUT, "a simulator login session is unknown or expired"),
     "identifier_invalid": (
         K.POLICY,

@@ -192,7 +192,7 @@ class Person(_Model):
     family_name: str = Field(min_length=1)
     birth_name: str = ""
     date_of_birth: date
-    password: str = "test"
+    password: str = "test"  # noqa: S105 - the simulator's documented test password
     description_nl: str = ""
     description_en: str = ""
     means: list[LoginMeans] = Field(default_factory=list)
@@ -216,7 +216,7 @@ class EidasPerson(_Model):
     country: str = Field(pattern=r"^[A-Z]{2}$")
     pseudo_id: str = Field(min_length=8, max_length=200)
     loa: Loa
-    password: str = "test"
+    password: str = "test"  # noqa: S105 - the simulator's documented test password
     description_nl: str = ""
     description_en: str = ""
 

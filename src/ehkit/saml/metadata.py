@@ -198,7 +198,8 @@ def parse_idp_metadata(
             cache = d if cache is None else min(cache, d)
 
     idp = entity.find(q(MD, "IDPSSODescriptor"))
-    assert idp is not None
+    if idp is None:  # only entities with one were selected above
+        raise MetadataError("the EntityDescriptor has no IDPSSODescriptor", reason="metadata_entity")
     signing, names = _certs_of(idp, "signing")
     encryption, enc_names = _certs_of(idp, "encryption")
     if not signing:

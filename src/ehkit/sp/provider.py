@@ -310,9 +310,7 @@ class ServiceProvider:
         now = _aware(now)
         audit = self._audit_start("artifact" if saml_art is not None else "post", request_id)
         try:
-            if (saml_art is None) == (saml_response is None):
-                raise LoginRejected("expected exactly one of SAMLart and SAMLResponse", reason="message_missing")
-            if saml_art is not None:
+            if saml_art is not None and saml_response is None:
                 doc, resolve_id = self._resolve(saml_art, relay_state, now)
                 result = self._process(
                     doc,
@@ -323,8 +321,7 @@ class ServiceProvider:
                     relay_state=relay_state,
                     audit=audit,
                 )
-            else:
-                assert saml_response is not None
+            elif saml_response is not None and saml_art is None:
                 if self.settings.post_acs_url is None:
                     raise LoginRejected("the POST response binding is not enabled", reason="binding_not_enabled")
                 xml = decode_post(saml_response, max_chars=self._limits.max_bytes * 4 // 3 + 4)
@@ -338,6 +335,8 @@ class ServiceProvider:
                     relay_state=relay_state,
                     audit=audit,
                 )
+            else:
+                raise LoginRejected("expected exactly one of SAMLart and SAMLResponse", reason="message_missing")
         except BaseException as exc:
             audit.emit_error(exc)
             raise

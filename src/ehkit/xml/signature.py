@@ -182,7 +182,8 @@ def _digest_without(
     place, since the enveloped transform removes only the element node.
     """
     parent = signature.getparent()
-    assert parent is not None
+    if parent is None:  # callers pass a child of element; refuse rather than digest the wrong thing
+        raise SignatureError("the Signature has no parent element", reason="signature_position")
     index = parent.index(signature)
     tail = signature.tail
     prev = signature.getprevious()
@@ -379,7 +380,7 @@ def sign_element(
         _require_stable_context(element, prefixes)
     digest = base64.b64encode(_digest_plain(element, prefixes, dig_hash)).decode("ascii")
 
-    E = _DsBuilder()
+    E = _DsBuilder()  # noqa: N806 - named like lxml's E-factory
     signature = E.el("Signature", nsmap={"ds": DS})
     signed_info = E.sub(signature, "SignedInfo")
     E.sub(signed_info, "CanonicalizationMethod", Algorithm=alg.EXC_C14N)

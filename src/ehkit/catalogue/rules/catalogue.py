@@ -346,12 +346,13 @@ def identifying_attr(ctx: c.CatalogueContext) -> Iterator[Hit]:
 def vestiging(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for provider in ctx.doc.providers:
         for d in provider.definitions:
-            if VESTIGINGSNR in d.restrictions:
-                if not any(identifier_type(u) is IdentifierType.KVK for u, _, _ in d.ecta):
-                    yield (
-                        path_of(d.element),
-                        "the Vestigingsnr restriction needs KvKnr among the accepted identifiers",
-                    )
+            if VESTIGINGSNR in d.restrictions and not any(
+                identifier_type(u) is IdentifierType.KVK for u, _, _ in d.ecta
+            ):
+                yield (
+                    path_of(d.element),
+                    "the Vestigingsnr restriction needs KvKnr among the accepted identifiers",
+                )
 
 
 @rule("CAT-PURPOSE", E, "catalogue", "every RequestedAttribute has a non-empty PurposeStatement", c.AS_SC)
@@ -528,20 +529,22 @@ def certificate_count(ctx: c.CatalogueContext) -> Iterator[Hit]:
 )
 def bsnk(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for view in ctx.doc.services():
-        if _bsnk_types(view):
-            if view.instance.bsnk_structure is None or view.instance.bsnk_key_set is None:
-                yield (
-                    path_of(view.instance.element),
-                    "the service uses BSN or PseudoID: add BsnkStructureVersion and BsnkRecipientKeySetVersion",
-                )
+        if _bsnk_types(view) and (view.instance.bsnk_structure is None or view.instance.bsnk_key_set is None):
+            yield (
+                path_of(view.instance.element),
+                "the service uses BSN or PseudoID: add BsnkStructureVersion and BsnkRecipientKeySetVersion",
+            )
 
 
 @rule("CAT-SSO-LOA4", E, "catalogue", "SSOSupport is not true for a loa4 service", c.AS_SSO)
 def sso_loa4(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for view in ctx.doc.services():
-        if view.instance.sso in ("true", "1") and view.definition is not None:
-            if c.loa_of(view.definition.loa) is LevelOfAssurance.EH4:
-                yield (path_of(view.instance.element) + "/SSOSupport", "single sign-on is never allowed at loa4")
+        if (
+            view.instance.sso in ("true", "1")
+            and view.definition is not None
+            and c.loa_of(view.definition.loa) is LevelOfAssurance.EH4
+        ):
+            yield (path_of(view.instance.element) + "/SSOSupport", "single sign-on is never allowed at loa4")
 
 
 @rule(
