@@ -170,7 +170,7 @@ class EntityID(_Identifier):
         return Oin(_ENTITY_RE.match(self).group(2))  # type: ignore[union-attr]
 
     @property
-    def index(self) -> int:
+    def index(self) -> int:  # type: ignore[override]  # shadows str.index: the public name of the URN's index
         return int(_ENTITY_RE.match(self).group(3))  # type: ignore[union-attr]
 
     @property
@@ -202,7 +202,7 @@ class ServiceID(_Identifier):
         return Oin(_SERVICE_RE.match(self).group(1))  # type: ignore[union-attr]
 
     @property
-    def index(self) -> int:
+    def index(self) -> int:  # type: ignore[override]  # shadows str.index: the public name of the URN's index
         return int(_SERVICE_RE.match(self).group(2))  # type: ignore[union-attr]
 
     @classmethod
