@@ -55,6 +55,7 @@ from ehkit.saml.soap import SOAP_ACTION, unwrap, wrap, wrap_serialized
 from ehkit.saml.timefmt import format_instant
 from ehkit.xml.ns import SAMLP, q
 from ehkit.xml.parse import parse_document
+from ehkit.xml.trust import TrustSet
 
 
 class PageError(Exception):
@@ -576,13 +577,15 @@ class Broker:
 
     # ------------------------------------------------------------ artifact resolution
 
+    def _trust_of(self, issuer: str) -> TrustSet | None:
+        dv = self.registry.get(issuer)
+        return dv.trust_set() if dv is not None else None
+
     def resolve(self, body: bytes, *, client_cert_der: bytes | None) -> ResolutionResult:
         """Answer an ArtifactResolve. Faults use SOAP 1.1 (HTTP 500 with a soap:Fault)."""
         try:
             payload, _ = unwrap(body)
-            message = parse_artifact_resolve(
-                payload, lambda issuer: self.registry.get(issuer).trust_set() if self.registry.get(issuer) else None
-            )
+            message = parse_artifact_resolve(payload, self._trust_of)
         except EhkitError as exc:
             return soap_fault(exc.reason, str(exc))
         dv = self.registry.get(message.issuer)
