@@ -221,3 +221,27 @@ def test_real_messages(reference_dir: Path):
     assert "urn:etoegang:core:LevelOfAssuranceUsed" in advice
     loa = next(a for a in data["summary"]["assertions"] if not a["in_advice"])["LoA"]
     assert loa == "urn:etoegang:core:assurance-class:loa3"
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        b'<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo/></ds:Signature>',
+        b'<saml:AttributeValue xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><saml:NameID>x</saml:NameID>'
+        b"</saml:AttributeValue>",
+        b'<saml:AttributeValue xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><saml:EncryptedID/>'
+        b"</saml:AttributeValue>",
+        b'<samlp:RequestedAuthnContext xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>',
+    ],
+)
+def test_fragments_pasted_on_their_own_are_reported_not_crashed(fragment):
+    rep = analyse(fragment)
+    assert rep.message_type == etree.QName(etree.fromstring(fragment)).localname
+    if b"Signature" in fragment:
+        (check,) = rep.signatures
+        assert (check.element, check.status, check.reason) == ("/", "invalid", "signature_position")
+    if b"NameID>" in fragment:
+        assert rep.identifiers == []  # a NameID outside an Attribute is no identifier attribute
+    if b"EncryptedID" in fragment:
+        (ident,) = rep.identifiers
+        assert ident.encrypted and ident.attribute == "/AttributeValue/EncryptedID"
