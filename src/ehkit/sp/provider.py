@@ -474,14 +474,14 @@ class ServiceProvider:
         except EhkitError as exc:
             # Context for the web layer (where to send the user after a cancel, for instance).
             rejection = _as_rejection(exc)
-            rejection.request_id = pending.request_id  # type: ignore[attr-defined]
-            rejection.service = pending.service  # type: ignore[attr-defined]
+            rejection.request_id = pending.request_id
+            rejection.service = pending.service
             relay_ok = (
                 relay_state is not None
                 and pending.relay_token is not None
                 and hmac.compare_digest(relay_state.encode("utf-8", "replace"), pending.relay_token.encode())
             )
-            rejection.relay_target = pending.relay_target if relay_ok else None  # type: ignore[attr-defined]
+            rejection.relay_target = pending.relay_target if relay_ok else None
             if rejection is exc:
                 raise
             raise rejection from None
