@@ -47,7 +47,7 @@ typecheck: $(STAMP)
 
 # The documentation site, strictly (a broken link or reference fails), into site/.
 docs: $(STAMP)
-	$(BIN)/mkdocs build --strict --quiet --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
 
 # Everything .ci/run checks, without installing system packages or starting services.
 check: lint typecheck docs test
