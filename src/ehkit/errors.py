@@ -69,7 +69,7 @@ class DecryptionError(XmlSecurityError):
 
 
 class LoginRejected(EhkitError):
-    """The SP refuses a login. ``reason`` says why; see docs/reason-codes.md."""
+    """The SP refuses a login. ``reason`` says why: see ``ehkit.reasons`` (the Reason codes page of the docs)."""
 
     reason = "login_rejected"
 
