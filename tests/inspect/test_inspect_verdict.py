@@ -22,8 +22,8 @@ HM = "urn:etoegang:HM:00000003244440010000:entities:9713"
 runner = CliRunner()
 
 
-def inspect(*args: str, input: str | None = None):
-    return runner.invoke(app, ["inspect", *args], input=input, env={"COLUMNS": "100"})
+def inspect(*args: str, stdin: str | None = None):
+    return runner.invoke(app, ["inspect", *args], input=stdin, env={"COLUMNS": "100"})
 
 
 def test_signed_message_without_keys_is_not_verified(material):
@@ -86,9 +86,9 @@ def test_an_unsigned_message_is_not_verified(tmp_path):
 
 def test_artifact_needs_the_broker_to_be_verified():
     art = Artifact.new(HM).encode()
-    assert inspect("-", input=art).exit_code == EXIT_NOT_VERIFIED
-    assert inspect("-", "--broker", HM, input=art).exit_code == EXIT_OK
-    assert inspect("-", "--broker", HM.replace("9713", "9714"), input=art).exit_code == EXIT_FAILED
+    assert inspect("-", stdin=art).exit_code == EXIT_NOT_VERIFIED
+    assert inspect("-", "--broker", HM, stdin=art).exit_code == EXIT_OK
+    assert inspect("-", "--broker", HM.replace("9713", "9714"), stdin=art).exit_code == EXIT_FAILED
 
 
 def test_redirect_binding_query_signature_is_checked(material):
@@ -99,12 +99,12 @@ def test_redirect_binding_query_signature_is_checked(material):
     )
     url = redirect_url("https://hm.example/sso", request, relay_state="r 1", private_key=material["hm_key"])
     cert = str(material["dir"] / "hm.crt")
-    result = inspect("-", "--no-xml", input=url)
+    result = inspect("-", "--no-xml", stdin=url)
     assert result.exit_code == EXIT_NOT_VERIFIED and "HTTP-Redirect" in result.output
-    assert inspect("-", "--no-xml", "--cert", cert, input=url).exit_code == EXIT_OK
+    assert inspect("-", "--no-xml", "--cert", cert, stdin=url).exit_code == EXIT_OK
     query = urlsplit(url).query
     forged = url.replace(query, query.replace("RelayState=r%201", "RelayState=r%202"))
-    result = inspect("-", "--no-xml", "--json", "--cert", cert, input=forged)
+    result = inspect("-", "--no-xml", "--json", "--cert", cert, stdin=forged)
     assert result.exit_code == EXIT_NOT_VERIFIED  # the signature no longer matches the trusted key
     (check,) = json.loads(result.output)["signatures"]
     assert check["status"] == "unknown-key" and check["reason"] == "signature_untrusted"

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import httpx
 from cryptography import x509
@@ -175,15 +175,13 @@ def _read_source(source: str) -> bytes:
     try:
         return Path(source).expanduser().read_bytes()
     except OSError as exc:
-        raise ConfigError(
-            f"cannot read {source[:200]}: {exc.strerror or exc}", reason="dv_source_unreadable"
-        ) from None
+        raise ConfigError(f"cannot read {source[:200]}: {exc.strerror or exc}", reason="dv_source_unreadable") from None
     except (ValueError, RuntimeError) as exc:  # a NUL byte in the path; ~user with no such user
         raise ConfigError(f"cannot read {source[:200]!r}: {exc}", reason="dv_source_unreadable") from None
 
 
 def _text(el: etree._Element | None) -> str:
-    return "".join(el.xpath("text()")).strip() if el is not None else ""
+    return "".join(cast("list[str]", el.xpath("text()"))).strip() if el is not None else ""
 
 
 def _localized(parent: etree._Element, tag: str) -> dict[str, str]:

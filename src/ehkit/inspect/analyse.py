@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 from urllib.parse import parse_qsl
 
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -150,7 +150,7 @@ class Report:
         return d
 
 
-def _path(el: etree._Element) -> str:
+def _path(el: etree._Element | None) -> str:
     parts = []
     while el is not None:
         parts.append(etree.QName(el).localname)
@@ -161,7 +161,7 @@ def _path(el: etree._Element) -> str:
 def _text(el: etree._Element | None) -> str | None:
     if el is None:
         return None
-    return "".join(el.xpath("text()")).strip()
+    return "".join(cast("list[str]", el.xpath("text()"))).strip()
 
 
 def _owner_assertion(el: etree._Element) -> etree._Element | None:
@@ -325,18 +325,17 @@ def _summarise(root: etree._Element, rep: Report) -> None:
                 authn.find(f"{q(SAML, 'AuthnContext')}/{q(SAML, 'AuthenticatingAuthority')}")
             )
         assertions.append(info)
-        for attr in a.findall(f"{q(SAML, 'AttributeStatement')}/{q(SAML, 'Attribute')}"):
+        for attribute in a.findall(f"{q(SAML, 'AttributeStatement')}/{q(SAML, 'Attribute')}"):
             values: list[str | None] = []
-            for v in attr.findall(q(SAML, "AttributeValue")):
-                nid = v.find(q(SAML, "NameID"))
+            for v in attribute.findall(q(SAML, "AttributeValue")):
                 if v.find(q(SAML, "EncryptedID")) is not None:
                     values.append("[EncryptedID]")
-                elif nid is not None:
-                    values.append(f"{_text(nid)} ({nid.get('NameQualifier')})")
+                elif (name_id := v.find(q(SAML, "NameID"))) is not None:
+                    values.append(f"{_text(name_id)} ({name_id.get('NameQualifier')})")
                 else:
                     values.append(_text(v))
             rep.attributes.append(
-                {"assertion": a.get("ID"), "in_advice": _in_advice(a), "name": attr.get("Name"), "values": values}
+                {"assertion": a.get("ID"), "in_advice": _in_advice(a), "name": attribute.get("Name"), "values": values}
             )
         for xa in a.iter(q(XACML_CONTEXT, "Attribute")):
             owner = _owner_assertion(xa)
@@ -394,10 +393,15 @@ def _check_signatures(root: etree._Element, rep: Report, trust: TrustSet | None)
         parent = sig.getparent()
         kn_el = sig.find(f"{q(DS, 'KeyInfo')}/{q(DS, 'KeyName')}")
         key_name = _text(kn_el)
-        if parent is None:  # a bare Signature as the document: nothing it could sign
+        if parent is None:  # a bare Signature pasted on its own signs nothing here
             rep.signatures.append(
                 SignatureCheck(
-                    element="/Signature", id=None, key_name=key_name, status="invalid", reason="signature_reference"
+                    element="/",
+                    id=None,
+                    key_name=key_name,
+                    status="invalid",
+                    reason="signature_position",
+                    detail="the Signature is the document element: it has no parent to sign",
                 )
             )
             continue
@@ -443,7 +447,7 @@ def _identifiers(
             try:
                 plain = decrypt_element(enc, policy)
                 ident.qualifier = plain.get("NameQualifier")
-                ident.value = "".join(plain.xpath("text()")).strip()
+                ident.value = "".join(cast("list[str]", plain.xpath("text()"))).strip()
                 ident.decrypted = True
             except EhkitError as exc:
                 ident.error = f"{exc.reason}: {exc} (recipients: {', '.join(r or '?' for r in recipients)})"
@@ -453,12 +457,16 @@ def _identifiers(
             ident.error = f"not decrypted (give --key); recipients: {', '.join(r or '?' for r in recipients)}"
         rep.identifiers.append(ident)
     for nid in root.iter(q(SAML, "NameID")):
-        holder = nid.getparent()
-        if holder is not None and holder.tag in (q(SAML, "AttributeValue"), q(XACML_CONTEXT, "AttributeValue")):
-            attr = holder.getparent()
+        value_el = nid.getparent()
+        attr = value_el.getparent() if value_el is not None else None
+        if (
+            value_el is not None
+            and attr is not None
+            and value_el.tag in (q(SAML, "AttributeValue"), q(XACML_CONTEXT, "AttributeValue"))
+        ):
             rep.identifiers.append(
                 Identifier(
-                    attribute=(attr.get("Name") or attr.get("AttributeId") or "") if attr is not None else "",
+                    attribute=attr.get("Name") or attr.get("AttributeId") or "",
                     qualifier=nid.get("NameQualifier"),
                     value=_text(nid),
                     encrypted=False,

@@ -56,7 +56,7 @@ def _declarations(el: etree._Element) -> list[str]:
 
 def _start_parts(el: etree._Element) -> tuple[str, list[str]]:
     name = _qualified(el, el.tag, attribute=False)
-    attributes = [f'{_qualified(el, k, attribute=True)}="{_escape_attr(v)}"' for k, v in el.attrib.items()]
+    attributes = [f'{_qualified(el, str(k), attribute=True)}="{_escape_attr(str(v))}"' for k, v in el.attrib.items()]
     return name, _declarations(el) + attributes
 
 

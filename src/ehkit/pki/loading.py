@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import cast
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from ehkit.errors import ConfigError
 from ehkit.pki.untrusted import PARSE_ERRORS, CertificateError, check_usable, usable_certificate
@@ -142,10 +144,14 @@ def load_private_key(data_or_path: Source, password: bytes | None = None) -> rsa
 
     key = _load_key_blob(blob, loader, password, label)
     check_key_strength(key, source=label)
-    return key  # type: ignore[return-value]
+    return cast(rsa.RSAPrivateKey, key)  # check_key_strength refused every other kind
 
 
-def _load_key_blob(blob: bytes, loader, password: bytes | None, label: str):
+# serialization.load_pem_private_key or load_der_private_key
+_KeyLoader = Callable[..., PrivateKeyTypes]
+
+
+def _load_key_blob(blob: bytes, loader: _KeyLoader, password: bytes | None, label: str) -> PrivateKeyTypes:
     try:
         return loader(blob, password=password)
     except TypeError:
@@ -178,7 +184,7 @@ def _load_key_blob(blob: bytes, loader, password: bytes | None, label: str):
     )
 
 
-def _is_encrypted(blob: bytes, loader) -> bool:
+def _is_encrypted(blob: bytes, loader: _KeyLoader) -> bool:
     # Loading without a password tells an encrypted key (TypeError) from garbage (ValueError).
     try:
         loader(blob, password=None)
@@ -206,12 +212,16 @@ def load_certificates(data_or_path: Source) -> list[x509.Certificate]:
         for index, pem in enumerate(blocks, start=1):
             try:
                 certs.append(check_usable(x509.load_pem_x509_certificate(pem)))
-            except (*PARSE_ERRORS, CertificateError) as exc:
-                detail = exc.message if isinstance(exc, CertificateError) else str(exc).splitlines()[0][:160]
-                raise ConfigError(
-                    f"{label}: PEM certificate number {index} is damaged ({detail}); get a fresh copy from the issuer",
-                    reason="certificate_unreadable",
-                ) from None
+            except CertificateError as exc:
+                detail = exc.message
+            except PARSE_ERRORS as exc:
+                detail = (str(exc).splitlines() or [type(exc).__name__])[0][:160]
+            else:
+                continue
+            raise ConfigError(
+                f"{label}: PEM certificate number {index} is damaged ({detail}); get a fresh copy from the issuer",
+                reason="certificate_unreadable",
+            )
         return certs
     try:
         return [usable_certificate(raw)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
 from cryptography import x509
 from lxml import etree
@@ -199,7 +200,8 @@ def parse_idp_metadata(
             cache = d if cache is None else min(cache, d)
 
     idp = entity.find(q(MD, "IDPSSODescriptor"))
-    assert idp is not None
+    if idp is None:  # only entities with one were selected above
+        raise MetadataError("the EntityDescriptor has no IDPSSODescriptor", reason="metadata_entity")
     signing, names = _certs_of(idp, "signing")
     encryption, enc_names = _certs_of(idp, "encryption")
     if not signing:
@@ -209,7 +211,7 @@ def parse_idp_metadata(
     except EhkitError as exc:
         raise MetadataError(str(exc), reason="metadata_weak_key") from None
     version = None
-    for k, v in entity.attrib.items():
+    for k, v in cast("list[tuple[str, str]]", entity.attrib.items()):  # parsed XML: names and values are str
         if k.endswith("}version") and "etoegang" in k:
             version = v
     return IdpMetadata(

@@ -38,8 +38,8 @@ from cryptography import x509
 
 from ehkit.errors import EhkitError
 from ehkit.pki.chain import verify_chain
-from ehkit.pki.untrusted import CertificateError, certificate_from_base64
 from ehkit.pki.subject import certificate_oin
+from ehkit.pki.untrusted import CertificateError, certificate_from_base64
 from ehkit.saml.metadata import IdpMetadata, MetadataError, parse_idp_metadata
 from ehkit.saml.timefmt import format_instant
 from ehkit.sp.deadline import Deadline, DeadlineTransport, within
