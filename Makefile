@@ -3,6 +3,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+# `make demo PORTAL_PORT=9000 BROKER_PORT=9001` runs the demo on other ports.
+PORTAL_PORT ?= 8800
+BROKER_PORT ?= 8801
 
 .PHONY: demo test bench install clean
 
@@ -16,7 +19,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/ehkit demo
+	$(BIN)/ehkit demo --portal-port $(PORTAL_PORT) --broker-port $(BROKER_PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -15,9 +15,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ehkit.cli.help import HelpGroup
 from ehkit.errors import EhkitError
 
 broker_app = typer.Typer(
+    cls=HelpGroup,
     name="broker",
     help="The eHerkenning broker simulator: an HM with AD and MR behind it, test data and scenarios.",
     no_args_is_help=True,
@@ -40,7 +42,8 @@ def _fail(error: Exception) -> typer.Exit:
 def persona_table(data: object, *, title: str = "Test persons (password: test)") -> Table:
     from ehkit.broker.data import TestData
 
-    assert isinstance(data, TestData)
+    if not isinstance(data, TestData):
+        raise TypeError("persona_table needs the simulator's TestData")
     table = Table(title=title, show_lines=False)
     for column in ("id", "name", "login means", "may act for"):
         table.add_column(column)
@@ -139,8 +142,9 @@ def serve(
     state_dir: Annotated[
         Path | None,
         typer.Option(
+            "--state",
             "--state-dir",
-            help="Keep keys here so the metadata certificate survives restarts.",
+            help="Keep the CA and keys here (keys/hm.crt is the certificate to pin), so they survive restarts.",
             file_okay=False,
             show_default=False,
         ),
@@ -216,7 +220,7 @@ def serve(
     console.print(f"  JSON API        {escape(settings.base_url)}/api/login, /api/personas, /api/scenarios")
     if state_dir is None:
         console.print(
-            "  [yellow]Keys are new on every start; pass --state-dir to keep the metadata certificate.[/yellow]"
+            "  [yellow]Keys are new on every start; pass --state DIR to keep the metadata certificate.[/yellow]"
         )
     dvs = broker.registry.all()
     if not dvs:

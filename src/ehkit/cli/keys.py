@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from rich.console import Console
 from rich.markup import escape
 
+from ehkit.cli.help import HelpGroup, plural
 from ehkit.domain.identifiers import Oin
 from ehkit.errors import EhkitError, ValidationError
 from ehkit.pki import (
@@ -35,6 +36,7 @@ from ehkit.pki import (
 from ehkit.util.files import atomic_write
 
 keys_app = typer.Typer(
+    cls=HelpGroup,
     name="keys",
     help="Test keys and certificates: generate a PKIoverheid-style key pair, show a certificate.",
     no_args_is_help=True,
@@ -235,8 +237,8 @@ def generate(
     console.print(f"[bold green]Test key pair for {role_value} written[/bold green]")
     _print_rows(
         console,
-        _certificate_rows(info)
-        + [
+        [
+            *_certificate_rows(info),
             ("Private key", f"{key_file} (mode 0600)"),
             ("Certificate", str(cert_file)),
             ("Chain", f"{chain_file} (intermediate)"),
@@ -276,4 +278,4 @@ def show(
     console.print(f"[bold]{escape(str(file))}[/bold]")
     _print_rows(console, _certificate_rows(info))
     if len(certs) > 1:
-        console.print(f"  [dim]The file holds {len(certs)} certificates; this is the first.[/dim]")
+        console.print(f"  [dim]The file holds {plural(len(certs), 'certificate')}; this is the first.[/dim]")
