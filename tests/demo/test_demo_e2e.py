@@ -47,7 +47,8 @@ def at_result(page: Any, demo: Any, service: str) -> dict[str, str]:
     assert page.url == f"{demo.portal_url}/dienst/{service}"
     out = {}
     for field in ("legal-subject", "vestiging", "pseudonym", "loa-used", "loa-required", "intermediary"):
-        out[field] = page.get_by_test_id(field).inner_text()
+        if page.get_by_test_id(field).count():
+            out[field] = page.get_by_test_id(field).inner_text()
     return out
 
 
@@ -56,9 +57,14 @@ def test_home_lists_the_three_services(page: Any, demo: Any) -> None:
     assert page.get_by_test_id("loa-melding").inner_text() == "EH2+"
     assert page.get_by_test_id("loa-vergunning").inner_text() == "EH3"
     assert page.get_by_test_id("loa-eidas").inner_text() == "EH3"
+    # eIDAS: "European login" with the European-login mark and a link to government.nl, not eHerkenning.
+    eidas = page.get_by_test_id("login-eidas")
+    assert eidas.inner_text().strip() == "European login" and eidas.locator("img").count() == 1
+    assert page.get_by_test_id("european-login-about").get_attribute("href") == "https://www.government.nl/"
     page.get_by_test_id("lang-switch").click()
     assert page.locator("html").get_attribute("lang") == "en"
     assert "Log in with eHerkenning" in page.get_by_test_id("login-melding").inner_text()
+    assert "eHerkenning" not in page.get_by_test_id("login-eidas").inner_text()
 
 
 def test_company_login_and_logout(page: Any, demo: Any) -> None:
@@ -74,6 +80,8 @@ def test_company_login_and_logout(page: Any, demo: Any) -> None:
     assert r["intermediary"] == "geen"
     assert "@" in r["pseudonym"] and len(r["pseudonym"]) == 97
     assert "Bakkerij De Korenaar" in page.get_by_test_id("company-name").inner_text()
+    assert page.get_by_test_id("identifier-rsin").inner_text() == "843464097"
+    assert "urn:" not in page.locator("dl").first.inner_text()
     page.get_by_test_id("logout").click()
     assert page.get_by_test_id("message").inner_text() == "U bent uitgelogd."
     assert page.get_by_test_id("login-vergunning").is_visible()
@@ -111,6 +119,7 @@ def test_intermediary_chain_authorisation(page: Any, demo: Any) -> None:
     r = at_result(page, demo, "melding")
     assert r["legal-subject"] == "30234567"
     assert r["intermediary"].startswith("KvK 30345678")
+    assert page.get_by_test_id("company-name").inner_text() == "Bouwbedrijf Van Dijk B.V."
 
 
 def test_eidas_person(page: Any, demo: Any) -> None:
@@ -121,6 +130,13 @@ def test_eidas_person(page: Any, demo: Any) -> None:
     assert r["loa-used"] == "EH3"
     assert r["legal-subject"]  # a pseudonym, not a KvK number
     assert not r["legal-subject"].isdigit()
+    # The person, with labels; the pseudonym once; the URNs only under the details.
+    assert page.get_by_test_id("person-first_name").inner_text() == "Giulia"
+    assert page.get_by_test_id("person-family_name").inner_text() == "Rossi"
+    assert page.get_by_test_id("person-date_of_birth").inner_text() == "1990-07-01"
+    main = page.get_by_test_id("result").inner_text().replace(page.get_by_test_id("details").inner_text(), "")
+    assert main.count(r["legal-subject"]) == 1 and "urn:" not in main
+    assert "vestiging" not in r
 
 
 def test_cancel_ends_on_a_clear_dutch_page(page: Any, demo: Any) -> None:
@@ -130,6 +146,10 @@ def test_cancel_ends_on_a_clear_dutch_page(page: Any, demo: Any) -> None:
     assert page.get_by_test_id("problem").get_attribute("data-reason") == "cancelled"
     assert page.get_by_test_id("problem-title").inner_text() == "Inloggen afgebroken"
     assert page.get_by_test_id("retry").get_attribute("href") == "/login/melding"
+    # Processed once, then redirected: the address holds no SAMLart and a reload shows the same page.
+    assert "/uitkomst/" in page.url and "SAMLart" not in page.url
+    page.reload()
+    assert page.get_by_test_id("problem").get_attribute("data-reason") == "cancelled"
 
 
 def test_not_authorised_shows_explanation_at_broker(page: Any, demo: Any) -> None:
@@ -165,7 +185,7 @@ def test_unreachable_broker_page(page: Any, demo: Any, tmp_path: Path) -> None:
         art = Artifact.new("urn:etoegang:HM:00000009876543210000:entities:9001").encode()
         from urllib.parse import quote
 
-        page.goto(f"{demo.portal_url}/acs?SAMLart={quote(art, safe='')}")
+        page.goto(f"{demo.portal_url}/eherkenning/acs?SAMLart={quote(art, safe='')}")
         page.get_by_test_id("problem").wait_for()
         assert page.get_by_test_id("problem-title").inner_text() == "eHerkenning is niet bereikbaar"
     finally:
@@ -183,3 +203,47 @@ def test_unreachable_broker_page(page: Any, demo: Any, tmp_path: Path) -> None:
         deadline = time.monotonic() + 10
         while not server.started and time.monotonic() < deadline:
             time.sleep(0.05)
+
+
+def test_back_after_a_login_shows_the_logged_in_page(page: Any, demo: Any) -> None:
+    start_login(page, demo, "vergunning")
+    choose_ad(page, "alfa")
+    log_in(page, "anna-app")
+    page.get_by_test_id("represent-submit").click()
+    at_result(page, demo, "vergunning")
+    page.go_back()
+    page.get_by_test_id("result").wait_for()
+    assert page.url == f"{demo.portal_url}/dienst/vergunning"
+
+
+def test_a_failed_login_page_survives_a_reload(page: Any, demo: Any) -> None:
+    start_login(page, demo, "melding")
+    choose_scenario(page, "wrong_audience")
+    choose_ad(page, "alfa")
+    log_in(page, "anna-app")
+    page.get_by_test_id("represent-submit").click()
+    page.get_by_test_id("problem").wait_for()
+    assert page.get_by_test_id("problem-code").inner_text() == "audience_mismatch"
+    assert "SAMLart" not in page.url
+    page.reload()
+    assert page.get_by_test_id("problem-code").inner_text() == "audience_mismatch"
+
+
+def test_the_portal_language_carries_over_to_the_broker(page: Any, demo: Any) -> None:
+    page.goto(demo.portal_url + "/?lang=en")
+    page.get_by_test_id("login-melding").click()
+    page.get_by_test_id("service-name").wait_for()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Choose your login means provider" in page.content()
+
+
+def test_unknown_addresses_get_a_404_page_and_there_is_a_favicon(page: Any, demo: Any) -> None:
+    for path in ("/login/bestaat-niet", "/dienst/bestaat-niet", "/nergens"):
+        response = page.goto(demo.portal_url + path)
+        assert response.status == 404
+        assert page.get_by_test_id("problem-title").inner_text() == "Pagina niet gevonden"
+    response = page.goto(demo.portal_url + "/nergens?lang=en")
+    assert response.status == 404 and page.get_by_test_id("problem-title").inner_text() == "Page not found"
+    for base in (demo.portal_url, demo.broker_url):
+        icon = page.request.get(base + "/favicon.ico")
+        assert icon.status == 200 and icon.headers["content-type"].startswith("image/svg+xml")
