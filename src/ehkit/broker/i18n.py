@@ -125,7 +125,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Deze inlogsessie is al afgerond. Ga terug naar de dienstverlener.",
         "This login session is already completed. Go back to the service provider.",
     ),
-    "why_page_not_found": ("Het adres bestaat niet.", "The address does not exist."),
+    "why_not_found": ("Het adres bestaat niet.", "The address does not exist."),
     "why_relay_state_too_long": (
         "De RelayState is langer dan 80 bytes, de grens van het afsprakenstelsel.",
         "The RelayState is longer than 80 bytes, the limit of the afsprakenstelsel.",

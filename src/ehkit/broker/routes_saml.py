@@ -68,9 +68,9 @@ def not_found(request: Request, exc: Exception | None = None) -> Response:
     lang = request_lang(request, broker.settings.default_lang)
     t = translator(lang)
     context = {
-        "reason": "page_not_found",
+        "reason": "not_found",
         "message": "",
-        "why": why("page_not_found", lang),
+        "why": why("not_found", lang),
         "title": t("page_not_found_title"),
         "body": t("page_not_found_body"),
         "show_overview": True,
