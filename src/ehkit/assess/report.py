@@ -64,7 +64,7 @@ def _md(value: Any) -> str:
 def _environment(fmt: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("ehkit.assess", "templates"),
-        autoescape=fmt == "html",
+        autoescape=fmt == "html",  # noqa: S701 - Markdown is escaped by its own filter (md)
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

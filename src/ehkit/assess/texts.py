@@ -53,10 +53,17 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "not applied: the sector law takes precedence (Regeling art. 2(1))",
     ),
     "warn_scheme_above_override": (
-        "De sectorwet noemt {prescribed}, maar regel {rule} van het afsprakenstelsel eist minstens {required}; "
-        "het niveau is verhoogd naar {required}. Leg dit voor aan uw makelaar.",
-        "The sector law names {prescribed}, but scheme rule {rule} requires at least {required}; "
-        "the level was raised to {required}. Check this with your broker.",
+        "De sectorwet schrijft {prescribed} voor, maar regel {rule} van het afsprakenstelsel eist minstens "
+        "{required}, en het afsprakenstelsel geldt naast de sectorwet; het niveau is daarom {required}. "
+        "Leg dit voor aan uw makelaar.",
+        "The sector law prescribes {prescribed}, but scheme rule {rule} requires at least {required}, and the "
+        "scheme applies next to the sector law; the level is therefore {required}. Check this with your broker.",
+    ),
+    "warn_low_choice_unused": (
+        "U koos {choice} voor een lage uitkomst (regel {rule}), maar de uitkomst is niet laag: {because} "
+        "maakt het niveau {level}. Die keuze geldt dus niet.",
+        "You chose {choice} for a low outcome (rule {rule}), but the outcome is not low: {because} "
+        "makes the level {level}. That choice does not apply.",
     ),
     # basis types and confirmation
     "basis_law": ("wet", "law"),
@@ -112,6 +119,16 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "service {service!r}: missing answer to question {question!r} ({text}); allowed values: {allowed}",
     ),
     "err_header": ("Het antwoordbestand is ongeldig:", "The answers file is invalid:"),
+    "err_no_such_service": (
+        "fout: {path}: geen dienst met key {service!r}",
+        "error: {path}: no service with key {service!r}",
+    ),
+    "err_write_reports": (
+        "fout: kan geen rapporten schrijven in {path}: {error}",
+        "error: cannot write reports to {path}: {error}",
+    ),
+    "err_write": ("fout: kan {path} niet schrijven: {error}", "error: cannot write {path}: {error}"),
+    "error": ("fout: {message}", "error: {message}"),
     # apply
     "apply_confirm": ("Deze wijziging naar {path} schrijven?", "Write this change to {path}?"),
     "apply_written": ("{path} bijgewerkt.", "{path} updated."),
