@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from assess_helpers import LOWEST
 from typer.testing import CliRunner
 
-from assess_helpers import LOWEST
 from ehkit.assess import assess
 from ehkit.cli.main import app
 from ehkit.domain.loa import LevelOfAssurance as L
