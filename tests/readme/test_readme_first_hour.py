@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from docs_runner import REPO, Workdir, code_blocks, commands, section, workdir
 
 from support.broker_pages import choose_ad, log_in
+from support.docs_runner import REPO, Workdir, code_blocks, commands, section, workdir
 
 pytestmark = [pytest.mark.browser, pytest.mark.network]
 

@@ -23,13 +23,18 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def section(path: Path, heading: str) -> str:
-    """The text under ``heading`` up to the next heading of the same or a higher level."""
-    text = path.read_text(encoding="utf-8")
-    level = heading.split(" ", 1)[0]
-    start = text.index(heading + "\n")
-    rest = text[start + len(heading) + 1 :]
-    stop = re.search(rf"(?m)^#{{1,{len(level)}}} ", rest)
-    return rest[: stop.start()] if stop else rest
+    """The text under ``heading`` up to the next heading of the same or a higher level (outside code)."""
+    lines = path.read_text(encoding="utf-8").splitlines(True)
+    level = len(heading.split(" ", 1)[0])
+    start = next(i for i, line in enumerate(lines) if line.rstrip("\n") == heading) + 1
+    fenced = False
+    for i in range(start, len(lines)):
+        stripped = lines[i].lstrip()
+        if stripped.startswith("```"):
+            fenced = not fenced
+        elif not fenced and re.match(rf"#{{1,{level}}} ", lines[i]):
+            return "".join(lines[start:i])
+    return "".join(lines[start:])
 
 
 def code_blocks(text: str, language: str) -> list[str]:
