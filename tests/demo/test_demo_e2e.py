@@ -247,3 +247,65 @@ def test_unknown_addresses_get_a_404_page_and_there_is_a_favicon(page: Any, demo
     for base in (demo.portal_url, demo.broker_url):
         icon = page.request.get(base + "/favicon.ico")
         assert icon.status == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_remember_my_choice_of_authentication_service(page: Any, demo: Any) -> None:
+    start_login(page, demo, "melding")
+    assert not page.get_by_test_id("remember").is_checked()  # nothing is remembered unasked
+    assert page.get_by_test_id("remembered-ad").count() == 0
+    page.get_by_test_id("ad-beta").check()
+    page.get_by_test_id("remember").check()
+    page.get_by_test_id("submit-ad").click()
+    page.get_by_test_id("ad-name").wait_for()
+    page.get_by_test_id("cancel").click()
+    page.get_by_test_id("problem").wait_for()
+    # Next time: pre-selected, said so, and another can be chosen.
+    start_login(page, demo, "melding")
+    assert page.get_by_test_id("ad-beta").is_checked() and page.get_by_test_id("remember").is_checked()
+    assert "Bèta Inlogdiensten (test)" in page.get_by_test_id("remembered-ad").inner_text()
+    page.get_by_test_id("ad-alfa").check()
+    page.get_by_test_id("remember").uncheck()  # and forget it
+    page.get_by_test_id("submit-ad").click()
+    assert "Alfa Herkenning" in page.get_by_test_id("ad-name").inner_text()
+    page.get_by_test_id("cancel").click()
+    page.get_by_test_id("problem").wait_for()
+    start_login(page, demo, "melding")
+    assert page.get_by_test_id("remembered-ad").count() == 0
+    assert not any(page.get_by_test_id(f"ad-{ad}").is_checked() for ad in ("alfa", "beta", "zeta"))
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_portal_and_simulator_pages_are_in_one_language(page: Any, demo: Any, lang: str) -> None:
+    from ehkit.broker.data import load_test_data
+    from ehkit.broker.i18n import TEXTS as BROKER_TEXTS
+    from ehkit.demo.texts import TEXTS as PORTAL_TEXTS
+    from support.languages import assert_one_language, known_labels
+
+    data = load_test_data()
+    portal = known_labels((t["nl"], t["en"]) for t in PORTAL_TEXTS.values())
+    broker = known_labels(
+        [*BROKER_TEXTS.values(), *((p.description_nl, p.description_en) for p in data.persons)]
+        + [(a.description_nl, a.description_en) for a in data.authentication_services]
+    )
+    page.goto(f"{demo.portal_url}/?lang={lang}")
+    assert_one_language(page.content(), lang, portal, "portal home")
+    page.get_by_test_id("login-vergunning").click()
+    page.get_by_test_id("service-name").wait_for()
+    assert_one_language(page.content(), lang, broker, "choose AD")
+    choose_ad(page, "beta")
+    assert_one_language(page.content(), lang, broker, "log in")
+    log_in(page, "carla-app")
+    page.get_by_test_id("represent-submit").wait_for()
+    assert_one_language(page.content(), lang, broker, "represent")
+    assert page.get_by_test_id("chains-not-allowed").count() == 1  # vergunning allows no intermediaries
+    page.get_by_test_id("represent-submit").click()
+    page.get_by_test_id("result").wait_for()
+    assert_one_language(page.content(), lang, portal, "result")
+    page.goto(f"{demo.portal_url}/nergens")
+    assert_one_language(page.content(), lang, portal, "404")
+    page.goto(f"{demo.broker_url}/?lang={lang}")  # the simulator's own pages: its switch (a cookie there)
+    assert_one_language(page.content(), lang, broker, "simulator overview")
+    page.goto(f"{demo.portal_url}/login/melding")
+    page.get_by_test_id("cancel").click()
+    page.get_by_test_id("problem").wait_for()
+    assert_one_language(page.content(), lang, portal, "cancelled")
