@@ -20,8 +20,8 @@ def known_labels(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
         if nl == en:
             continue
         for lang, text in (("nl", nl), ("en", en)):
-            # Templates fill some texts in ({ad}, {via}): match the fixed parts only.
-            for part in re.split(r"\{[a-z_]+\}", text):
+            # Templates fill some texts in ({ad}, {via}): match the fixed parts only, sentence by sentence.
+            for part in re.split(r"\{[a-z_]+\}|(?<=[.!?])\s+", text):
                 part = part.strip(" .,:;()")
                 if len(part) >= 10:
                     out[lang].add(part)
