@@ -46,12 +46,13 @@ def persona_table(data: object, *, title: str = "Test persons (password: test)")
         raise TypeError("persona_table needs the simulator's TestData")
     table = Table(title=title, show_lines=False)
     for column in ("id", "name", "login means", "may act for"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # identifiers and UUIDs whole, never cut with "…"
     for p in data.persons:
         means = ", ".join(f"{m.ad} {m.loa.label}" for m in p.means)
         auths = (
             "; ".join(
-                f"{a.company}{f' ({a.vestiging})' if a.vestiging else ''}{f' via {a.via}' if a.via else ''}"
+                f"{a.company}{f' ({a.vestiging})' if a.vestiging else ''}"
+                f"{f' via {a.via} (chain authorisation)' if a.via else ''}"
                 f"{'' if a.services == ['*'] else ' [' + ', '.join(a.services) + ']'}"
                 for a in p.authorisations
             )
@@ -85,7 +86,7 @@ def personas(
     console.print(persona_table(test_data))
     companies = Table(title="Companies")
     for column in ("id", "name", "KvK", "RSIN / BSN", "vestigingen"):
-        companies.add_column(column)
+        companies.add_column(column, overflow="fold")
     for c in test_data.companies:
         companies.add_row(
             c.id, c.name, c.kvk, c.rsin or (f"BSN {c.bsn}" if c.bsn else ""), ", ".join(v.number for v in c.vestigingen)
