@@ -4,6 +4,8 @@ against ``ehkit.demo.runner.start`` on free loopback ports."""
 
 from __future__ import annotations
 
+import html
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -309,3 +311,28 @@ def test_portal_and_simulator_pages_are_in_one_language(page: Any, demo: Any, la
     page.get_by_test_id("cancel").click()
     page.get_by_test_id("problem").wait_for()
     assert_one_language(page.content(), lang, portal, "cancelled")
+
+
+def test_the_simulator_overview_says_who_may_act_for_whom_per_service(demo: Any) -> None:
+    import httpx
+
+    page = httpx.get(demo.broker_url + "/?lang=en").text
+
+    def item(service: int, person: str) -> str:
+        match = re.search(rf'data-testid="who-{service}-{person}">(.*?)</li>', page, re.S)
+        assert match, f"{person} not listed for service {service}"
+        return html.unescape(" ".join(re.sub(r"<[^>]+>", "", match.group(1)).split()))
+
+    # melding (1) allows intermediaries: Carla's chain authorisations count there.
+    assert "Bouwbedrijf Van Dijk B.V. (chain authorisation through Administratiekantoor Telling & Co B.V.)" in item(
+        1, "carla"
+    )
+    assert "login means too low" in item(1, "dirk")
+    # vergunning (2) does not: Carla acts for her own office only; Bram for his branch only.
+    assert item(2, "carla") == "Carla Telling may act for: Administratiekantoor Telling & Co B.V."
+    assert "branch 000012345602 only" in item(2, "bram")
+    assert 'data-testid="who-2-fleur"' not in page  # authorised for melding only
+    # eidas (3): the eIDAS persons, Sophie's EH2 too low for EH3.
+    assert "acts for themself (eIDAS)" in item(3, "giulia") and "too low" not in item(3, "giulia")
+    assert "login means too low" in item(3, "sophie")
+    assert 'data-testid="who-3-anna"' not in page

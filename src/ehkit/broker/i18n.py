@@ -189,6 +189,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "intermediation_allowed": ("ketenmachtiging toegestaan", "chain authorisation allowed"),
     "intermediation_not_allowed": ("geen ketenmachtiging", "no chain authorisation"),
     "nobody": ("niemand", "nobody"),
+    "means_too_low": ("inlogmiddel te laag voor deze dienst", "login means too low for this service"),
     "companies": ("Bedrijven", "Companies"),
     "vestigingen": ("Vestigingen", "Branches"),
     "scenarios": ("Scenario's", "Scenarios"),

@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from ehkit.broker.data import EidasPerson
 from ehkit.broker.engine import Broker
+from ehkit.broker.grant import eidas_identifiers
 from ehkit.broker.i18n import LANGS, translator
 from ehkit.broker.pages import page_headers, render, request_lang
 from ehkit.broker.routes_saml import broker_of, deliver, error_page
@@ -242,7 +243,20 @@ async def index(request: Request) -> Response:
     broker = broker_of(request)
     lang = request_lang(request, broker.settings.default_lang)
     services = [
-        (dv, service, [(p, broker.options_for(dv, service, p)) for p in broker.data.persons])
+        (
+            dv,
+            service,
+            [
+                (p, options, max(m.loa for m in p.means) >= service.loa)
+                for p in broker.data.persons
+                if p.means and (options := broker.options_for(dv, service, p))
+            ],
+            [
+                (e, e.loa >= service.loa)
+                for e in broker.data.eidas_persons
+                if eidas_identifiers(service, dv, e, broker.pseudonyms) is not None
+            ],
+        )
         for dv in broker.registry.all()
         for service in sorted(dv.services.values(), key=lambda s: s.index)
     ]
