@@ -237,3 +237,13 @@ def test_registered_in_the_main_app() -> None:
     result = runner.invoke(app, ["assess", "--help"])
     assert result.exit_code == 0
     assert "--answers" in result.stdout and "--apply" in result.stdout
+
+
+def test_apply_errors_speak_the_language_of_the_run(tmp_path: Path) -> None:
+    config = tmp_path / "ehkit.toml"
+    config.write_text('[dv]\noin = "x"\n', encoding="utf-8")
+    path = _answers_file(tmp_path, [PORTAAL])
+    dutch = runner.invoke(_app(), ["assess", "--answers", str(path), "--apply", str(config), "--yes", "--lang", "nl"])
+    assert dutch.exit_code == 2 and "heeft geen [[services]]-tabellen" in dutch.stderr
+    english = runner.invoke(_app(), ["assess", "--answers", str(path), "--apply", str(config), "--yes"])
+    assert english.exit_code == 2 and "has no [[services]] tables" in english.stderr

@@ -137,6 +137,32 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "{path} already has these levels; nothing changed.",
     ),
     "apply_declined": ("Niet gewijzigd.", "Not changed."),
+    "apply_err_read": ("kan {path} niet lezen: {error}", "cannot read {path}: {error}"),
+    "apply_err_toml": ("{source} is geen geldige TOML: {error}", "{source} is not valid TOML: {error}"),
+    "apply_err_no_services": (
+        '{source} heeft geen [[services]]-tabellen; voeg er een per dienst toe met key = "..."',
+        '{source} has no [[services]] tables; add one with key = "..." per service',
+    ),
+    "apply_err_missing": (
+        "{source}: geen [[services]]-blok met key {keys}; keys in het bestand: {known}",
+        "{source}: no [[services]] block with key {keys}; keys in the file: {known}",
+    ),
+    "apply_err_layout": (
+        "{source}: diensten moeten als [[services]]-tabellen geschreven zijn om ze te bewerken; bestand niet gewijzigd",
+        "{source}: services must be written as [[services]] tables to be edited; file left unchanged",
+    ),
+    "apply_err_invalid": (
+        "{source}: de wijziging zou het bestand ongeldig maken ({error}); bestand niet gewijzigd",
+        "{source}: the edit would make the file invalid ({error}); file left unchanged",
+    ),
+    "apply_err_more": (
+        "{source}: de wijziging zou meer veranderen dan de loa-waarden; bestand niet gewijzigd",
+        "{source}: the edit would change more than the loa values; file left unchanged",
+    ),
+    "apply_err_changed": (
+        "{path} is veranderd tijdens het wachten op bevestiging; probeer opnieuw",
+        "{path} changed while waiting for confirmation; run again",
+    ),
     "report_written": ("Rapport geschreven: {path}", "Report written: {path}"),
     "answers_saved": ("Antwoorden opgeslagen: {path}", "Answers saved: {path}"),
     "result_line": ("{service}: {level} ({urn}, eIDAS {eidas})", "{service}: {level} ({urn}, eIDAS {eidas})"),

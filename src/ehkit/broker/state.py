@@ -136,5 +136,5 @@ class BrokerState:
             del self.flows[key]
         for key in [k for k, a in self.artifacts.items() if a.expires <= now]:
             del self.artifacts[key]
-        for key in [k for k, t in self.seen_requests.items() if now - t > REQUEST_ID_TTL]:
-            del self.seen_requests[key]
+        for seen in [k for k, t in self.seen_requests.items() if now - t > REQUEST_ID_TTL]:
+            del self.seen_requests[seen]

@@ -89,7 +89,7 @@ def assess_command(
     except ApplyError as exc:
         from ehkit.assess.texts import say
 
-        typer.echo(say(code, "error", message=exc.message), err=True)
+        typer.echo(say(code, "error", message=exc.text.get(code)), err=True)
         raise typer.Exit(2) from None
 
 
