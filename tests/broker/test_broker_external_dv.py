@@ -9,6 +9,7 @@ mutual TLS with the DV's certificate.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,7 +60,7 @@ def test_register_an_external_dv_as_documented(work: Workdir) -> None:
     work.run(client_ca)
     work.serve(serve_with_dv, work.ports[PORT])
 
-    with httpx.Client(verify=str(ca_root), base_url=base) as simulator:
+    with httpx.Client(verify=ssl.create_default_context(cafile=str(ca_root)), base_url=base) as simulator:
         assert simulator.get("/broker/metadata/1.13/signing.pem").content == pinned  # the state kept the keys
         registered = {dv["entity_id"] for dv in simulator.get("/api/dvs").json()}
         assert registered == {
