@@ -37,6 +37,8 @@ SESSION_COOKIE = "voorbeeldstad_session"
 SESSION_TTL = 3600.0
 #: How long an outcome page (cancelled, refused, unavailable) can be reloaded.
 OUTCOME_TTL = 600.0
+#: At most this many outcome records per session; the oldest go first (bounded memory per visitor).
+MAX_OUTCOMES = 20
 NO_CACHE = {"Cache-Control": "no-cache, no-store", "Pragma": "no-cache"}
 STATIC = resources.files("ehkit.demo").joinpath("static")
 
@@ -63,6 +65,8 @@ class Session:
     def add_outcome(self, item: Outcome) -> str:
         for key in [k for k, o in self.outcomes.items() if time.monotonic() - o.created > OUTCOME_TTL]:
             del self.outcomes[key]
+        while len(self.outcomes) >= MAX_OUTCOMES:
+            del self.outcomes[next(iter(self.outcomes))]
         key = secrets.token_urlsafe(9)
         self.outcomes[key] = item
         return key
