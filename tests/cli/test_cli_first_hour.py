@@ -114,7 +114,8 @@ def test_the_demo_console_prints_a_line_per_login_or_json(as_json: bool) -> None
     logger = logging.getLogger("ehkit.audit")
     handler = LoginLineHandler(out, lang="en", as_json=as_json)
     logger.addHandler(handler)
-    old_level, logger.level = logger.level, logging.INFO
+    old_level = logger.level
+    logger.setLevel(logging.INFO)  # setLevel, not .level: it clears the logger's isEnabledFor cache
     try:
         logger.info(json.dumps(EVENT, sort_keys=True), extra={"ehkit_event": EVENT})
     finally:
