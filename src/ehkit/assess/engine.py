@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from ehkit.assess.answers import ServiceAnswers
-from ehkit.assess.model import Answer, Question, Rule, RuleSet, Text
+from ehkit.assess.model import Answer, Question, Rule, RuleSet, RuleTableError, Text
 from ehkit.assess.texts import eidas_name, msg
 from ehkit.domain.loa import LevelOfAssurance
 
@@ -107,7 +107,7 @@ def evaluate(ruleset: RuleSet, service: ServiceAnswers, *, today: date | None = 
         )
     level = max((lv for lv in (level, scheme) if lv is not None), default=None)
     floor = _floor(ruleset)
-    floor_level = _floor_level(floor)
+    floor_level = _floor_level(ruleset)
     if level is None:
         level = floor_level
         state.fired.append(Firing(floor, msg("effect_floor", level=level.label), level))
@@ -127,7 +127,7 @@ def evaluate(ruleset: RuleSet, service: ServiceAnswers, *, today: date | None = 
         followups=_followups(ruleset, level, binding),
         advice=ruleset.of_kind("advice"),
         warnings=tuple(state.warnings),
-        assessed_on=today or datetime.now().astimezone().date(),
+        assessed_on=today or date.today(),  # noqa: DTZ011 - the local calendar date of whoever files the report
         ruleset_version=ruleset.version,
     )
 
@@ -136,10 +136,11 @@ def _floor(ruleset: RuleSet) -> Rule:
     return ruleset.of_kind("floor")[0]
 
 
-def _floor_level(rule: Rule) -> LevelOfAssurance:
-    if rule.minimum is None:  # parse_rules refuses a floor without one
-        raise ValueError(f"floor rule {rule.id} has no minimum")
-    return rule.minimum
+def _floor_level(ruleset: RuleSet) -> LevelOfAssurance:
+    minimum = _floor(ruleset).minimum
+    if minimum is None:  # the loader refuses this; a RuleSet built by hand might not
+        raise RuleTableError("rules table: the floor rule needs a minimum")
+    return minimum
 
 
 def _scheme_rules(state: _State, required: LevelOfAssurance) -> Text:
@@ -190,7 +191,7 @@ def _risk_level(ruleset: RuleSet, state: _State) -> LevelOfAssurance | None:
     for rule in ruleset.of_kind("step"):
         hits = state.hits(rule, "step")
         if hits:
-            base = risk if risk is not None else _floor_level(_floor(ruleset))
+            base = risk if risk is not None else _floor_level(ruleset)
             risk = step_up(base)
             state.fired.append(Firing(rule, msg("effect_step", level=risk.label), risk, hits))
     return risk

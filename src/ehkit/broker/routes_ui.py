@@ -28,12 +28,13 @@ AD_COOKIE = "ehkit_broker_ad"
 AD_COOKIE_AGE = 365 * 24 * 3600
 
 
-def _flow(request: Request) -> tuple[Broker, LoginFlow | None, Response | None]:
+def _flow(request: Request) -> tuple[Broker, LoginFlow] | Response:
+    """The live login session of this URL, or the error page to show instead."""
     broker = broker_of(request)
     flow = broker.state.flow(request.path_params["flow_id"])
     lang = request_lang(request, broker.settings.default_lang)
     if flow is None:
-        return broker, None, error_page(request, "flow_unknown", "", lang=lang, status=404)
+        return error_page(request, "flow_unknown", "", lang=lang, status=404)
     if request.query_params.get("lang") in LANGS:
         flow.lang = request.query_params["lang"]
     if flow.finished:
@@ -41,9 +42,9 @@ def _flow(request: Request) -> tuple[Broker, LoginFlow | None, Response | None]:
             # The browser's Back button after the login: the answer went to the DV already and
             # cannot be sent twice, so send the person back to the DV's ACS without a message;
             # the DV shows where they are (the ehkit demo: the logged-in page).
-            return broker, None, RedirectResponse(flow.acs.location, status_code=303, headers=page_headers())
-        return broker, None, error_page(request, "flow_finished", "", lang=flow.lang, status=409)
-    return broker, flow, None
+            return RedirectResponse(flow.acs.location, status_code=303, headers=page_headers())
+        return error_page(request, "flow_finished", "", lang=flow.lang, status=409)
+    return broker, flow
 
 
 def _context(request: Request, broker: Broker, flow: LoginFlow, step: int, **extra: Any) -> dict[str, Any]:
@@ -75,11 +76,10 @@ def _remembered_ad(request: Request, ads: list[Any]) -> str | None:
 
 
 async def choose_ad(request: Request) -> Response:
-    broker, flow, error = _flow(request)
-    if error:
-        return error
-    if flow is None:
-        raise RuntimeError("a flow without an error")
+    found = _flow(request)
+    if isinstance(found, Response):
+        return found
+    broker, flow = found
     ads = broker.eligible_ads(flow.service)
     remembered = _remembered_ad(request, ads)
     selected = flow.ad_id if flow.ad_id in {a.id for a in ads} else remembered
@@ -96,11 +96,10 @@ async def choose_ad(request: Request) -> Response:
 
 
 async def choose_ad_post(request: Request) -> Response:
-    broker, flow, error = _flow(request)
-    if error:
-        return error
-    if flow is None:
-        raise RuntimeError("a flow without an error")
+    found = _flow(request)
+    if isinstance(found, Response):
+        return found
+    broker, flow = found
     form = await _form(request)
     ad_id = form.get("ad", "")
     if ad_id not in {a.id for a in broker.eligible_ads(flow.service)}:
@@ -119,7 +118,7 @@ def _authenticate_page(
     request: Request, broker: Broker, flow: LoginFlow, *, error: str | None = None, selected: str | None = None
 ) -> Response:
     if not flow.ad_id:
-        raise RuntimeError("the authentication page needs a chosen AD")
+        return _redirect(f"/broker/login/{flow.id}")
     ad = broker.data.ad(flow.ad_id)
     t = translator(flow.lang)
     error_text = None
@@ -143,22 +142,20 @@ def _authenticate_page(
 
 
 async def authenticate(request: Request) -> Response:
-    broker, flow, error = _flow(request)
-    if error:
-        return error
-    if flow is None:
-        raise RuntimeError("a flow without an error")
+    found = _flow(request)
+    if isinstance(found, Response):
+        return found
+    broker, flow = found
     if not flow.ad_id:
         return _redirect(f"/broker/login/{flow.id}")
     return _authenticate_page(request, broker, flow)
 
 
 async def authenticate_post(request: Request) -> Response:
-    broker, flow, error = _flow(request)
-    if error:
-        return error
-    if flow is None:
-        raise RuntimeError("a flow without an error")
+    found = _flow(request)
+    if isinstance(found, Response):
+        return found
+    broker, flow = found
     if not flow.ad_id:
         return _redirect(f"/broker/login/{flow.id}")
     form = await _form(request)
@@ -175,11 +172,10 @@ async def authenticate_post(request: Request) -> Response:
 
 
 async def represent(request: Request) -> Response:
-    broker, flow, error = _flow(request)
-    if error:
-        return error
-    if flow is None:
-        raise RuntimeError("a flow without an error")
+    found = _flow(request)
+    if isinstance(found, Response):
+        return found
+    broker, flow = found
     if not flow.persona_id or flow.loa_used is None:
         return _redirect(f"/broker/login/{flow.id}")
     person = broker.data.find_persona(flow.persona_id)
@@ -196,11 +192,10 @@ async def represent(request: Request) -> Response:
 
 
 async def represent_post(request: Request) -> Response:
-    broker, flow, error = _flow(request)
-    if error:
-        return error
-    if flow is None:
-        raise RuntimeError("a flow without an error")
+    found = _flow(request)
+    if isinstance(found, Response):
+        return found
+    broker, flow = found
     if not flow.persona_id or flow.loa_used is None:
         return _redirect(f"/broker/login/{flow.id}")
     key = (await _form(request)).get("option", "")
@@ -212,23 +207,21 @@ async def represent_post(request: Request) -> Response:
 
 
 async def cancel(request: Request) -> Response:
-    broker, flow, error = _flow(request)
-    if error:
-        return error
-    if flow is None:
-        raise RuntimeError("a flow without an error")
+    found = _flow(request)
+    if isinstance(found, Response):
+        return found
+    broker, flow = found
     return deliver(request, [broker.cancel(flow)], lang=flow.lang)
 
 
 async def options(request: Request) -> Response:
     """The test-options control: scenario and response binding for this login."""
-    _, flow, error = _flow(request)
-    if error:
-        return error
-    if flow is None:
-        raise RuntimeError("a flow without an error")
+    found = _flow(request)
+    if isinstance(found, Response):
+        return found
+    _, flow = found
     form = await _form(request)
-    with contextlib.suppress(KeyError):
+    with contextlib.suppress(KeyError):  # an unknown scenario keeps the current one
         flow.scenario = get_scenario(form.get("scenario")).id
     if form.get("binding") in ("artifact", "post"):
         flow.response_binding = form["binding"]  # type: ignore[assignment]

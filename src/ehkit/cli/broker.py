@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -17,6 +17,9 @@ from rich.table import Table
 
 from ehkit.cli.help import HelpGroup
 from ehkit.errors import EhkitError
+
+if TYPE_CHECKING:
+    from ehkit.broker.data import TestData
 
 broker_app = typer.Typer(
     cls=HelpGroup,
@@ -39,11 +42,7 @@ def _fail(error: Exception) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-def persona_table(data: object, *, title: str = "Test persons (password: test)") -> Table:
-    from ehkit.broker.data import TestData
-
-    if not isinstance(data, TestData):
-        raise TypeError("persona_table needs the simulator's TestData")
+def persona_table(data: TestData, *, title: str = "Test persons (password: test)") -> Table:
     table = Table(title=title, show_lines=False)
     for column in ("id", "name", "login means", "may act for"):
         table.add_column(column, overflow="fold")  # identifiers and UUIDs whole, never cut with "…"
