@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import signal
 import socket
 import ssl
@@ -172,7 +173,14 @@ def test_make_demo_passes_the_ports() -> None:
     makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text(encoding="utf-8")
     assert "ehkit demo --portal-port $(PORTAL_PORT) --broker-port $(BROKER_PORT)" in makefile
     dry = subprocess.run(
-        ["make", "-n", "demo", "PORTAL_PORT=9000", "BROKER_PORT=9001", "STAMP=/dev/null"],
+        [
+            shutil.which("make") or "/usr/bin/make",
+            "-n",
+            "demo",
+            "PORTAL_PORT=9000",
+            "BROKER_PORT=9001",
+            "STAMP=/dev/null",
+        ],
         cwd=Path(__file__).resolve().parents[2],
         capture_output=True,
         text=True,

@@ -179,7 +179,7 @@ def test_write_example_produces_a_loadable_setup(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert str(path.as_posix()) in printed and "ehkit broker serve --config" in printed
     # It pins the certificate the simulator writes into its state folder on its first start ...
-    with pytest.raises(ConfigInvalidError, match="broker-state/keys/hm.crt"):
+    with pytest.raises(ConfigInvalidError, match=r"broker-state/keys/hm\.crt"):
         load_config(path)
     build_broker(BrokerSettings(state_dir=tmp_path / "demo" / "broker-state"))
     config = load_config(path)

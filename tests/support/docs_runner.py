@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+#: The shell the documents' commands are written for.
+BASH = shutil.which("bash") or "/bin/bash"
 
 
 def section(path: Path, heading: str) -> str:
@@ -101,7 +104,8 @@ class Workdir:
 
     def run(self, command: str, timeout: float = 120.0) -> str:
         done = subprocess.run(
-            ["bash", "-c", self.mapped(command)],
+            [BASH, "-c", self.mapped(command)],
+            check=False,
             cwd=self.root,
             env=self.env(),
             capture_output=True,
@@ -116,7 +120,7 @@ class Workdir:
         log = self.root / f"server-{len(self.servers)}.log"
         with open(log, "wb") as out:
             process = subprocess.Popen(
-                ["bash", "-c", self.mapped(command)],
+                [BASH, "-c", self.mapped(command)],
                 cwd=self.root,
                 env=self.env(),
                 stdout=out,
