@@ -36,8 +36,21 @@ class _Collect(logging.Handler):
 @pytest.fixture
 def audit() -> Iterator[_Collect]:
     """A handler on the root logger, root level at the default WARNING (as in an app
-    that only called ``logging.basicConfig()``)."""
+    that only called ``logging.basicConfig()``), and ``ehkit.audit`` as a fresh process
+    has it: other tests in the session (the demo console) reconfigure it, so it is reset
+    and ``ehkit.sp.audit`` applies its import-time default again."""
+    import importlib
+
+    import ehkit.sp.audit
+
     root = logging.getLogger()
+    audit_logger = logging.getLogger("ehkit.audit")
+    saved = (audit_logger.level, audit_logger.propagate, audit_logger.disabled, list(audit_logger.handlers))
+    for h in saved[3]:
+        audit_logger.removeHandler(h)
+    audit_logger.setLevel(logging.NOTSET)
+    audit_logger.propagate, audit_logger.disabled = True, False
+    importlib.reload(ehkit.sp.audit)  # the module's own default, exactly as at first import
     handler = _Collect()
     old_level = root.level
     root.addHandler(handler)
@@ -47,6 +60,10 @@ def audit() -> Iterator[_Collect]:
     finally:
         root.removeHandler(handler)
         root.setLevel(old_level)
+        audit_logger.setLevel(saved[0])
+        audit_logger.propagate, audit_logger.disabled = saved[1], saved[2]
+        for h in saved[3]:
+            audit_logger.addHandler(h)
 
 
 def test_a_successful_login_is_audited_with_default_logging(net, messages, t0, audit):
