@@ -155,9 +155,12 @@ class MetadataCache:
             return data
         assert self._url is not None
         try:
-            with httpx.Client(
-                transport=self._transport, timeout=self._timeout, follow_redirects=False, trust_env=False
-            ) as client, client.stream("GET", self._url) as response:
+            with (
+                httpx.Client(
+                    transport=self._transport, timeout=self._timeout, follow_redirects=False, trust_env=False
+                ) as client,
+                client.stream("GET", self._url) as response,
+            ):
                 if response.status_code != 200:
                     raise MetadataError(
                         f"metadata URL answered HTTP {response.status_code}", reason="metadata_unavailable"
