@@ -17,6 +17,7 @@ from ehkit.broker.engine import Broker
 from ehkit.broker.i18n import translator
 from ehkit.broker.pages import page_headers, render, request_lang
 from ehkit.broker.routes_saml import broker_of, deliver, error_page
+from ehkit.broker.oidc_scenarios import OIDC_SCENARIOS, get_oidc_scenario
 from ehkit.broker.scenarios import SCENARIOS, get_scenario
 from ehkit.broker.state import LoginFlow
 
@@ -60,11 +61,15 @@ def _context(request: Request, broker: Broker, flow: LoginFlow, step: int, **ext
         "steps": STEPS,
         "url": lambda name: f"{base}/{name}" if name else base,
         "here": request.url.path,
-        "scenario": get_scenario(flow.scenario),
-        "scenarios": SCENARIOS,
+        "scenario": _scenario_of(flow),
+        "scenarios": OIDC_SCENARIOS if flow.oidc is not None else SCENARIOS,
         "show_options": broker.settings.show_test_options,
         **extra,
     }
+
+
+def _scenario_of(flow: LoginFlow) -> Any:
+    return get_oidc_scenario(flow.scenario) if flow.oidc is not None else get_scenario(flow.scenario)
 
 
 def _redirect(path: str) -> Response:
@@ -197,8 +202,9 @@ async def options(request: Request) -> Response:
         return error
     assert flow is not None
     form = await _form(request)
+    lookup = get_oidc_scenario if flow.oidc is not None else get_scenario
     try:
-        flow.scenario = get_scenario(form.get("scenario")).id
+        flow.scenario = lookup(form.get("scenario")).id
     except KeyError:
         pass
     if form.get("binding") in ("artifact", "post"):
