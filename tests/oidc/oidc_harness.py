@@ -237,10 +237,12 @@ def write_variant(directory: Path, keys: Keys, variant: Variant, *, dv_url: str,
     return load_config(directory / "ehkit.toml", check_files=False)
 
 
-def make_world(directory: Path, keys: Keys, variants: list[Variant], *, serve: bool = True) -> OidcWorld:
+def make_world(
+    directory: Path, keys: Keys, variants: list[Variant], *, serve: bool = True, dv_port: int = 9
+) -> OidcWorld:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    dv_url = "http://127.0.0.1:9"
+    dv_url = f"http://127.0.0.1:{dv_port}"
     configs = {
         v.name: write_variant(directory / v.name, keys, v, dv_url=dv_url, issuer=base_url + "/oidc") for v in variants
     }
