@@ -23,6 +23,7 @@ from ehkit.broker.engine import Broker
 from ehkit.broker.keys import load_or_create_keys
 from ehkit.broker.metadata import build_hm_metadata
 from ehkit.broker.settings import BrokerSettings
+from ehkit.errors import ConfigError
 
 
 def _ad_entity_ids(data: TestData) -> dict[str, str]:
@@ -56,9 +57,21 @@ def build_broker(settings: BrokerSettings, *, http_transport: httpx.AsyncBaseTra
 
 
 def _oidc_provider(broker: Broker, settings: BrokerSettings, configs: list[Any]) -> Any:
-    """The OpenID Connect front, with the clients of the loaded ehkit.toml files and client files."""
-    from ehkit.broker.oidc_clients import OidcClientRegistry, clients_from_config, load_client_file
-    from ehkit.broker.oidc_provider import OidcProvider
+    """The OpenID Connect front, with the clients of the loaded ehkit.toml files and client files.
+
+    It needs joserfc (the ``oidc`` extra); without it the simulator serves SAML only, unless an OIDC
+    client was asked for, which is then a clear configuration error.
+    """
+    try:
+        from ehkit.broker.oidc_clients import OidcClientRegistry, clients_from_config, load_client_file
+        from ehkit.broker.oidc_provider import OidcProvider
+    except ImportError as exc:  # pragma: no cover - the oidc extra is part of dev
+        wanted = settings.oidc_clients or settings.oidc_client_files or any(c.uses_oidc for c in configs)
+        if wanted:
+            raise ConfigError(
+                f"OIDC clients need the oidc extra (pip install 'ehkit[oidc]'): {exc}", reason="config_invalid"
+            ) from None
+        return None
 
     clients = list(settings.oidc_clients)
     for config in configs:
@@ -105,7 +118,7 @@ def create_app(
         Route("/api/login", routes_api.login, methods=["POST"]),
         Mount("/broker/static", StaticFiles(directory=static_dir), name="static"),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers={oidc_routes._NoProvider: oidc_routes.not_installed})
     app.state.broker = broker
     app.state.metadata_xml = build_hm_metadata(settings, broker.keys.hm, now=settings.clock())
     return app

@@ -6,21 +6,38 @@ login screens after ``authorize`` are the SAML ones (``/broker/login/...``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from ehkit.broker.oidc_provider import OidcProvider, OidcRefused
 from ehkit.broker.pages import page_headers, request_lang
 from ehkit.broker.routes_saml import broker_of, client_certificate, error_page
 
 __all__ = ["authorize", "discovery", "jwks", "token", "userinfo"]
 
+if TYPE_CHECKING:
+    from ehkit.broker.oidc_provider import OidcProvider
+
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
+class _NoProvider(Exception):
+    pass
+
+
 def _provider(request: Request) -> OidcProvider:
-    provider: OidcProvider = broker_of(request).oidc
+    provider: OidcProvider | None = broker_of(request).oidc
+    if provider is None:  # pragma: no cover - the oidc extra is part of dev
+        raise _NoProvider
     return provider
+
+
+def not_installed(request: Request, exc: Exception) -> Response:  # pragma: no cover
+    return JSONResponse(
+        {"error": "not_available", "error_description": "the OpenID provider needs the oidc extra (ehkit[oidc])"},
+        status_code=501,
+    )
 
 
 async def discovery(request: Request) -> Response:
@@ -39,6 +56,8 @@ async def authorize(request: Request) -> Response:
         if name in params:
             return error_page(request, "invalid_request", f"The parameter {name} appears twice.", lang=lang)
         params[name] = value
+    from ehkit.broker.oidc_provider import OidcRefused
+
     try:
         flow = _provider(request).authorize(params, lang=lang)
     except OidcRefused as exc:
