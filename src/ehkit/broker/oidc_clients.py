@@ -50,6 +50,15 @@ class OidcClient:
     certificates: tuple[x509.Certificate, ...] = ()
     id_token_alg: str = "RS256"  # noqa: S105 - an algorithm name, not a secret
     source: str = ""
+    #: Services in other metadata groups (another DV EntityID, e.g. eIDAS): (EntityID, index).
+    more_services: tuple[tuple[str, int], ...] = ()
+
+    def bindings(self) -> tuple[tuple[str, int | None], ...]:
+        """(DV EntityID, service index) pairs; index None means every service of that DV."""
+        own: tuple[tuple[str, int | None], ...] = tuple((self.dv_entity_id, i) for i in self.services) or (
+            (self.dv_entity_id, None),
+        )
+        return own + self.more_services
 
     def __post_init__(self) -> None:
         if self.auth_method not in AUTH_METHODS:
@@ -121,31 +130,26 @@ def clients_from_config(config: Any) -> list[OidcClient]:
         return []
     label = str(config.source or "ehkit.toml")
     groups = {s.key: g.entity_id for g in config.service_groups() for s in g.services}
-    by_client: dict[tuple[str, str], list[int]] = {}
+    by_client: dict[str, list[tuple[str, int]]] = {}
     for service in config.services:
         if config.protocol_of(service) != "oidc":
             continue
-        key = (service.oidc_client_id or oidc.client_id, str(groups[service.key]))
-        by_client.setdefault(key, []).append(service.index)
+        by_client.setdefault(service.oidc_client_id or oidc.client_id, []).append(
+            (str(groups[service.key]), service.index)
+        )
     secret = _digest(oidc.read_secret()) if oidc.auth_method == "client_secret_basic" else None
     certs: list[x509.Certificate] = list(load_certificates(config.keys.signing_cert))
     if config.keys.next is not None:
         certs.extend(load_certificates(config.keys.next.cert))
     clients = []
-    seen: set[str] = set()
-    for (client_id, entity_id), services in by_client.items():
-        if client_id in seen:
-            raise ConfigError(
-                f"{label}: client {client_id} serves services in two metadata groups; give those services their "
-                "own oidc_client_id",
-                reason="oidc_client_invalid",
-            )
-        seen.add(client_id)
+    for client_id, bound in by_client.items():
+        entity_id = bound[0][0]
         clients.append(
             OidcClient(
                 client_id=client_id,
                 dv_entity_id=entity_id,
-                services=tuple(services),
+                services=tuple(i for e, i in bound if e == entity_id),
+                more_services=tuple((e, i) for e, i in bound if e != entity_id),
                 redirect_uris=(oidc.redirect_uri,),
                 auth_method=oidc.auth_method,
                 profile=oidc.claim_profile,

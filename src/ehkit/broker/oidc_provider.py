@@ -197,18 +197,14 @@ class OidcProvider:
             raise refuse("invalid_request", "PKCE with code_challenge_method=S256 is required")
         if params.get("prompt") == "none":
             raise refuse("login_required", "eHerkenning always shows the login screens")
-        dv = self.broker.registry.get(client.dv_entity_id)
-        if dv is None:
-            raise OidcRefused(
-                "invalid_client", f"the DV {client.dv_entity_id} of client {client.client_id} is not loaded"
-            )
-        service = self._service(client, dv, params)
-        if service is None:
+        found = self._service(client, params)
+        if found is None:
             raise refuse(
                 "invalid_request",
                 "this client serves several services and the request does not say which (give the service its own "
                 "client id, or a service_param in the claim profile)",
             )
+        dv, service = found
         now = self.broker.now()
         flow = LoginFlow(
             id=self.broker.state.new_flow_id(),
@@ -236,14 +232,25 @@ class OidcProvider:
         self.broker.state.add_flow(flow)
         return flow
 
-    def _service(self, client: OidcClient, dv: Any, params: dict[str, str]) -> Any:
-        services = [dv.services[i] for i in client.services if i in dv.services] or list(dv.services.values())
-        if len(services) == 1:
-            return services[0]
+    def _service(self, client: OidcClient, params: dict[str, str]) -> tuple[Any, Any] | None:
+        """The (DV, service) this request is for: the client's only service, or the one its service_param names."""
+        candidates: list[tuple[Any, Any]] = []
+        for entity_id, index in client.bindings():
+            dv = self.broker.registry.get(entity_id)
+            if dv is None:
+                raise OidcRefused("invalid_client", f"the DV {entity_id} of client {client.client_id} is not loaded")
+            if index is None:
+                candidates.extend((dv, s) for s in dv.services.values())
+            elif index in dv.services:
+                candidates.append((dv, dv.services[index]))
+        if len(candidates) == 1:
+            return candidates[0]
         name = client.profile.authorize.service_param
         if name and params.get(name):
             wanted = params[name].lower()
-            return next((s for s in services if wanted in (s.uuid.lower(), (s.instance_uuid or "").lower())), None)
+            return next(
+                ((d, s) for d, s in candidates if wanted in (s.uuid.lower(), (s.instance_uuid or "").lower())), None
+            )
         return None
 
     # ------------------------------------------------------------------ answering the browser
