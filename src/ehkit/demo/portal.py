@@ -177,14 +177,29 @@ def create_portal(sp: Any, config: Any) -> Starlette:
         if request.method == "POST":
             form = await request.form()
             params.update({k: str(v) for k, v in form.items()})
-        try:
-            result = await run_in_threadpool(
-                sp.finish_login,
+        return await complete(
+            request,
+            sid,
+            session,
+            lambda: sp.finish_login(
                 saml_art=params.get("SAMLart"),
                 saml_response=params.get("SAMLResponse"),
                 relay_state=params.get("RelayState"),
                 request_id=session.pending_request_id,
-            )
+            ),
+        )
+
+    async def oidc_callback(request: Request) -> Response:
+        """Where the OpenID provider sends the browser back for a service with protocol = "oidc"."""
+        sid, session = sessions.get(request)
+        query = request.query_params.multi_items()
+        return await complete(
+            request, sid, session, lambda: sp.finish_oidc_login(query, request_id=session.pending_request_id)
+        )
+
+    async def complete(request: Request, sid: str, session: Session, finish: Any) -> Response:
+        try:
+            result = await run_in_threadpool(finish)
         except LoginRejected as exc:
             service = session.pending_service
             session.pending_request_id = session.pending_service = None
@@ -274,6 +289,7 @@ def create_portal(sp: Any, config: Any) -> Starlette:
             Route("/", home),
             Route("/login/{service}", login),
             Route("/acs", acs, methods=["GET", "POST"]),
+            Route("/oidc/callback", oidc_callback),
             Route("/dienst/{service}", service_page),
             Route("/logout", logout, methods=["POST"]),
         ]
