@@ -259,7 +259,10 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
         "decrypted content is not one saml:NameID, a NameID holds elements, or an identifier is not persistent",
     ),
     "not_logged_in": (K.POLICY, "the page needs a login and the session has none"),
-    "oidc_acr_missing": (K.POLICY, "OIDC: the ID token has no acr (NL GOV), or the claims carry no level where the profile says"),
+    "oidc_acr_missing": (
+        K.POLICY,
+        "OIDC: the ID token has no acr (NL GOV), or the claims carry no level where the profile says",
+    ),
     "oidc_acr_unknown": (K.POLICY, "OIDC: the level value is not in the claim profile's mapping"),
     "oidc_alg_not_allowed": (
         K.AUTHENTICITY,
@@ -299,14 +302,23 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
     "oidc_nonce_mismatch": (K.AUTHENTICITY, "OIDC: the ID token's nonce is not the one of this login"),
     "oidc_profile_invalid": (K.CONFIG, "OIDC: a claim profile (preset or [broker.oidc.profile]) does not validate"),
     "oidc_profile_unknown": (K.CONFIG, "OIDC: no claim profile preset of that name"),
-    "oidc_provider_error": (K.BROKER_STATUS, "OIDC: the provider answered the authorization with an error other than access_denied"),
+    "oidc_provider_error": (
+        K.BROKER_STATUS,
+        "OIDC: the provider answered the authorization with an error other than access_denied",
+    ),
     "oidc_rejected": (K.POLICY, "OIDC: the relying party refuses the provider's answer (generic base reason)"),
-    "oidc_signature_invalid": (K.AUTHENTICITY, "OIDC: the ID token's signature does not verify with the provider's key"),
+    "oidc_signature_invalid": (
+        K.AUTHENTICITY,
+        "OIDC: the ID token's signature does not verify with the provider's key",
+    ),
     "oidc_state_unknown": (
         K.AUTHENTICITY,
         "OIDC: the callback's state is missing, malformed, unknown or already used",
     ),
-    "oidc_token_error": (K.BROKER_STATUS, "OIDC: the token endpoint refused the code (invalid_grant, invalid_client, ...)"),
+    "oidc_token_error": (
+        K.BROKER_STATUS,
+        "OIDC: the token endpoint refused the code (invalid_grant, invalid_client, ...)",
+    ),
     "oidc_token_expired": (K.POLICY, "OIDC: the ID token's exp has passed, or its iat is older than the allowed age"),
     "oidc_token_malformed": (
         K.AUTHENTICITY,
@@ -317,7 +329,10 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
         K.AUTHENTICITY,
         "OIDC: the token response is not JSON, carries no ID token, or a non-Bearer access token",
     ),
-    "oidc_token_unavailable": (K.UNAVAILABLE, "OIDC: the token endpoint did not answer, timed out or answered HTTP 5xx"),
+    "oidc_token_unavailable": (
+        K.UNAVAILABLE,
+        "OIDC: the token endpoint did not answer, timed out or answered HTTP 5xx",
+    ),
     "oidc_unavailable": (K.UNAVAILABLE, "OIDC: the provider did not answer usably (generic base reason)"),
     "oidc_userinfo_invalid": (K.AUTHENTICITY, "OIDC: the userinfo answer is not JSON or a valid signed JWT"),
     "oidc_userinfo_sub_mismatch": (K.AUTHENTICITY, "OIDC: the userinfo answer's sub differs from the ID token's"),

@@ -17,8 +17,7 @@ from ehkit.errors import ConfigError
 
 BASE = "http://127.0.0.1:8801"
 PROFILE = (
-    'profile = { name = "sim", title = "Test", extends = "urn-claims", '
-    'authorize = { service_param = "service_uuid" } }'
+    'profile = { name = "sim", title = "Test", extends = "urn-claims", authorize = { service_param = "service_uuid" } }'
 )
 
 
@@ -107,7 +106,9 @@ def test_no_redirect_to_an_unregistered_uri_or_for_an_unknown_client(oidc_client
 
 def test_the_token_endpoint_authenticates_the_client(oidc_client: TestClient) -> None:
     form = {"grant_type": "authorization_code", "code": "nope", "redirect_uri": "x", "code_verifier": "v" * 43}
-    assert oidc_client.post("/oidc/token", content=b"{}", headers={"content-type": "application/json"}).status_code == 400
+    assert (
+        oidc_client.post("/oidc/token", content=b"{}", headers={"content-type": "application/json"}).status_code == 400
+    )
     assert oidc_client.post("/oidc/token", data=form).json()["error"] == "invalid_client"
     wrong = oidc_client.post("/oidc/token", data=form, auth=("testdorp", "wrong"))
     assert wrong.status_code == 401 and "Basic" in wrong.headers["www-authenticate"]

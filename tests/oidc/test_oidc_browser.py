@@ -14,10 +14,10 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
-from support.broker_pages import choose_ad, choose_scenario, log_in
 
 from ehkit.errors import LoginRejected
 from ehkit.reasons import outcome
+from support.broker_pages import choose_ad, choose_scenario, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.network]
 

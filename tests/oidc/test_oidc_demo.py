@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from oidc_harness import free_port
+
 from support.broker_pages import choose_ad, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.network]

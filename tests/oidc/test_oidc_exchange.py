@@ -185,7 +185,7 @@ def test_a_whole_exchange_survives_a_key_rotation_with_one_refetch() -> None:
         code="c", nonce=login.nonce, code_verifier=login.code_verifier, now=NOW + timedelta(seconds=1)
     )
     assert verified.identity.legal_subject.value == "30123456" and provider.calls["/jwks"] == 2
-    sent = [r for r in provider.requests if r.url.path.endswith("/token")][0]
+    sent = next(r for r in provider.requests if r.url.path.endswith("/token"))
     assert b"code_verifier=" + login.code_verifier.encode() in sent.content
 
 

@@ -21,7 +21,7 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote
 
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -45,7 +45,7 @@ __all__ = ["OidcAuthorization", "OidcProvider", "OidcRefused"]
 CODE_TTL = timedelta(seconds=60)
 TOKEN_LIFETIME = timedelta(minutes=5)
 ACCESS_TOKEN_TTL = timedelta(minutes=5)
-BINDING = "oidc"
+BINDING: Literal["oidc"] = "oidc"
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
 
@@ -34,7 +34,7 @@ __all__ = ["ProviderKeys", "grant_identity", "id_token_claims", "sign_id_token"]
 LOA1_URN = "urn:etoegang:core:assurance-class:loa1"
 
 
-def _rsa_jwk(key: rsa.RSAPrivateKey, kid: str) -> RSAKey:
+def _rsa_jwk(key: RSAPrivateKey, kid: str) -> RSAKey:
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     return RSAKey.import_key(pem, parameters={"kid": kid, "use": "sig"})
 
@@ -50,7 +50,7 @@ class ProviderKeys:
     rogue: RSAKey
 
     @classmethod
-    def create(cls, hm_key: rsa.RSAPrivateKey, rogue_key: rsa.RSAPrivateKey) -> ProviderKeys:
+    def create(cls, hm_key: RSAPrivateKey, rogue_key: RSAPrivateKey) -> ProviderKeys:
         public = hm_key.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
@@ -146,7 +146,7 @@ def sign_id_token(keys: ProviderKeys, claims: dict[str, Any], *, alg: str, tampe
         header = {"alg": "none", "typ": "JWT"}
         return f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}."
     if tamper.alg == "HS256":
-        header = {"alg": "HS256", "typ": "JWT", "kid": keys.rsa.kid}
+        header = {"alg": "HS256", "typ": "JWT", "kid": keys.rsa.kid or ""}
         secret = json.dumps(keys.rsa.as_dict(private=False), sort_keys=True).encode()
         signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
         mac = hmac.new(secret, signing_input.encode("ascii"), hashlib.sha256).digest()
@@ -157,5 +157,5 @@ def sign_id_token(keys: ProviderKeys, claims: dict[str, Any], *, alg: str, tampe
         key, kid, alg = keys.rogue, keys.rogue.kid, "RS256"
     elif tamper.key == "wrong_key":
         key, kid, alg = keys.rogue, keys.rsa.kid, "RS256"
-    header = {"alg": alg, "typ": "JWT", "kid": kid}
+    header = {"alg": alg, "typ": "JWT", "kid": kid or ""}
     return jwt.encode(header, claims, key, algorithms=[alg])

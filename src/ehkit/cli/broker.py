@@ -225,7 +225,9 @@ def serve(
     console.print(f"  Artifact res.   {escape(settings.ars_url)}")
     console.print(f"  JSON API        {escape(settings.base_url)}/api/login, /api/personas, /api/scenarios")
     if broker.oidc is not None:
-        console.print(f"  OpenID provider {escape(settings.oidc_issuer)}  (discovery: /.well-known/openid-configuration)")
+        console.print(
+            f"  OpenID provider {escape(settings.oidc_issuer)}  (discovery: /.well-known/openid-configuration)"
+        )
         for client in broker.oidc.clients.all():
             console.print(f"    client {escape(client.client_id)}: {escape(client.profile.name)}, {client.auth_method}")
     if state_dir is None:

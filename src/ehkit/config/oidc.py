@@ -23,6 +23,7 @@ __all__ = ["OidcConfig"]
 
 Algorithm = Literal["RS256", "PS256", "ES256"]
 AuthMethod = Literal["client_secret_basic", "private_key_jwt", "tls_client_auth"]
+_ALGORITHMS: tuple[Algorithm, ...] = ("RS256", "PS256", "ES256")
 _ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 #: Set by ehkit itself on every authorization request (see ehkit.oidc.authorize).
 _PROTECTED = frozenset(
@@ -70,7 +71,7 @@ class OidcConfig(BaseModel):
     scopes: list[str] = Field(default_factory=list)
     authorize_params: dict[str, str] = Field(default_factory=dict)
     userinfo: bool = False
-    algorithms: list[Algorithm] = Field(default_factory=lambda: ["RS256", "PS256", "ES256"], min_length=1)
+    algorithms: list[Algorithm] = Field(default_factory=lambda: list(_ALGORITHMS), min_length=1)
     #: Seconds one exchange (token, keys, userinfo) may take in all.
     timeout: float = Field(default=10.0, gt=0, le=120)
     connect_timeout: float = Field(default=5.0, gt=0, le=60)
