@@ -246,3 +246,22 @@ def test_the_issuer_parameter_guards_against_mix_up() -> None:
     quiet = FakeProvider()
     quiet.discovery["authorization_response_iss_parameter_supported"] = False
     party(quiet).check_issuer_parameter(None, now=NOW)  # a provider that never sends iss
+
+
+def test_a_signed_userinfo_answer_is_verified_like_the_id_token() -> None:
+    keys = __import__("ehkit.oidc.jwks", fromlist=["parse_jwks"]).parse_jwks(
+        json.dumps({"keys": [rsa_key().as_dict(private=False)]})
+    )
+    signed = sign({"sub": "u1", "iss": ISSUER, "aud": CLIENT, "x": "y"})
+    options = {"subject": "u1", "keys": keys, "issuer": ISSUER, "client_id": CLIENT}
+    assert parse_userinfo(200, signed.encode(), "application/jwt", **options)["x"] == "y"
+    for token, reason in (
+        (sign({"sub": "u1", "iss": "https://other.example"}), "oidc_issuer_mismatch"),
+        (sign({"sub": "u1", "aud": "other"}), "oidc_audience_mismatch"),
+        (sign({"sub": "u1"}, RSAKey.generate_key(2048, parameters={"kid": "rsa-1"})), "oidc_signature_invalid"),
+    ):
+        with pytest.raises(OidcRejected) as caught:
+            parse_userinfo(200, token.encode(), "application/jwt", **options)
+        assert caught.value.reason == reason
+    with pytest.raises(OidcRejected):
+        parse_userinfo(200, signed.encode(), "application/jwt", subject="u1")
