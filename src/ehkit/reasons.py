@@ -202,6 +202,11 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
     "inspect_input": (K.INPUT, "ehkit inspect cannot read its input"),
     "inspect_no_message": (K.INPUT, "the URL or form holds no SAMLRequest, SAMLResponse or SAMLart"),
     "inspect_unrecognised": (K.INPUT, "the input is not XML, base64, a URL or a form body"),
+    "invalid_client": (K.INPUT, "OIDC at the simulator: the authorization request names an unregistered client"),
+    "invalid_request": (
+        K.INPUT,
+        "OIDC at the simulator: the authorization request is malformed (a parameter twice, an unregistered redirect URI)",
+    ),
     "invalid_value": (K.INPUT, "a value (identifier, level, field) has the wrong form"),
     "issue_instant_invalid": (K.POLICY, "an IssueInstant is in the future or older than max_message_age"),
     "issuer_malformed": (K.AUTHENTICITY, "an Issuer is absent, not the broker, or carries Format/qualifiers"),
@@ -277,6 +282,10 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
     "oidc_claim_invalid": (K.POLICY, "OIDC: a claim has the wrong type (a number where a string belongs, a bad time)"),
     "oidc_claim_missing": (K.POLICY, "OIDC: a required ID token claim (sub, exp, iat) is absent"),
     "oidc_client_auth": (K.CONFIG, "OIDC: the client secret or key for the token endpoint cannot be loaded"),
+    "oidc_client_invalid": (
+        K.INPUT,
+        "an OIDC client registration at the simulator (client file or ehkit.toml) is not usable",
+    ),
     "oidc_discovery_invalid": (
         K.UNAVAILABLE,
         "OIDC: the discovery document cannot be parsed or lacks what the code flow needs, and no good copy is cached",
