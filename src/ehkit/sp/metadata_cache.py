@@ -153,7 +153,8 @@ class MetadataCache:
                     f"cannot read metadata file {self._file}: {exc.strerror}", reason="metadata_unavailable"
                 ) from None
             return data
-        assert self._url is not None
+        if self._url is None:
+            raise MetadataError("no metadata file or URL is configured", reason="metadata_unavailable")
         try:
             with (
                 httpx.Client(
