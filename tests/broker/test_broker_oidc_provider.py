@@ -138,7 +138,8 @@ id_token_alg = "ES256"
         encoding="utf-8",
     )
     (client,) = load_client_file(good)
-    assert client.profile.name == "keycloak" and client.certificates and client.id_token_alg == "ES256"
+    assert client.profile.name == "keycloak" and client.certificates
+    assert client.id_token_alg == "ES256"  # noqa: S105 - an algorithm name
     bad = {
         "missing.toml": None,
         "empty.toml": "",

@@ -91,7 +91,7 @@ class FakeProvider:
     discovery: dict[str, Any] = field(default_factory=discovery_doc)
     keys: list[RSAKey | ECKey] = field(default_factory=lambda: [_RSA, _EC])
     id_token: str = ""
-    access_token: str | None = "at-1"
+    access_token: str | None = "at-1"  # noqa: S105 - a test token
     userinfo: dict[str, Any] = field(default_factory=dict)
     behaviour: dict[str, Callable[[httpx.Request], httpx.Response]] = field(default_factory=dict)
     calls: Counter[str] = field(default_factory=Counter)

@@ -32,7 +32,7 @@ HM_ENTITY = DEFAULT_HM_ENTITY_ID
 MELDING_UUID = "0b7f6a0e-1c7d-4a36-9a55-3f1d0c2e8a01"
 VERGUNNING_UUID = "5d3c8a52-3f0e-4f6b-9a61-7f0c2b9e4d10"
 COMPANY_NAME = "urn:etoegang:1.11:attribute-represented:CompanyName"
-SECRET = "s3cret-for-the-simulator-only-0123456789"
+SECRET = "s3cret-for-the-simulator-only-0123456789"  # noqa: S105 - a test secret
 
 TOML = """
 [dv]

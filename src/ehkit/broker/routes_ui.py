@@ -16,9 +16,9 @@ from starlette.responses import RedirectResponse, Response
 from ehkit.broker.data import EidasPerson
 from ehkit.broker.engine import Broker
 from ehkit.broker.i18n import translator
+from ehkit.broker.oidc_scenarios import OIDC_SCENARIOS, get_oidc_scenario
 from ehkit.broker.pages import page_headers, render, request_lang
 from ehkit.broker.routes_saml import broker_of, deliver, error_page
-from ehkit.broker.oidc_scenarios import OIDC_SCENARIOS, get_oidc_scenario
 from ehkit.broker.scenarios import SCENARIOS, get_scenario
 from ehkit.broker.state import LoginFlow
 

@@ -178,10 +178,10 @@ class OidcLogin:
             return self._result(settings, pending, verified, now=now, audit=audit)
         except EhkitError as exc:
             rejection = exc if isinstance(exc, LoginRejected) else LoginRejected(exc.message, reason=exc.reason)
-            rejection.request_id = pending.request_id  # type: ignore[attr-defined]
-            rejection.service = pending.service  # type: ignore[attr-defined]
+            rejection.request_id = pending.request_id
+            rejection.service = pending.service
             # The state matched a pending request of this browser: its return target is safe to use.
-            rejection.relay_target = pending.relay_target  # type: ignore[attr-defined]
+            rejection.relay_target = pending.relay_target
             if rejection is exc:
                 raise
             raise rejection from None
