@@ -265,6 +265,7 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
         K.POLICY,
         "decrypted content is not one saml:NameID, a NameID holds elements, or an identifier is not persistent",
     ),
+    "not_found": (K.INPUT, "the address, service or page does not exist (a 404 page)"),
     "not_logged_in": (K.POLICY, "the page needs a login and the session has none"),
     "oidc_acr_missing": (
         K.POLICY,
@@ -444,6 +445,7 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
     ),
     "time_not_yet_valid": (K.POLICY, "NotOnOrAfter/NotBefore/SessionNotOnOrAfter/AuthnInstant outside the window"),
     "tls_client_cert": (K.CONFIG, "the TLS client certificate or key for artifact resolution cannot be loaded"),
+    "tls_host_invalid": (K.INPUT, "a host for a TLS server certificate is neither a host name nor an IP address"),
     "unknown_ad": (K.INPUT, "the simulator knows no such authentication service"),
     "unknown_company": (K.INPUT, "the simulator knows no such company"),
     "unknown_group": (K.INPUT, "no SP metadata group of that name"),
