@@ -184,7 +184,7 @@ class EHerkenningCore:
         try:
             start = self.sp.start_login(service, relay_state=target)
         except EhkitError as exc:
-            self._audit_refusal(exc.reason, stage="start", service=service)
+            self._audit_refusal(reason=exc.reason, stage="start", service=service)
             return self.outcome_page(req, outcome(exc.reason), service, target)
         response = start_response(start)
         ttl = max(60, int((start.expires_at - self.clock()).total_seconds()))
@@ -200,7 +200,7 @@ class EHerkenningCore:
         if not request_id:
             # Without the binding cookie the answer cannot be tied to this browser: resolving it
             # would let anyone plant their login in a victim's browser (login CSRF).
-            self._audit_refusal("request_binding_missing", stage="acs")
+            self._audit_refusal(reason="request_binding_missing", stage="acs")
             return WebResponse.redirect(req.urls.error_for("refused", None, None))
         try:
             result = self.sp.finish_login(
@@ -228,10 +228,12 @@ class EHerkenningCore:
             session.establish(sealed, result)
         except SessionDataError as exc:
             log.error("cannot store the login in the session: %s", exc)
-            self._audit_refusal("session_too_large", stage="session", service=result.service, request=result.request_id)
+            self._audit_refusal(
+                reason="session_too_large", stage="session", service=result.service, request=result.request_id
+            )
             return WebResponse.redirect(req.urls.error_for("refused", result.service, result.relay_state))
         except EhkitError as exc:
-            self._audit_refusal(exc.reason, stage="session", service=result.service, request=result.request_id)
+            self._audit_refusal(reason=exc.reason, stage="session", service=result.service, request=result.request_id)
             response = WebResponse.redirect(req.urls.error_for(outcome(exc.reason), result.service, result.relay_state))
             self._drop_request_cookie(response)
             return response
@@ -260,7 +262,7 @@ class EHerkenningCore:
         return self.outcome_page(req, kind, req.query.get("service"), req.query.get("next"))
 
     def _audit_refusal(
-        self, reason: str, *, stage: str, service: str | None = None, request: str | None = None
+        self, *, reason: str, stage: str, service: str | None = None, request: str | None = None
     ) -> None:
         event = AuditEvent()
         event.set(stage=stage, service=service, request_id=request, broker=self.sp.settings.broker_entity_id)
