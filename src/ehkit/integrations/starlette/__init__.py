@@ -297,14 +297,20 @@ class EHerkenning:
         """The session's eHerkenning login (None when absent or expired)."""
         return self.core.current_login(StarletteSession(request).load())
 
-    async def guard(self, request: Request, requirement: Requirement) -> tuple[LoginResult | None, Response | None]:
+    async def guard_web(
+        self, request: Request, requirement: Requirement
+    ) -> tuple[LoginResult | None, WebResponse | None]:
+        """The guard decision as the core gives it; on success the login is in ``request.state.eherkenning``."""
         web = await self.web_request(request)
         login, denied = self.core.guard(web, StarletteSession(request).load(), requirement)
-        if denied is not None:
-            return None, self.response(denied)
-        request.state.eherkenning = login
-        setattr(request.state, _NO_STORE_FLAG, True)
-        return login, None
+        if denied is None:
+            request.state.eherkenning = login
+            setattr(request.state, _NO_STORE_FLAG, True)
+        return login, denied
+
+    async def guard(self, request: Request, requirement: Requirement) -> tuple[LoginResult | None, Response | None]:
+        login, denied = await self.guard_web(request, requirement)
+        return (None, self.response(denied)) if denied is not None else (login, None)
 
     def require(
         self, service: str | Sequence[str] | None = None, loa: str | None = None
