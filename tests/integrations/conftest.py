@@ -42,7 +42,9 @@ def start_site(
     site_url = f"{scheme}://{host}:{site_port}"
     config = copy_setup(template, directory, site_url=site_url, broker_url=broker_url)
     site = Site(kind, site_url, broker_url, config)
-    site.servers.append(AsgiServer(broker_app(config, broker_url, **(broker or {})), broker_port, lifespan="off").start())
+    site.servers.append(
+        AsgiServer(broker_app(config, broker_url, **(broker or {})), broker_port, lifespan="off").start()
+    )
     with env(EHKIT_CONFIG=str(config)):
         app, eh = BUILDERS[kind](settings)
         if kind in ASGI:

@@ -74,7 +74,9 @@ class WsgiServer:
         self.thread.join(timeout=10)
 
 
-def copy_setup(template: Path, directory: Path, *, site_url: str, broker_url: str, prefix: str = "/eherkenning") -> Path:
+def copy_setup(
+    template: Path, directory: Path, *, site_url: str, broker_url: str, prefix: str = "/eherkenning"
+) -> Path:
     """A copy of the test set-up whose ehkit.toml names this site's ACS and this broker."""
     shutil.copytree(template, directory, dirs_exist_ok=True)
     config = directory / "ehkit.toml"

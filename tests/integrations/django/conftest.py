@@ -28,7 +28,9 @@ def dj_site(live_server: Any, setup_template: Path, tmp_path_factory: pytest.Tem
     """The test project behind pytest-django's live server, with its own broker."""
     broker_port = free_port()
     broker_url = f"http://127.0.0.1:{broker_port}"
-    config = copy_setup(setup_template, tmp_path_factory.mktemp("django"), site_url=live_server.url, broker_url=broker_url)
+    config = copy_setup(
+        setup_template, tmp_path_factory.mktemp("django"), site_url=live_server.url, broker_url=broker_url
+    )
     site = Site("django", live_server.url, broker_url, config)
     site.servers.append(AsgiServer(broker_app(config, broker_url), broker_port, lifespan="off").start())
     with override_settings(EHKIT={"CONFIG": str(config)}):

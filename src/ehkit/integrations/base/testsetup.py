@@ -59,7 +59,7 @@ def write_test_setup(
         raise ConfigError(f"{config} exists already (pass --force to replace it and its test keys)", reason="config")
     site = _url(site_url, "--site-url")
     broker = _url(broker_url, "--broker-url")
-    if not prefix.startswith("/") or prefix.endswith("/") and prefix != "/":
+    if not prefix.startswith("/") or (prefix.endswith("/") and prefix != "/"):
         raise ValidationError(f"--prefix must look like /eherkenning (a leading /, no trailing /), got {prefix!r}")
     acs_url = f"{site}{prefix.rstrip('/')}/acs/"
     root.mkdir(parents=True, exist_ok=True)
