@@ -46,7 +46,11 @@ def settings_changed(*, setting: str, **kwargs: Any) -> None:
 
 def backend_enabled() -> bool:
     """True when EHerkenningBackend (or a subclass) is in AUTHENTICATION_BACKENDS."""
+    from django.apps import apps
     from django.utils.module_loading import import_string
+
+    if not apps.is_installed("django.contrib.auth"):
+        return False  # no users without the auth app (the example site runs without it)
 
     from ehkit.integrations.django.backends import EHerkenningBackend
 
