@@ -58,6 +58,37 @@ class AsgiServer:
         self.thread.join(timeout=10)
 
 
+def self_signed(directory: Path, host: str = "localhost") -> dict[str, str]:
+    """A TLS server certificate for ``host`` (the browser is told to accept it)."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "site.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (directory / "site.key").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return {"ssl_certfile": str(directory / "site.crt"), "ssl_keyfile": str(directory / "site.key")}
+
+
 class WsgiServer:
     def __init__(self, app: Any, port: int) -> None:
         from werkzeug.serving import make_server
@@ -75,13 +106,16 @@ class WsgiServer:
 
 
 def copy_setup(
-    template: Path, directory: Path, *, site_url: str, broker_url: str, prefix: str = "/eherkenning"
+    template: Path, directory: Path, *, site_url: str, broker_url: str, prefix: str = "/eherkenning", post: bool = False
 ) -> Path:
-    """A copy of the test set-up whose ehkit.toml names this site's ACS and this broker."""
+    """A copy of the test set-up whose ehkit.toml names this site's ACS and this broker
+    (``post``: the ACS also takes the POST response binding, at the same path)."""
     shutil.copytree(template, directory, dirs_exist_ok=True)
     config = directory / "ehkit.toml"
     text = config.read_text(encoding="utf-8")
-    text = re.sub(r'(?m)^acs_url = "[^"]*"', f'acs_url = "{site_url}{prefix}/acs/"', text)
+    acs = f"{site_url}{prefix}/acs/"
+    extra = f'\npost_acs_url = "{acs}"' if post else ""
+    text = re.sub(r'(?m)^acs_url = "[^"]*"', f'acs_url = "{acs}"{extra}', text)
     text = re.sub(r'(?m)^metadata_url = "[^"]*"', f'metadata_url = "{broker_url}/broker/metadata/1.13"', text)
     config.write_text(text, encoding="utf-8")
     return config
