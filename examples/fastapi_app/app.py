@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import os
 import secrets
+from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
@@ -66,22 +67,22 @@ def home(request: Request) -> HTMLResponse:
 
 
 @app.get("/melding", response_class=HTMLResponse)
-def melding(login: LoginResult = Depends(require_eherkenning("melding"))) -> HTMLResponse:
+def melding(login: Annotated[LoginResult, Depends(require_eherkenning("melding"))]) -> HTMLResponse:
     return page(SERVICES["melding"], identity(login))
 
 
 @app.get("/vergunning", response_class=HTMLResponse)
-def vergunning(login: LoginResult = Depends(require_eherkenning("vergunning"))) -> HTMLResponse:
+def vergunning(login: Annotated[LoginResult, Depends(require_eherkenning("vergunning"))]) -> HTMLResponse:
     return page(SERVICES["vergunning"], identity(login))
 
 
 @app.get("/overzicht", response_class=HTMLResponse)
-def overzicht(login: LoginResult = Depends(require_eherkenning(loa="EH3"))) -> HTMLResponse:
+def overzicht(login: Annotated[LoginResult, Depends(require_eherkenning(loa="EH3"))]) -> HTMLResponse:
     """Any service, as long as the login counts at EH3 or above."""
     return page("Overzicht (EH3)", identity(login))
 
 
 @app.get("/api/wie")
-def wie(login: LoginResult = Depends(require_eherkenning())) -> dict[str, str | None]:
+def wie(login: Annotated[LoginResult, Depends(require_eherkenning())]) -> dict[str, str | None]:
     """JSON for scripts in the same session; the dependency sets Cache-Control: no-store."""
     return {"service": login.service, "kvk": login.legal_subject.value if login.legal_subject.is_kvk else None}

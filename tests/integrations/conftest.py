@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from site_env import AsgiServer, Site, WsgiServer, broker_app, copy_setup, env, free_port
-
 from dv_apps import ASGI, BUILDERS
+from site_env import AsgiServer, Site, WsgiServer, broker_app, copy_setup, env, free_port
 
 
 @pytest.fixture(scope="session")

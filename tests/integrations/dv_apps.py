@@ -6,11 +6,12 @@ service counting at EH3), ``/api/wie`` (JSON, any login). Each identity field
 has a ``data-testid``.
 """
 
-from __future__ import annotations
+# No "from __future__ import annotations": FastAPI must evaluate the Annotated[..., Depends(...)]
+# annotations where they are written, inside the builder (they name local variables).
 
 import html
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 SECRET = "test-session-secret-0123456789abcdef"
 
@@ -52,19 +53,19 @@ def fastapi_app(settings: Mapping[str, Any] | None = None) -> tuple[Any, Any]:
         return HTMLResponse(home_html(eh.login_of(request)))
 
     @app.get("/melding")
-    def melding(login: Any = Depends(require_eherkenning("melding"))) -> HTMLResponse:
+    def melding(login: Annotated[Any, Depends(require_eherkenning("melding"))]) -> HTMLResponse:
         return HTMLResponse(identity_html(login))
 
     @app.get("/vergunning")
-    def vergunning(login: Any = Depends(require_eherkenning("vergunning"))) -> HTMLResponse:
+    def vergunning(login: Annotated[Any, Depends(require_eherkenning("vergunning"))]) -> HTMLResponse:
         return HTMLResponse(identity_html(login))
 
     @app.get("/overzicht")
-    def overzicht(login: Any = Depends(eh.require(loa="EH3"))) -> HTMLResponse:
+    def overzicht(login: Annotated[Any, Depends(eh.require(loa="EH3"))]) -> HTMLResponse:
         return HTMLResponse(identity_html(login))
 
     @app.get("/api/wie")
-    def wie(login: Any = Depends(require_eherkenning())) -> dict[str, str]:
+    def wie(login: Annotated[Any, Depends(require_eherkenning())]) -> dict[str, str]:
         return {"service": login.service, "legal": str(login.legal_subject)}
 
     return app, eh

@@ -16,6 +16,7 @@ from support.broker_pages import choose_ad, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.network]
 
+
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("screenshots")
@@ -47,7 +48,7 @@ def test_login_through_the_simulator_screens(
 ) -> None:
     site: Site = request.getfixturevalue(f"{which}_site")
     page.goto(site.url + "/vergunning")
-    assert page.url.startswith(site.broker_url + "/broker/login/")
+    assert page.url.startswith(site.broker_url + "/broker/login/"), (page.url, page.content()[:2000])
     login_at_broker(page)
     page.get_by_test_id("identity").wait_for()
     assert page.url == site.url + "/vergunning"

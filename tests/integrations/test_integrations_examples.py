@@ -88,15 +88,11 @@ def example(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
     site_port, broker_port = free_port(), free_port()
     work = tmp_path / EXAMPLES[framework]
     shutil.copytree(REPO / commands[0].split()[1], work, ignore=shutil.ignore_patterns(*_generated()))
-    init = shlex.split(commands[1]) + [
-        "--site-url",
-        f"http://127.0.0.1:{site_port}",
-        "--broker-url",
-        f"http://127.0.0.1:{broker_port}",
-    ]
+    init = [*shlex.split(commands[1]), "--site-url", f"http://127.0.0.1:{site_port}"]
+    init += ["--broker-url", f"http://127.0.0.1:{broker_port}"]
     done = subprocess.run(init, cwd=work, capture_output=True, text=True, timeout=120, env=_env())
     assert done.returncode == 0, done.stdout + done.stderr
-    broker = run(shlex.split(commands[2]) + ["--port", str(broker_port)], work, tmp_path / "broker.log")
+    broker = run([*shlex.split(commands[2]), "--port", str(broker_port)], work, tmp_path / "broker.log")
     procs = [broker]
     try:
         wait_for_port(broker_port, broker, tmp_path / "broker.log")

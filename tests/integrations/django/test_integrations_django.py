@@ -16,8 +16,8 @@ from django.core.management import call_command
 from django.test.utils import override_settings
 from site_env import Headless, Site
 from test_integrations_flows import (
-    test_anonymous_user_is_sent_to_the_login_of_the_view,
     test_an_answer_without_the_binding_cookie_is_not_resolved,
+    test_anonymous_user_is_sent_to_the_login_of_the_view,
     test_audit_event_of_a_success,
     test_broker_down_gives_the_unavailable_page,
     test_cancel_gives_the_cancelled_page,

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives import serialization
+
 from ehkit.config.example import EXAMPLE_BROKER_ENTITY_ID, EXAMPLE_OIN, example_toml
 from ehkit.errors import ConfigError, ValidationError
 from ehkit.util.files import atomic_write
@@ -71,6 +73,9 @@ def write_test_setup(
     dv = ca.issue(EXAMPLE_OIN, "DV", organisation="Gemeente Voorbeeldstad")
     atomic_write(keys / "dv.key", dv.private_pem(), mode=0o600)
     atomic_write(keys / "dv.crt", dv.certificate_pem())
+    # The test CA's certificates, for a simulator that checks the DV's TLS client certificate.
+    pem = serialization.Encoding.PEM
+    atomic_write(keys / "dv-ca.pem", ca.root.public_bytes(pem) + ca.intermediate.public_bytes(pem))
     text = example_toml(broker_entity_id=EXAMPLE_BROKER_ENTITY_ID, acs_url=acs_url, fresh_uuids=False)
     text = text.replace(
         'metadata_file = "broker/metadata.xml"', f'metadata_url = "{broker}/broker/metadata/1.13"'

@@ -2,6 +2,8 @@
 
 ::
 
+    from typing import Annotated
+
     from fastapi import Depends, FastAPI
     from starlette.middleware.sessions import SessionMiddleware
     from ehkit.integrations.fastapi import EHerkenning, require_eherkenning
@@ -15,7 +17,7 @@
     app.include_router(eh.router, prefix="/eherkenning")
 
     @app.get("/aanvraag")
-    def aanvraag(login: LoginResult = Depends(require_eherkenning("vergunning"))):
+    def aanvraag(login: Annotated[LoginResult, Depends(require_eherkenning("vergunning"))]):
         return {"kvk": login.legal_subject.value}
 
 Built on :mod:`ehkit.integrations.starlette` (same session handling, same
