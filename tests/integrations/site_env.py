@@ -55,7 +55,10 @@ class AsgiServer:
 
     def stop(self) -> None:
         self.server.should_exit = True
-        self.thread.join(timeout=10)
+        self.thread.join(timeout=2)
+        if self.thread.is_alive():  # a client still holds a keep-alive connection: do not wait for it
+            self.server.force_exit = True
+            self.thread.join(timeout=10)
 
 
 def self_signed(directory: Path, host: str = "localhost") -> dict[str, str]:

@@ -17,6 +17,9 @@ import django
 import pytest
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "dj_site.settings"
+# Playwright's sync API keeps an event loop in the test thread; the test database set-up is still
+# synchronous code (pytest-django's advice for browser tests).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 django.setup()
 
 from django.test.utils import override_settings  # noqa: E402

@@ -275,7 +275,8 @@ def _commands() -> AppGroup:
     def check(offline: bool, as_json: bool) -> None:
         """Validate the settings, ehkit.toml, keys and routes; fetch the broker metadata."""
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        acs = flask.url_for("ehkit.acs")
+        with app.test_request_context():  # url_for needs a request (or SERVER_NAME)
+            acs = flask.url_for("ehkit.acs")
         findings = run_checks(lambda: settings_from(app), acs_route=acs, offline=offline)
         _print(findings, as_json)
         if failed(findings):
