@@ -211,10 +211,8 @@ class EHerkenningCore:
             )
         except LoginRejected as exc:
             # The SP's audit event already holds the reason.
-            service = getattr(exc, "service", None)
-            target = getattr(exc, "relay_target", None)
-            response = WebResponse.redirect(req.urls.error_for(outcome(exc.reason), service, target))
-            if getattr(exc, "request_id", None) is not None:  # the pending request is used up
+            response = WebResponse.redirect(req.urls.error_for(outcome(exc.reason), exc.service, exc.relay_target))
+            if exc.request_id is not None:  # the pending request is used up
                 self._drop_request_cookie(response)
             return response
         except EhkitError as exc:  # store or configuration trouble before a verdict
