@@ -13,7 +13,7 @@ import html
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-SECRET = "test-session-secret-0123456789abcdef"
+SECRET = "test-session-secret-0123456789abcdef"  # noqa: S105 - test apps only
 
 
 def identity_html(login: Any) -> str:

@@ -1,6 +1,6 @@
 """A small Django project for the integration tests (DB sessions; the example uses signed cookies)."""
 
-SECRET_KEY = "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
+SECRET_KEY = "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105 - a test site
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 INSTALLED_APPS = [
