@@ -175,3 +175,43 @@ def test_a_guard_without_a_session_middleware_says_so(setup_template: Path) -> N
         app = Starlette(routes=[Route("/x", view), eh.mount()], lifespan=eh.lifespan)
         with TestClient(app) as client, pytest.raises(RuntimeError, match="SessionMiddleware"):
             client.get("/x")
+
+
+# ------------------------------------------------------------------ pages overridden by the project's templates
+
+CUSTOM = '{% extends "ehkit/base.html" %}{% block content %}<p data-testid="custom">Eigen tekst: {{ t.cancelled_title }}</p>{% endblock %}'
+
+
+def test_fastapi_pages_come_from_the_project_templates_first(setup_template: Path, tmp_path: Path) -> None:
+    from fastapi import FastAPI
+    from starlette.middleware.sessions import SessionMiddleware
+    from starlette.testclient import TestClient
+
+    from ehkit.integrations.fastapi import EHerkenning
+
+    (tmp_path / "ehkit").mkdir()
+    (tmp_path / "ehkit" / "cancelled.html").write_text(CUSTOM)
+    eh = EHerkenning({"CONFIG": str(setup_template / "ehkit.toml")}, templates=[tmp_path])
+    app = FastAPI(lifespan=eh.lifespan)
+    app.add_middleware(SessionMiddleware, secret_key="x" * 32)
+    app.include_router(eh.router, prefix="/eherkenning")
+    with TestClient(app) as client:
+        page = client.get("/eherkenning/error/cancelled/")
+        assert 'data-testid="custom">Eigen tekst: Inloggen afgebroken<' in page.text
+        assert 'data-testid="ehkit-lang-switch"' in page.text  # the packaged base.html still frames it
+        assert "Inloggen is niet gelukt" in client.get("/eherkenning/error/refused/").text  # not overridden
+
+
+def test_flask_pages_come_from_the_app_templates_first(setup_template: Path, tmp_path: Path) -> None:
+    from flask import Flask
+
+    from ehkit.integrations.flask import EHerkenning
+
+    (tmp_path / "ehkit").mkdir()
+    (tmp_path / "ehkit" / "cancelled.html").write_text(CUSTOM)
+    app = Flask("custom_pages", template_folder=str(tmp_path))
+    app.config.update(SECRET_KEY="x" * 32, EHKIT_CONFIG=str(setup_template / "ehkit.toml"))
+    EHerkenning(app)
+    page = app.test_client().get("/eherkenning/error/cancelled/?lang=en")
+    assert 'data-testid="custom">Eigen tekst: Login cancelled<' in page.text
+    assert page.headers["Cache-Control"].startswith("no-cache, no-store")

@@ -9,6 +9,7 @@ never imports Django; ``make test`` runs everything in one process.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,15 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "dj_site.settings"
 # Playwright's sync API keeps an event loop in the test thread; the test database set-up is still
 # synchronous code (pytest-django's advice for browser tests).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Django sets the process time zone (TZ, time.tzset) from TIME_ZONE when its settings load; the rest
+# of the suite reads naive local time, so the process keeps the time zone it had.
+_tz = os.environ.get("TZ")
 django.setup()
+if _tz is None:
+    os.environ.pop("TZ", None)
+else:
+    os.environ["TZ"] = _tz
+time.tzset()
 
 from django.test.utils import override_settings  # noqa: E402
 from site_env import AsgiServer, Site, broker_app, copy_setup, free_port  # noqa: E402

@@ -218,3 +218,15 @@ def test_manage_py_ehkit_metadata_and_refresh(dj_site: Site) -> None:
     result = json.loads(out.getvalue())
     assert result["entity_id"].startswith("urn:etoegang:HM:") and result["signing_certificates"] >= 1
     assert result["written_to"] is None
+
+
+def test_pages_come_from_the_project_templates_first(dj_site: Site, client: Any, tmp_path: Path) -> None:
+    (tmp_path / "ehkit").mkdir()
+    (tmp_path / "ehkit" / "refused.html").write_text(
+        '{% extends "ehkit/base.html" %}{% block content %}<p data-testid="custom">{{ t.refused_title }}</p>{% endblock %}'
+    )
+    templates = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [tmp_path], "APP_DIRS": True}]
+    with override_settings(TEMPLATES=templates):
+        page = client.get("/eherkenning/error/refused/")
+        assert page.status_code == 403 and b'data-testid="custom">Inloggen is niet gelukt<' in page.content
+        assert b'data-testid="ehkit-lang-switch"' in page.content

@@ -21,3 +21,4 @@ USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EHKIT: dict[str, object] = {}  # the tests point CONFIG at their ehkit.toml
 STATIC_URL = "/static/"
+TIME_ZONE = "UTC"
