@@ -71,9 +71,7 @@ def register(app: typer.Typer) -> None:
         entity_id: str | None = typer.Option(
             None, "--entity-id", help="Your entity ID, to pick the EncryptedKey addressed to you."
         ),
-        broker: str | None = typer.Option(
-            None, "--broker", help="Broker entity ID, to check an artifact's SourceID."
-        ),
+        broker: str | None = typer.Option(None, "--broker", help="Broker entity ID, to check an artifact's SourceID."),
         as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
         show_xml: bool = typer.Option(True, "--xml/--no-xml", help="Print the pretty-printed message."),
         strict: bool = typer.Option(False, "--strict", help="Also fail on signatures whose key is not given."),
