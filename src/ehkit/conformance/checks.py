@@ -580,7 +580,8 @@ _NATIVE: tuple[Check, ...] = (
         "SOAP Content-Type text/xml",
         Category.RESOLUTION,
         Severity.MANDATORY,
-        "The ArtifactResolve is POSTed as SOAP 1.1 with Content-Type text/xml (and a SOAPAction header).",
+        "The ArtifactResolve is POSTed as SOAP 1.1 with Content-Type text/xml (the SOAPAction header is shown as "
+        "evidence).",
         BROKER_TLS,
         'Send Content-Type: text/xml; charset=utf-8 and SOAPAction: "http://www.oasis-open.org/committees/security".',
         title_nl="SOAP Content-Type text/xml",
@@ -591,8 +592,9 @@ _NATIVE: tuple[Check, ...] = (
         "ACS answer not cached",
         Category.ACS,
         Severity.MANDATORY,
-        "Every answer of the DV's AssertionConsumerService carries Cache-Control with no-store "
-        "(the afsprakenstelsel asks for no-cache, no-store and Pragma: no-cache).",
+        "Every answer of the DV's AssertionConsumerService (redirects and error pages alike) carries Cache-Control "
+        "with no-store (the afsprakenstelsel asks for no-cache, no-store and Pragma: no-cache). An HTTP 500 is left "
+        "to the check whose login crashed.",
         AS_WEB,
         "Set Cache-Control: no-cache, no-store and Pragma: no-cache on the ACS answer (redirects and error pages too).",
         title_nl="Antwoord van de ACS niet in de cache",

@@ -309,9 +309,9 @@ def _pick(options: list[RepresentationOption], kind: Kind) -> RepresentationOpti
 
 def expected_identity(grant: Grant, kind: Kind) -> list[str]:
     """What an identity page should show after this grant: the KvK/RSIN it read, the vestiging."""
-    out = [i.value for i in grant.identifiers[:1] if i.kind in (IdentifierType.KVK, IdentifierType.RSIN)]
+    out = [str(i.value) for i in grant.identifiers[:1] if i.kind in (IdentifierType.KVK, IdentifierType.RSIN)]
     if kind == "branch" and grant.vestiging:
-        out.append(grant.vestiging)
+        out.append(str(grant.vestiging))
     return out
 
 

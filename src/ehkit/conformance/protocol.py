@@ -734,7 +734,9 @@ class ProtocolRun:
         return _verdict_list(problems, lines, "every ArtifactResolve is text/xml")
 
     def _acs_cache_control(self) -> _Outcome:
-        hops = [h for h in self.driver.acs_hops if h.status is not None]
+        # An HTTP 500 is a crash, reported by the check whose login crashed; this check is about the pages
+        # the DV means to send (redirects, error pages, 503 "try again later").
+        hops = [h for h in self.driver.acs_hops if h.status is not None and h.status != 500]
         if not hops:
             return _Outcome(Status.FAILED, "the DV's ACS never answered (see LOGIN-SUCCESS)")
         problems, lines = [], []
