@@ -250,11 +250,18 @@ def read_config_file(path: Path) -> dict[str, Any]:
     try:
         if path.suffix.lower() in (".yaml", ".yml"):
             data = yaml.safe_load(text)
-            return data if data is not None else {}
-        return tomllib.loads(text)
+            data = {} if data is None else data
+        else:
+            data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
         kind = "YAML" if path.suffix.lower() in (".yaml", ".yml") else "TOML"
         raise ConfigError(f"{path} is not valid {kind}: {exc}", reason="config_unreadable") from None
+    if not isinstance(data, dict):
+        raise ConfigInvalidError(
+            [ConfigProblem("", f"the file must hold a mapping of settings at the top, not a {type(data).__name__}")],
+            source=str(path),
+        )
+    return data
 
 
 def load_conformance_config(path: str | Path, **overrides: Any) -> ConformanceConfig:

@@ -17,7 +17,7 @@ import ssl
 import tempfile
 import threading
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Coroutine, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -209,6 +209,8 @@ class Simulator:
         self._lock = threading.Lock()
         #: Why the DV could not be registered (the protocol checks then cannot run).
         self.load_error: EhkitError | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: threading.Thread | None = None
 
     # -- where a DV points
 
@@ -366,6 +368,7 @@ class Simulator:
 
     def stop(self) -> None:
         self.pause()
+        self._stop_loop()
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
@@ -384,10 +387,22 @@ class Simulator:
         with self._lock:
             return list(self.requests)
 
-    def run_async(self, coroutine: Awaitable[Any]) -> Any:
-        """Run an engine coroutine from the (synchronous) runner thread."""
+    def run_async(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
+        """Run an engine coroutine from the (synchronous) runner, on a loop of the simulator's own.
 
-        async def wrapped() -> Any:
-            return await coroutine
+        Not ``asyncio.run``: the caller's thread may already run an event loop (a notebook, a
+        Playwright session, the workspace's web server).
+        """
+        if self._loop is None:
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(target=loop.run_forever, name="ehkit-conformance-engine", daemon=True)
+            thread.start()
+            self._loop, self._loop_thread = loop, thread
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
-        return asyncio.run(wrapped())
+    def _stop_loop(self) -> None:
+        if self._loop is not None and self._loop_thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._loop_thread.join(10)
+            self._loop.close()
+        self._loop = self._loop_thread = None
