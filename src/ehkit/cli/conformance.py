@@ -72,6 +72,7 @@ def _build_config(
     profiles: list[str] | None,
     trusted_ca: list[Path] | None,
     timeout: float | None,
+    dv_ca: Path | None = None,
 ) -> Any:
     from ehkit.conformance.config import ConformanceConfig, read_config_file
 
@@ -107,6 +108,8 @@ def _build_config(
         data["trusted_ca"] = [str(p.resolve()) for p in trusted_ca]
     if timeout is not None:
         data["timeout"] = timeout
+    if dv_ca is not None:
+        data["dv_ca"] = str(dv_ca.resolve())
     source = str(config) if config is not None else "the command line"
     return ConformanceConfig.from_data(data, source=source).resolved(base)
 
@@ -224,6 +227,15 @@ def run_command(
             "--timeout", help="Seconds to wait for each answer of the DV [default: 20].", min=0.1, show_default=False
         ),
     ] = None,
+    dv_ca: Annotated[
+        Path | None,
+        typer.Option(
+            "--dv-ca",
+            help="CA certificate (PEM) for the DV's own HTTPS, if not in the system store.",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")] = False,
 ) -> None:
     """Run the conformance checks against a DV and write the report."""
@@ -248,6 +260,7 @@ def run_command(
             profiles=profile,
             trusted_ca=trusted_ca,
             timeout=timeout,
+            dv_ca=dv_ca,
         )
     except EhkitError as exc:
         raise _fail(exc.message, exc.reason) from None

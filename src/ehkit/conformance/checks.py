@@ -494,7 +494,7 @@ _NATIVE: tuple[Check, ...] = (
         Category.REQUEST,
         Severity.MANDATORY,
         "Every AuthnRequest is signed with the DV key in its metadata: an enveloped signature (POST, Artifact) or "
-        "the Redirect-binding query signature, RSA-SHA256.",
+        "the Redirect-binding query signature, RSA-SHA256 or stronger (SHA-1 is refused).",
         f"{AS_SIG}; {AS_DVHM}",
         "Sign the AuthnRequest with the private key of the certificate in your SP metadata "
         '(and keep AuthnRequestsSigned="true").',
@@ -559,7 +559,7 @@ _NATIVE: tuple[Check, ...] = (
         "ArtifactResolve signed",
         Category.RESOLUTION,
         Severity.MANDATORY,
-        "The ArtifactResolve is signed with the DV key from its metadata (enveloped, RSA-SHA256).",
+        "The ArtifactResolve is signed with the DV key from its metadata (enveloped, RSA-SHA256 or stronger).",
         AS_SIG,
         "Sign the ArtifactResolve with the key of the certificate in your SP metadata.",
         title_nl="ArtifactResolve ondertekend",

@@ -161,6 +161,8 @@ class ConformanceConfig(_Section):
     out: Path | None = None
     #: Seconds to wait for each answer of the DV.
     timeout: float = Field(default=20.0, gt=0, le=300)
+    #: CA certificate (PEM) for the DV's own HTTPS, when it is not in the system store (a test certificate).
+    dv_ca: Path | None = None
 
     @field_validator("metadata", "only", "skip", mode="before")
     @classmethod
@@ -218,6 +220,7 @@ class ConformanceConfig(_Section):
                 "catalogue": source(self.catalogue),
                 "trusted_ca": [path(p) for p in self.trusted_ca],
                 "out": path(self.out),
+                "dv_ca": path(self.dv_ca),
                 "simulator": simulator,
             }
         )

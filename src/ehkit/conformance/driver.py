@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import re
+import ssl
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
@@ -147,7 +148,7 @@ def page_text(raw: str) -> str:
 
 
 class Driver:
-    def __init__(self, simulator: Simulator, *, timeout: float, verify: object = True) -> None:
+    def __init__(self, simulator: Simulator, *, timeout: float, verify: ssl.SSLContext | bool = True) -> None:
         if simulator.broker is None:
             raise ValueError("the simulator has no broker (the DV could not be registered)")
         self.simulator = simulator
@@ -158,7 +159,7 @@ class Driver:
         self.acs_hops: list[Hop] = []
 
     def browser(self) -> Browser:
-        return Browser(timeout=self.timeout, verify=self.verify)  # type: ignore[arg-type]
+        return Browser(timeout=self.timeout, verify=self.verify)
 
     # -- towards the broker
 

@@ -11,6 +11,7 @@ ArtifactResolves and ACS answers collected along the way.
 from __future__ import annotations
 
 import hashlib
+import ssl
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -116,7 +117,7 @@ class ProtocolRun:
         selected: Callable[[str], bool],
         sso_support: dict[str, bool],
         tick: Callable[[str], None] = lambda _: None,
-        verify: object = True,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self.simulator = simulator
         self.targets = targets

@@ -7,6 +7,7 @@ what it finds in the DV (that is what the report is for); it raises
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from ehkit.conformance.protocol import PROTOCOL_ORDER, ProtocolRun
 from ehkit.conformance.report import CheckResult, Report
 from ehkit.conformance.simulator import Simulator
 from ehkit.conformance.static import Source, read_source, static_results
-from ehkit.errors import EhkitError
+from ehkit.errors import ConfigError, EhkitError
 
 __all__ = ["ProgressEvent", "run"]
 
@@ -48,6 +49,15 @@ def _sso_support(catalogue: Source | None) -> dict[str, bool]:
     except EhkitError:
         return {}
     return {v.instance.service_id or "": (v.instance.sso or "").strip() in ("true", "1") for v in doc.services()}
+
+
+def _dv_tls(config: ConformanceConfig) -> ssl.SSLContext | bool:
+    if config.dv_ca is None:
+        return True
+    try:
+        return ssl.create_default_context(cafile=str(config.dv_ca))
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"cannot load dv_ca {config.dv_ca}: {exc}", reason="config_unreadable") from None
 
 
 def run(config: ConformanceConfig, *, progress: Progress | None = None, now: datetime | None = None) -> Report:
@@ -121,6 +131,7 @@ def run(config: ConformanceConfig, *, progress: Progress | None = None, now: dat
                 selected=selected,
                 sso_support=_sso_support(catalogue),
                 tick=tick,
+                verify=_dv_tls(config),
             )
             results.extend(protocol.run())
         finally:
