@@ -13,7 +13,9 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "conformance.md"
 def test_every_check_outside_the_catalogue_rules_is_in_the_table_with_its_severity() -> None:
     text = DOC.read_text(encoding="utf-8")
     rows = dict(re.findall(r"^\| `([A-Z0-9-]+)` \| (mandatory|recommended) \|", text, flags=re.M))
-    native = {c.id: c.severity.value for c in CHECKS.values() if c.category not in (Category.METADATA, Category.CATALOGUE)}
+    native = {
+        c.id: c.severity.value for c in CHECKS.values() if c.category not in (Category.METADATA, Category.CATALOGUE)
+    }
     assert rows == native
 
 

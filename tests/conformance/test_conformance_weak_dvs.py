@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from conformance_harness import PublishedDv, start_weak_dv
-from weak_dv import WEAKNESSES
+from weak_dv import REFUSED_BY_BROKER, WEAKNESSES
 
 from ehkit.conformance import Report, Status, run
 
@@ -63,7 +63,7 @@ def run_with(dv: PublishedDv, weaknesses: frozenset[str], **extra: Any) -> Repor
 
 
 def test_every_weakness_has_an_expectation() -> None:
-    assert set(EXPECTED) == set(WEAKNESSES)
+    assert set(EXPECTED) | REFUSED_BY_BROKER == set(WEAKNESSES)
 
 
 def test_the_weak_dv_without_weaknesses_passes_every_protocol_check(weak: PublishedDv) -> None:
@@ -119,3 +119,29 @@ def test_without_a_working_login_no_refusal_counts_as_passed(weak: PublishedDv, 
     assert report.result("REFUSE-AUDIENCE").status is Status.FAILED
     assert report.result("REFUSE-AUDIENCE").summary.startswith("not judged")
     assert report.result("DOWN-HTTP-500").summary.startswith("not judged")
+
+
+def test_the_post_request_binding_passes_too(weak: PublishedDv) -> None:
+    """The AuthnRequest in a self-posting form with an enveloped signature, as many DVs send it."""
+    weak.app_state.reset(frozenset(), request_binding="post")
+    report = run(weak.config(("vergunning",), tls=True, only=["LOGIN-SUCCESS", "REFUSE-XSW3", "REQ-*"]))
+    assert report.failed_ids() == set()
+    assert "(post binding): enveloped signature verifies" in report.result("REQ-SIGNED").evidence[0].text
+
+
+@pytest.mark.parametrize(
+    ("weakness", "check_id", "problem", "refusal"),
+    [
+        ("unsigned_request", "REQ-SIGNED", "not signed", "signature"),
+        ("loa_above_catalogue", "REQ-LOA", "asks for EH4, the catalogue says EH3", "above the catalogue level"),
+    ],
+)
+def test_request_faults_a_broker_refuses_fail_their_check_and_every_login(
+    weak: PublishedDv, weakness: str, check_id: str, problem: str, refusal: str
+) -> None:
+    weak.app_state.reset(frozenset({weakness}), request_binding="post")
+    report = run(weak.config(("vergunning",), tls=True, only=["LOGIN-SUCCESS", "REFUSE-AUDIENCE", check_id]))
+    assert problem in report.result(check_id).summary
+    success = report.result("LOGIN-SUCCESS")
+    assert success.status is Status.FAILED and refusal in success.evidence[0].text
+    assert report.result("REFUSE-AUDIENCE").summary.startswith("not judged")

@@ -59,7 +59,12 @@ WEAKNESSES = {
     "no_client_cert": "resolves artifacts without a TLS client certificate",
     "soap12_content_type": "posts the ArtifactResolve as application/soap+xml",
     "no_force_authn": 'sends ForceAuthn="false"',
+    # Faults the broker itself refuses, so every login fails with them (as at a real broker):
+    "unsigned_request": "sends its AuthnRequest unsigned",
+    "loa_above_catalogue": "asks for EH4 in RequestedAuthnContext, above the catalogue's level",
 }
+#: The weaknesses a broker refuses outright: no login works, so they cannot be isolated to one check.
+REFUSED_BY_BROKER = frozenset({"unsigned_request", "loa_above_catalogue"})
 
 NO_CACHE = {"Cache-Control": "no-cache, no-store", "Pragma": "no-cache"}
 SKEW = timedelta(minutes=2)
@@ -100,6 +105,8 @@ class Crypto(Protocol):
 
     def redirect_url(self, sso_url: str, request: dict[str, Any], relay_state: str) -> str: ...
 
+    def post_form(self, sso_url: str, request: dict[str, Any], relay_state: str) -> str: ...
+
     def artifact_resolve(self, artifact: str, destination: str, request_id: str, now: datetime) -> bytes: ...
 
     def verify(self, element: etree._Element) -> None: ...
@@ -120,19 +127,32 @@ class EhkitCrypto:
         self.identity = identity
         self.trust = TrustSet.from_certificates([identity.hm_certificate])
 
-    def redirect_url(self, sso_url: str, request: dict[str, Any], relay_state: str) -> str:
+    def _request(self, sso_url: str, request: dict[str, Any]) -> Any:
         from ehkit.saml.authn_request import AuthnRequest
-        from ehkit.saml.bindings import redirect_url
 
-        xml = AuthnRequest(
+        return AuthnRequest(
             id=request["id"],
             issue_instant=request["now"],
             destination=sso_url,
             issuer=self.identity.entity_id,
             attribute_consuming_service_index=request["index"],
             force_authn=request["force_authn"],
-        ).to_xml()
-        return redirect_url(sso_url, xml, relay_state=relay_state, private_key=self.identity.keys.private_key)
+            requested_loa=request.get("loa"),
+        )
+
+    def redirect_url(self, sso_url: str, request: dict[str, Any], relay_state: str) -> str:
+        from ehkit.saml.bindings import redirect_url
+
+        key = None if request.get("unsigned") else self.identity.keys.private_key
+        return redirect_url(sso_url, self._request(sso_url, request).to_xml(), relay_state=relay_state, private_key=key)
+
+    def post_form(self, sso_url: str, request: dict[str, Any], relay_state: str) -> str:
+        from ehkit.saml.bindings import b64encode, post_form
+
+        authn = self._request(sso_url, request)
+        keys = self.identity.keys
+        xml = authn.to_xml() if request.get("unsigned") else authn.to_signed_xml(keys.private_key, keys.key_name)
+        return post_form(sso_url, {"SAMLRequest": b64encode(xml), "RelayState": relay_state})
 
     def artifact_resolve(self, artifact: str, destination: str, request_id: str, now: datetime) -> bytes:
         from ehkit.saml.artifact_resolution import build_artifact_resolve
@@ -213,6 +233,9 @@ class Pysaml2Crypto:
         )
         return str(dict(info["headers"])["Location"])
 
+    def post_form(self, sso_url: str, request: dict[str, Any], relay_state: str) -> str:
+        raise NotImplementedError("the pysaml2 variant uses the Redirect binding")
+
     def artifact_resolve(self, artifact: str, destination: str, request_id: str, now: datetime) -> bytes:
         from saml2 import class_name, saml, samlp
         from saml2.sigver import pre_signature_part
@@ -274,6 +297,8 @@ class WeakDv:
     identity: Identity
     crypto_factory: Callable[[Identity], Crypto]
     weaknesses: frozenset[str] = frozenset()
+    #: How the AuthnRequest travels: "redirect" (query signature) or "post" (enveloped signature, self-posting form).
+    request_binding: str = "redirect"
     sessions: dict[str, _Session] = field(default_factory=dict)
     issued: set[str] = field(default_factory=set)
     seen: set[str] = field(default_factory=set)
@@ -286,12 +311,13 @@ class WeakDv:
             raise ValueError(f"unknown weaknesses {unknown}")
         self.crypto = self.crypto_factory(self.identity)
 
-    def reset(self, weaknesses: frozenset[str] = frozenset()) -> None:
+    def reset(self, weaknesses: frozenset[str] = frozenset(), *, request_binding: str = "redirect") -> None:
         unknown = set(weaknesses) - set(WEAKNESSES)
         if unknown:
             raise ValueError(f"unknown weaknesses {unknown}")
         with self.lock:
             self.weaknesses = weaknesses
+            self.request_binding = request_binding
             self.sessions.clear()
             self.issued.clear()
             self.seen.clear()
@@ -355,20 +381,24 @@ class WeakDv:
             if self.weak("long_relay_state")
             else secrets.token_urlsafe(12)
         )
-        url = self.crypto.redirect_url(
-            self.metadata().sso_url(c.BINDING_REDIRECT),
-            {
-                "id": request_id,
-                "now": datetime.now(UTC),
-                "index": service.index,
-                "force_authn": not self.weak("no_force_authn"),
-            },
-            relay,
-        )
+        details: dict[str, Any] = {
+            "id": request_id,
+            "now": datetime.now(UTC),
+            "index": service.index,
+            "force_authn": not self.weak("no_force_authn"),
+            "unsigned": self.weak("unsigned_request"),
+            "loa": LevelOfAssurance.EH4 if self.weak("loa_above_catalogue") else None,
+        }
         with self.lock:
             session.pending[request_id] = service.key
             self.issued.add(request_id)
-        response = RedirectResponse(url, 303, headers=self.headers())
+        response: Response
+        if self.request_binding == "post":
+            html = self.crypto.post_form(self.metadata().sso_url(c.BINDING_POST), details, relay)
+            response = HTMLResponse(html, headers=self.headers())
+        else:
+            url = self.crypto.redirect_url(self.metadata().sso_url(c.BINDING_REDIRECT), details, relay)
+            response = RedirectResponse(url, 303, headers=self.headers())
         response.set_cookie("weak_session", sid, httponly=True, samesite="lax")
         return response
 

@@ -288,13 +288,13 @@ class ProtocolRun:
                 "LOGIN-CHAIN",
                 "chain",
                 lambda s: _has_company_sets(s) and _allows_intermediation(s),
-                "no service allows intermediaries (catalogue Intermediation is noIntermediation)",
+                "no company service allows intermediaries (catalogue Intermediation is noIntermediation)",
             ),
             (
                 "LOGIN-BRANCH",
                 "branch",
                 lambda s: _has_company_sets(s) and s.vestiging_restriction,
-                "no service has the Vestigingsnr restriction",
+                "no company service has the Vestigingsnr restriction",
             ),
             ("LOGIN-EIDAS", "eidas", lambda s: s.eidas, "the DV offers no eIDAS service (Classifier eIDAS-inbound)"),
         ):
@@ -315,7 +315,11 @@ class ProtocolRun:
                 done(self._positive(target, kind))
         if self.selected("LOGIN-UNSIGNED-INNER-RESPONSE"):
             with self._timed("LOGIN-UNSIGNED-INNER-RESPONSE") as done:
-                done(self._positive(primary, "plain", scenario="unsigned_inner_response") if primary else not_judged)
+                done(
+                    self._positive(primary, _kind(primary), scenario="unsigned_inner_response")
+                    if primary
+                    else not_judged
+                )
 
     def _positive(self, target: _Target, kind: Kind, scenario: str = "none") -> _Outcome:
         with self._browser() as browser:
@@ -397,7 +401,7 @@ class ProtocolRun:
             started = self._start(browser, target.target)
             if started.flow is None:
                 return _Outcome(Status.FAILED, _not_started(started), observed=started.describe())
-            choice = self.driver.choose(started.flow, "plain")
+            choice = self.driver.choose(started.flow, _kind(target))
             if choice is None:  # pragma: no cover - the primary target logged in with one
                 return _Outcome(Status.FAILED, "no test person fits")
             _, deliveries = self.driver.finish(started.flow, choice, scenario.id)
@@ -436,7 +440,7 @@ class ProtocolRun:
                 if started.flow is None:
                     done(_Outcome(Status.FAILED, _not_started(started), observed=started.describe()))
                     return
-                choice = self.driver.choose(started.flow, "plain")
+                choice = self.driver.choose(started.flow, _kind(primary))
                 if choice is None:
                     done(_Outcome(Status.FAILED, "no test person fits (the discovery login had one)"))
                     return
@@ -752,6 +756,11 @@ class ProtocolRun:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _kind(target: _Target) -> Kind:
+    """Hostile responses go to a company login where the DV has one, else to its eIDAS login."""
+    return "plain" if target.service is None or _has_company_sets(target.service) else "eidas"
 
 
 def _trust_of(dv: RegisteredDv | None) -> TrustSet | None:
