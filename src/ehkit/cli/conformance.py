@@ -312,21 +312,38 @@ def run_command(
 
 
 def _print_table(report: Any) -> None:
+    """Counts per category, then every check that did not simply pass (the HTML report has them all)."""
     from ehkit.conformance.report import Status
 
-    table = Table(title="eHerkenning conformance", show_lines=False)
+    console = Console(highlight=False)
+    counts = Table(title="eHerkenning conformance", show_edge=False)
+    counts.add_column("category")
+    for status in Status:
+        counts.add_column(status.value, justify="right")
+    for category, results in report.by_category():
+        cells = []
+        for status in Status:
+            n = sum(r.status is status for r in results)
+            style = _STATUS_STYLE[status.value] if n and status is not Status.PASSED else ""
+            cells.append(f"[{style}]{n}[/{style}]" if style else str(n))
+        counts.add_row(category.heading, *cells)
+    console.print(counts)
+    rest = [r for r in report.results if r.status is not Status.PASSED]
+    if not rest:
+        return
+    table = Table(title="Not passed", show_lines=False)
     for column in ("status", "check", "severity", "result"):
         table.add_column(column)
-    order = {Status.FAILED: 0, Status.PASSED: 1, Status.MANUAL: 2, Status.SKIPPED: 3}
-    for r in sorted(report.results, key=lambda r: order[r.status]):
+    order = {Status.FAILED: 0, Status.MANUAL: 1, Status.SKIPPED: 2}
+    for r in sorted(rest, key=lambda r: (order[r.status], r.severity.value)):
         style = _STATUS_STYLE[r.status.value]
         table.add_row(
             f"[{style}]{r.status.value}[/{style}]",
             escape(f"{r.check.id}  {r.check.title}"),
             r.severity.value,
-            escape(r.summary[:200]),
+            escape(r.summary[:300]),
         )
-    Console(highlight=False).print(table)
+    console.print(table)
 
 
 @conformance_app.command("checks")
