@@ -4,7 +4,8 @@ A rejection anywhere in ehkit carries a ``reason`` (see :mod:`ehkit.errors`).
 Web layers, integrations and the OIDC relying party need to know what kind of
 failure a reason is (retry later, the user cancelled, refuse) without matching
 strings; operators need one table of what each code means. Both come from
-here: ``docs/reason-codes.md`` is generated from this table and a test keeps
+here: the documentation's Reason codes page is generated from this table when
+the site is built (tools/docgen.py), and a test keeps
 every reason literal in the source registered.
 """
 
@@ -179,6 +180,7 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
     "entity_id_invalid": (K.INPUT, "an EntityID is not urn:etoegang:<ROLE>:<OIN>:entities:<index>"),
     "error": (K.INPUT, "generic ehkit error (base class)"),
     "flow_finished": (K.INPUT, "a simulator login session is already completed"),
+    "flow_incomplete": (K.INPUT, "a simulator login session has not reached this step yet"),
     "flow_unknown": (K.INPUT, "a simulator login session is unknown or expired"),
     "identifier_invalid": (
         K.POLICY,

@@ -10,6 +10,7 @@ import pytest
 from broker_harness import DV_EIDAS_ENTITY, BrokerEnv, authn_request, delivered_response, redirect_url_for, status_of
 from starlette.testclient import TestClient
 
+from ehkit.broker.engine import PageError
 from ehkit.saml import constants as c
 from ehkit.xml.ns import SAML, q
 
@@ -169,3 +170,12 @@ def test_unknown_flow_and_home_page(client: TestClient, env: BrokerEnv) -> None:
     assert home.status_code == 200 and "urn:etoegang:DV:00000001234567890000:entities:9009" in home.text
     assert 'data-testid="persona-table"' in home.text
     assert client.get("/broker/static/broker.css").status_code == 200
+
+
+def test_a_grant_needs_an_authenticated_person(client: TestClient, env: BrokerEnv) -> None:
+    flow_id = start(client, env).rsplit("/", 1)[-1]
+    flow = env.broker.state.flow(flow_id)
+    assert flow is not None and flow.persona_id is None
+    with pytest.raises(PageError) as refused:
+        env.broker.grant_for(flow, option=None)
+    assert refused.value.reason == "flow_incomplete" and refused.value.status == 409

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+import pydantic
 import pytest
 
 from ehkit.config import ConfigInvalidError, EhkitConfig, derived_instance_uuid, load_config
@@ -179,7 +180,7 @@ def test_write_example_produces_a_loadable_setup(tmp_path):
 
 def test_models_are_frozen(load, example_text):
     config = load(example_text)
-    with pytest.raises(Exception):
+    with pytest.raises(pydantic.ValidationError, match="frozen"):
         config.dv.name_nl = "x"  # type: ignore[misc]
 
 

@@ -228,7 +228,7 @@ def test_load_intermediate_from_other_root(test_ca: TestCA, other_ca: TestCA, tm
 
 def test_chain_verifies(test_ca: TestCA, dv_pair: KeyPair) -> None:
     verify_chain(dv_pair.certificate, [test_ca.intermediate], [test_ca.root], NOW)
-    verify_chain(dv_pair.certificate, dv_pair.chain, test_ca.roots, datetime.now())  # naive = UTC
+    verify_chain(dv_pair.certificate, dv_pair.chain, test_ca.roots, datetime.now())  # noqa: DTZ005 - naive is read as UTC
     test_ca.verify(dv_pair.certificate)
     # Trusting the intermediate itself as anchor is allowed.
     verify_chain(dv_pair.certificate, [], [test_ca.intermediate], NOW)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ehkit.assess.answers import ServiceAnswers
-from ehkit.assess.model import Answer, Question, Rule, RuleSet, Text
+from ehkit.assess.model import Answer, Question, Rule, RuleSet, RuleTableError, Text
 from ehkit.assess.texts import eidas_name, msg
 from ehkit.domain.loa import LevelOfAssurance
 
@@ -107,14 +107,13 @@ def evaluate(ruleset: RuleSet, service: ServiceAnswers, *, today: date | None = 
         )
     level = max((lv for lv in (level, scheme) if lv is not None), default=None)
     floor = _floor(ruleset)
+    floor_level = _floor_level(ruleset)
     if level is None:
-        level = floor.minimum
-        assert level is not None
+        level = floor_level
         state.fired.append(Firing(floor, msg("effect_floor", level=level.label), level))
     if prescribed is None and level.eidas == "low":
         level = _low_choice(ruleset, state, level)
-    assert floor.minimum is not None
-    level = max(level, floor.minimum)
+    level = max(level, floor_level)
     return Assessment(
         key=service.key,
         name=service.name,
@@ -126,13 +125,20 @@ def evaluate(ruleset: RuleSet, service: ServiceAnswers, *, today: date | None = 
         followups=_followups(ruleset, level, binding),
         advice=ruleset.of_kind("advice"),
         warnings=tuple(state.warnings),
-        assessed_on=today or date.today(),
+        assessed_on=today or date.today(),  # noqa: DTZ011 - the local calendar date of whoever files the report
         ruleset_version=ruleset.version,
     )
 
 
 def _floor(ruleset: RuleSet) -> Rule:
     return ruleset.of_kind("floor")[0]
+
+
+def _floor_level(ruleset: RuleSet) -> LevelOfAssurance:
+    minimum = _floor(ruleset).minimum
+    if minimum is None:  # the loader refuses this; a RuleSet built by hand might not
+        raise RuleTableError("rules table: the floor rule needs a minimum")
+    return minimum
 
 
 def _scheme_rule_ids(state: _State) -> str:
@@ -175,8 +181,7 @@ def _risk_level(ruleset: RuleSet, state: _State) -> LevelOfAssurance | None:
     for rule in ruleset.of_kind("step"):
         hits = state.hits(rule, "step")
         if hits:
-            base = risk if risk is not None else _floor(ruleset).minimum
-            assert base is not None
+            base = risk if risk is not None else _floor_level(ruleset)
             risk = step_up(base)
             state.fired.append(Firing(rule, msg("effect_step", level=risk.label), risk, hits))
     return risk

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 import httpx
 from cryptography import x509
@@ -176,7 +177,7 @@ def _read_source(source: str) -> bytes:
 
 
 def _text(el: etree._Element | None) -> str:
-    return "".join(el.xpath("text()")).strip() if el is not None else ""
+    return "".join(cast("list[str]", el.xpath("text()"))).strip() if el is not None else ""
 
 
 def _localized(parent: etree._Element, tag: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, NoReturn
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -56,6 +56,7 @@ from ehkit.saml.soap import SOAP_ACTION, unwrap, wrap, wrap_serialized
 from ehkit.saml.timefmt import format_instant
 from ehkit.xml.ns import SAMLP, q
 from ehkit.xml.parse import parse_document
+from ehkit.xml.trust import TrustSet
 
 
 class PageError(Exception):
@@ -265,7 +266,7 @@ class Broker:
         message: str,
         *,
         sub: str = c.STATUS_REQUEST_UNSUPPORTED,
-    ) -> None:
+    ) -> NoReturn:
         delivery = self.status_delivery(
             dv, acs, request_id, relay_state, c.STATUS_REQUESTER, sub, message, binding="artifact"
         )
@@ -317,7 +318,7 @@ class Broker:
         acs = self._select_acs(dv, parsed)
         now = self.now()
 
-        def refuse(message: str) -> None:
+        def refuse(message: str) -> NoReturn:
             self._refuse(dv, acs, req.id, relay_state, message)
 
         if urlsplit(req.destination).path != self.settings.sso_path:
@@ -340,7 +341,6 @@ class Broker:
                 refuse(
                     f"AttributeConsumingServiceIndex {req.attribute_consuming_service_index} is not a service of this DV (known: {known})"
                 )
-        assert service is not None
         if req.requested_loa is not None and req.requested_loa > service.loa:
             refuse(
                 f"the requested level {req.requested_loa} is above the catalogue level {service.loa} of {service.service_id}"
@@ -490,7 +490,8 @@ class Broker:
         return options
 
     def grant_for(self, flow: LoginFlow, *, option: RepresentationOption | None) -> Grant:
-        assert flow.ad_id and flow.persona_id and flow.loa_used
+        if not flow.ad_id or not flow.persona_id or flow.loa_used is None:
+            raise PageError("flow_incomplete", "This login session has no authenticated person yet.", status=409)
         persona = self.data.find_persona(flow.persona_id)
         return build_grant(
             self.data,
@@ -585,17 +586,20 @@ class Broker:
 
     # ------------------------------------------------------------ artifact resolution
 
+    def _trust_of(self, issuer: str) -> TrustSet | None:
+        dv = self.registry.get(issuer)
+        return dv.trust_set() if dv is not None else None
+
     def resolve(self, body: bytes, *, client_cert_der: bytes | None) -> ResolutionResult:
         """Answer an ArtifactResolve. Faults use SOAP 1.1 (HTTP 500 with a soap:Fault)."""
         try:
             payload, _ = unwrap(body)
-            message = parse_artifact_resolve(
-                payload, lambda issuer: self.registry.get(issuer).trust_set() if self.registry.get(issuer) else None
-            )
+            message = parse_artifact_resolve(payload, self._trust_of)
         except EhkitError as exc:
             return soap_fault(exc.reason, str(exc))
         dv = self.registry.get(message.issuer)
-        assert dv is not None
+        if dv is None:  # unregistered between the signature check and now
+            return soap_fault("issuer_unknown", f"{message.issuer} is not a registered DV")
         problem = self._check_client_certificate(dv, client_cert_der)
         if problem is not None:
             return soap_fault("client_certificate", problem, status=403)

@@ -7,6 +7,7 @@ afsprakenstelsel's brokers do.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from starlette.requests import Request
@@ -23,33 +24,26 @@ from ehkit.broker.state import LoginFlow
 STEPS = 3
 
 
-def _flow(request: Request) -> tuple[Broker, LoginFlow | None, Response | None]:
+def _flow(request: Request) -> tuple[Broker, LoginFlow] | Response:
+    """The live login session of this URL, or the error page to show instead."""
     broker = broker_of(request)
     flow = broker.state.flow(request.path_params["flow_id"])
     lang = request_lang(request, broker.settings.default_lang)
     if flow is None:
-        return (
-            broker,
-            None,
-            error_page(
-                request,
-                "flow_unknown",
-                "This login session is unknown or has expired; start again at the service provider.",
-                lang=lang,
-                status=404,
-            ),
+        return error_page(
+            request,
+            "flow_unknown",
+            "This login session is unknown or has expired; start again at the service provider.",
+            lang=lang,
+            status=404,
         )
     if request.query_params.get("lang") in ("nl", "en"):
         flow.lang = request.query_params["lang"]
     if flow.finished:
-        return (
-            broker,
-            None,
-            error_page(
-                request, "flow_finished", "This login session is already completed.", lang=flow.lang, status=409
-            ),
+        return error_page(
+            request, "flow_finished", "This login session is already completed.", lang=flow.lang, status=409
         )
-    return broker, flow, None
+    return broker, flow
 
 
 def _context(request: Request, broker: Broker, flow: LoginFlow, step: int, **extra: Any) -> dict[str, Any]:
@@ -76,19 +70,19 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 async def choose_ad(request: Request) -> Response:
-    broker, flow, error = _flow(request)
-    if error:
-        return error
-    assert flow is not None
+    found = _flow(request)
+    if isinstance(found, Response):
+        return found
+    broker, flow = found
     ads = broker.eligible_ads(flow.service)
     return render(request, "choose_ad.html", _context(request, broker, flow, 1, ads=ads), lang=flow.lang)
 
 
 async def choose_ad_post(request: Request) -> Response:
-    broker, flow, error = _flow(request)
-    if error:
-        return error
-    assert flow is not None
+    found = _flow(request)
+    if isinstance(found, Response):
+        return found
+    broker, flow = found
     ad_id = (await _form(request)).get("ad", "")
     if ad_id not in {a.id for a in broker.eligible_ads(flow.service)}:
         return _redirect(f"/broker/login/{flow.id}")
@@ -99,7 +93,8 @@ async def choose_ad_post(request: Request) -> Response:
 def _authenticate_page(
     request: Request, broker: Broker, flow: LoginFlow, *, error: str | None = None, selected: str | None = None
 ) -> Response:
-    assert flow.ad_id
+    if not flow.ad_id:
+        return _redirect(f"/broker/login/{flow.id}")
     ad = broker.data.ad(flow.ad_id)
     t = translator(flow.lang)
     error_text = None
@@ -123,20 +118,20 @@ def _authenticate_page(
 
 
 async def authenticate(request: Request) -> Response:
-    broker, flow, error = _flow(request)
-    if error:
-        return error
-    assert flow is not None
+    found = _flow(request)
+    if isinstance(found, Response):
+        return found
+    broker, flow = found
     if not flow.ad_id:
         return _redirect(f"/broker/login/{flow.id}")
     return _authenticate_page(request, broker, flow)
 
 
 async def authenticate_post(request: Request) -> Response:
-    broker, flow, error = _flow(request)
-    if error:
-        return error
-    assert flow is not None
+    found = _flow(request)
+    if isinstance(found, Response):
+        return found
+    broker, flow = found
     if not flow.ad_id:
         return _redirect(f"/broker/login/{flow.id}")
     form = await _form(request)
@@ -154,10 +149,10 @@ async def authenticate_post(request: Request) -> Response:
 
 
 async def represent(request: Request) -> Response:
-    broker, flow, error = _flow(request)
-    if error:
-        return error
-    assert flow is not None
+    found = _flow(request)
+    if isinstance(found, Response):
+        return found
+    broker, flow = found
     if not flow.persona_id or flow.loa_used is None:
         return _redirect(f"/broker/login/{flow.id}")
     person = broker.data.person(flow.persona_id)
@@ -168,10 +163,10 @@ async def represent(request: Request) -> Response:
 
 
 async def represent_post(request: Request) -> Response:
-    broker, flow, error = _flow(request)
-    if error:
-        return error
-    assert flow is not None
+    found = _flow(request)
+    if isinstance(found, Response):
+        return found
+    broker, flow = found
     if not flow.persona_id or flow.loa_used is None:
         return _redirect(f"/broker/login/{flow.id}")
     key = (await _form(request)).get("option", "")
@@ -183,24 +178,22 @@ async def represent_post(request: Request) -> Response:
 
 
 async def cancel(request: Request) -> Response:
-    broker, flow, error = _flow(request)
-    if error:
-        return error
-    assert flow is not None
+    found = _flow(request)
+    if isinstance(found, Response):
+        return found
+    broker, flow = found
     return deliver(request, [broker.cancel(flow)], lang=flow.lang)
 
 
 async def options(request: Request) -> Response:
     """The test-options control: scenario and response binding for this login."""
-    broker, flow, error = _flow(request)
-    if error:
-        return error
-    assert flow is not None
+    found = _flow(request)
+    if isinstance(found, Response):
+        return found
+    _, flow = found
     form = await _form(request)
-    try:
+    with contextlib.suppress(KeyError):  # an unknown scenario keeps the current one
         flow.scenario = get_scenario(form.get("scenario")).id
-    except KeyError:
-        pass
     if form.get("binding") in ("artifact", "post"):
         flow.response_binding = form["binding"]  # type: ignore[assignment]
     target = form.get("next", "")

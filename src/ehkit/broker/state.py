@@ -102,9 +102,9 @@ class BrokerState:
             return entry
 
     def _purge(self, now: datetime) -> None:
-        for key in [k for k, f in self.flows.items() if now - f.created > FLOW_TTL]:
-            del self.flows[key]
-        for key in [k for k, a in self.artifacts.items() if a.expires <= now]:
-            del self.artifacts[key]
-        for key in [k for k, t in self.seen_requests.items() if now - t > REQUEST_ID_TTL]:
-            del self.seen_requests[key]
+        for flow_id in [k for k, f in self.flows.items() if now - f.created > FLOW_TTL]:
+            del self.flows[flow_id]
+        for artifact in [k for k, a in self.artifacts.items() if a.expires <= now]:
+            del self.artifacts[artifact]
+        for seen in [k for k, t in self.seen_requests.items() if now - t > REQUEST_ID_TTL]:
+            del self.seen_requests[seen]

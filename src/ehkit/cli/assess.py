@@ -62,7 +62,7 @@ def assess_command(
     from ehkit.assess.apply import ApplyError
     from ehkit.assess.model import load_rules
 
-    code: Lang = lang.value  # type: ignore[assignment]
+    code: Lang = lang.value
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     ruleset = load_rules()

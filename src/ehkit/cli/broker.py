@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from ehkit.errors import EhkitError
+
+if TYPE_CHECKING:
+    from ehkit.broker.data import TestData
 
 broker_app = typer.Typer(
     name="broker",
@@ -37,10 +40,7 @@ def _fail(error: Exception) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-def persona_table(data: object, *, title: str = "Test persons (password: test)") -> Table:
-    from ehkit.broker.data import TestData
-
-    assert isinstance(data, TestData)
+def persona_table(data: TestData, *, title: str = "Test persons (password: test)") -> Table:
     table = Table(title=title, show_lines=False)
     for column in ("id", "name", "login means", "may act for"):
         table.add_column(column)

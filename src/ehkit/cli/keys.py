@@ -235,8 +235,8 @@ def generate(
     console.print(f"[bold green]Test key pair for {role_value} written[/bold green]")
     _print_rows(
         console,
-        _certificate_rows(info)
-        + [
+        [
+            *_certificate_rows(info),
             ("Private key", f"{key_file} (mode 0600)"),
             ("Certificate", str(cert_file)),
             ("Chain", f"{chain_file} (intermediate)"),

@@ -173,7 +173,8 @@ class EhkitConfig(BaseModel):
         groups = []
         for position, name in enumerate(order):
             entity_id = explicit.get(name) or (self.dv.entity_id if position == 0 else None)
-            assert entity_id is not None  # guaranteed by _check
+            if entity_id is None:  # validation refuses this; a model built without it may not
+                raise ConfigError(f"metadata group {name!r} has no entity_id (add it under [[metadata_groups]])")
             members = tuple(s for s in self.services if s.metadata_group == name)
             groups.append(ServiceGroup(name, entity_id, members))
         return tuple(groups)
@@ -403,12 +404,11 @@ def _check_groups(config: EhkitConfig) -> Iterator[ConfigProblem]:
     for i, group in enumerate(config.metadata_groups):
         if names[group.name] > 1:
             yield ConfigProblem(f"metadata_groups[{i}].name", f"{group.name!r} is declared twice (merge them)")
-        if group.entity_id is not None:
-            if group.entity_id.role != "DV" or group.entity_id.oin != dv.oin:
-                yield ConfigProblem(
-                    f"metadata_groups[{i}].entity_id",
-                    f"{group.entity_id} is not an EntityID of this DV (write urn:etoegang:DV:{dv.oin}:entities:<n>)",
-                )
+        if group.entity_id is not None and (group.entity_id.role != "DV" or group.entity_id.oin != dv.oin):
+            yield ConfigProblem(
+                f"metadata_groups[{i}].entity_id",
+                f"{group.entity_id} is not an EntityID of this DV (write urn:etoegang:DV:{dv.oin}:entities:<n>)",
+            )
     explicit = {g.name: g.entity_id for g in config.metadata_groups}
     order: list[str] = []
     first_service: dict[str, int] = {}

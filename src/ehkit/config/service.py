@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from typing import Any, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
@@ -67,8 +68,8 @@ class ServiceConfig(BaseModel):
 
     key: Slug
     index: int = Field(ge=1, le=9999)
-    uuid: uuid.UUID
-    instance_uuid: uuid.UUID
+    uuid: UUID  # the field shadows the module inside the class body, hence the bare name
+    instance_uuid: UUID
     name_nl: DisplayName
     name_en: DisplayName
     description_nl: Description

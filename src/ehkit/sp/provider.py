@@ -310,9 +310,7 @@ class ServiceProvider:
         now = _aware(now)
         audit = self._audit_start("artifact" if saml_art is not None else "post", request_id)
         try:
-            if (saml_art is None) == (saml_response is None):
-                raise LoginRejected("expected exactly one of SAMLart and SAMLResponse", reason="message_missing")
-            if saml_art is not None:
+            if saml_art is not None and saml_response is None:
                 doc, resolve_id = self._resolve(saml_art, relay_state, now)
                 result = self._process(
                     doc,
@@ -323,8 +321,7 @@ class ServiceProvider:
                     relay_state=relay_state,
                     audit=audit,
                 )
-            else:
-                assert saml_response is not None
+            elif saml_response is not None and saml_art is None:
                 if self.settings.post_acs_url is None:
                     raise LoginRejected("the POST response binding is not enabled", reason="binding_not_enabled")
                 xml = decode_post(saml_response, max_chars=self._limits.max_bytes * 4 // 3 + 4)
@@ -338,6 +335,8 @@ class ServiceProvider:
                     relay_state=relay_state,
                     audit=audit,
                 )
+            else:
+                raise LoginRejected("expected exactly one of SAMLart and SAMLResponse", reason="message_missing")
         except BaseException as exc:
             audit.emit_error(exc)
             raise
@@ -475,14 +474,14 @@ class ServiceProvider:
         except EhkitError as exc:
             # Context for the web layer (where to send the user after a cancel, for instance).
             rejection = _as_rejection(exc)
-            rejection.request_id = pending.request_id  # type: ignore[attr-defined]
-            rejection.service = pending.service  # type: ignore[attr-defined]
+            rejection.request_id = pending.request_id
+            rejection.service = pending.service
             relay_ok = (
                 relay_state is not None
                 and pending.relay_token is not None
                 and hmac.compare_digest(relay_state.encode("utf-8", "replace"), pending.relay_token.encode())
             )
-            rejection.relay_target = pending.relay_target if relay_ok else None  # type: ignore[attr-defined]
+            rejection.relay_target = pending.relay_target if relay_ok else None
             if rejection is exc:
                 raise
             raise rejection from None
