@@ -237,7 +237,7 @@ class ConformanceConfig(_Section):
         except ValidationError as exc:
             problems = [
                 ConfigProblem(p.path, p.message.replace(DOCS_HINT, OWN_DOCS))
-                for p in problems_from_pydantic(exc.errors())  # type: ignore[arg-type]
+                for p in problems_from_pydantic(exc.errors())
             ]
             raise ConfigInvalidError(problems, source=source) from None
 
