@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 LINTED := src tests bench tools
+# `make demo PORTAL_PORT=9000 BROKER_PORT=9001` runs the demo on other ports.
+PORTAL_PORT ?= 8800
+BROKER_PORT ?= 8801
 
 .PHONY: demo test coverage lint format typecheck docs check bench install clean
 
@@ -17,7 +20,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/ehkit demo
+	$(BIN)/ehkit demo --portal-port $(PORTAL_PORT) --broker-port $(BROKER_PORT)
 
 # The whole suite with branch coverage, then the figure per package. The
 # thresholds are enforced when every service ran (EHKIT_REQUIRE_SERVICES=1, as in

@@ -101,7 +101,7 @@ def evaluate(ruleset: RuleSet, service: ServiceAnswers, *, today: date | None = 
             msg(
                 "warn_scheme_above_override",
                 prescribed=prescribed.label,
-                rule=_scheme_rule_ids(state),
+                rule=_scheme_rules(state, scheme),
                 required=scheme.label,
             )
         )
@@ -113,6 +113,8 @@ def evaluate(ruleset: RuleSet, service: ServiceAnswers, *, today: date | None = 
         state.fired.append(Firing(floor, msg("effect_floor", level=level.label), level))
     if prescribed is None and level.eidas == "low":
         level = _low_choice(ruleset, state, level)
+    else:
+        _note_unused_low_choice(ruleset, state, level, prescribed)
     level = max(level, floor_level)
     return Assessment(
         key=service.key,
@@ -141,8 +143,16 @@ def _floor_level(ruleset: RuleSet) -> LevelOfAssurance:
     return minimum
 
 
-def _scheme_rule_ids(state: _State) -> str:
-    return ", ".join(f.rule.id for f in state.fired if f.rule.scope == "scheme")
+def _scheme_rules(state: _State, required: LevelOfAssurance) -> Text:
+    """The scheme rules that demand ``required``, each with its title and the answers that made it fire."""
+    parts_nl, parts_en = [], []
+    for f in state.fired:
+        if f.rule.scope != "scheme" or f.level != required:
+            continue
+        answers = ", ".join(f"{q.id} = {a.value}" for q, a in f.answers)
+        parts_nl.append(f"{f.rule.id} ({f.rule.title.nl}; antwoord {answers})")
+        parts_en.append(f"{f.rule.id} ({f.rule.title.en}; answer {answers})")
+    return Text(nl=", ".join(parts_nl), en=", ".join(parts_en))
 
 
 def _override(ruleset: RuleSet, state: _State) -> LevelOfAssurance | None:
@@ -201,6 +211,25 @@ def _low_choice(ruleset: RuleSet, state: _State, level: LevelOfAssurance) -> Lev
                     Firing(rule, msg("effect_low_choice", level=chosen.label), chosen, ((question, answer),))
                 )
     return level
+
+
+def _note_unused_low_choice(
+    ruleset: RuleSet, state: _State, level: LevelOfAssurance, prescribed: LevelOfAssurance | None
+) -> None:
+    """An explicit EH2/EH2+ choice that cannot apply is said, never dropped silently."""
+    for rule in ruleset.of_kind("low_choice"):
+        for question in rule.questions:
+            given = state.answers.get(question.id)
+            if given is None or not question.applies(state.answers):
+                continue
+            raisers = [f for f in state.fired if f.level == level and f.rule.kind in ("minimum", "step")]
+            because = Text(
+                nl=", ".join(f"{f.rule.id} ({f.rule.title.nl})" for f in raisers) or "-",
+                en=", ".join(f"{f.rule.id} ({f.rule.title.en})" for f in raisers) or "-",
+            )
+            state.warnings.append(
+                msg("warn_low_choice_unused", choice=given, rule=rule.id, level=level.label, because=because)
+            )
 
 
 def _scheme_minimum(ruleset: RuleSet, state: _State) -> LevelOfAssurance | None:

@@ -64,6 +64,8 @@ def create_app(
     static_dir = Path(str(resources.files("ehkit.broker").joinpath("static")))
     routes = [
         Route("/", routes_ui.index),
+        Route("/favicon.ico", routes_saml.favicon),
+        Route("/broker/error/{error_id}", routes_saml.error_again),
         Route(settings.metadata_path, routes_saml.metadata),
         Route(settings.metadata_path + "/signing.pem", routes_saml.signing_certificate),
         Route("/broker/ca.pem", routes_saml.ca_certificate),
@@ -84,7 +86,7 @@ def create_app(
         Route("/api/login", routes_api.login, methods=["POST"]),
         Mount("/broker/static", StaticFiles(directory=static_dir), name="static"),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers={404: routes_saml.not_found})
     app.state.broker = broker
     app.state.metadata_xml = build_hm_metadata(settings, broker.keys.hm, now=settings.clock())
     return app

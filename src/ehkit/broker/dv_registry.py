@@ -72,6 +72,11 @@ class DvService:
         return self.names.get(lang) or self.names.get("nl") or next(iter(self.names.values()), self.service_id)
 
     @property
+    def allows_intermediation(self) -> bool:
+        """Chain authorisations count unless the catalogue says ``noIntermediation`` (metadata alone says nothing)."""
+        return not (self.from_catalogue and self.intermediation == "noIntermediation")
+
+    @property
     def identifier_types(self) -> frozenset[IdentifierType]:
         return frozenset(t for s in self.identifier_sets for t in s)
 

@@ -467,17 +467,20 @@ class Broker:
         return loa
 
     def representation_options(self, flow: LoginFlow, person: Person) -> list[RepresentationOption]:
-        """What the MR allows this person for this service."""
-        service = flow.service
+        """What the MR allows this person for this flow's service."""
+        return self.options_for(flow.dv, flow.service, person)
+
+    def options_for(self, dv: RegisteredDv, service: DvService, person: Person) -> list[RepresentationOption]:
+        """What the MR allows this person for this service (also shown on the overview page)."""
         options: list[RepresentationOption] = []
         for auth in person.authorisations:
             if not (auth.covers(service.uuid) or (service.instance_uuid and auth.covers(service.instance_uuid))):
                 continue
             company = self.data.company(auth.company)
-            if company_identifiers(service, company, flow.dv, self.pseudonyms) is None:
+            if company_identifiers(service, company, dv, self.pseudonyms) is None:
                 continue
             intermediary = self.data.company(auth.via) if auth.via else None
-            if intermediary is not None and service.from_catalogue and service.intermediation == "noIntermediation":
+            if intermediary is not None and not service.allows_intermediation:
                 continue
             if auth.vestiging is not None:
                 if not service.vestiging_restriction:
@@ -488,6 +491,17 @@ class Broker:
             if service.vestiging_restriction:
                 options.extend(RepresentationOption(company, v, intermediary, False) for v in company.vestigingen)
         return options
+
+    def chains_not_allowed(self, service: DvService, person: Person) -> list[Company]:
+        """Intermediaries of this person's chain authorisations that this service does not accept."""
+        if service.allows_intermediation:
+            return []
+        found: dict[str, Company] = {}
+        for auth in person.authorisations:
+            covers = auth.covers(service.uuid) or (service.instance_uuid and auth.covers(service.instance_uuid))
+            if auth.via and covers:
+                found.setdefault(auth.via, self.data.company(auth.via))
+        return list(found.values())
 
     def grant_for(self, flow: LoginFlow, *, option: RepresentationOption | None) -> Grant:
         if not flow.ad_id or not flow.persona_id or flow.loa_used is None:
