@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal, NoReturn
+from typing import Any, Literal, NoReturn
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -74,17 +74,21 @@ class Delivery:
     """What the browser carries back to the DV."""
 
     acs_url: str
-    binding: Literal["artifact", "post"]
+    binding: Literal["artifact", "post", "oidc"]
     relay_state: str | None
     saml_art: str | None = None
     saml_response: str | None = None
+    #: OIDC: the callback's query parameters (code or error, state, iss), to the redirect URI in acs_url.
+    oidc_params: tuple[tuple[str, str], ...] | None = None
 
     @property
     def method(self) -> str:
-        return "GET" if self.binding == "artifact" else "POST"
+        return "POST" if self.binding == "post" else "GET"
 
     @property
     def fields(self) -> dict[str, str]:
+        if self.binding == "oidc":
+            return dict(self.oidc_params or ())
         out = {"SAMLart": self.saml_art} if self.binding == "artifact" else {"SAMLResponse": self.saml_response}
         if self.relay_state is not None:
             out["RelayState"] = self.relay_state
@@ -102,7 +106,7 @@ class Delivery:
             "acs_url": self.acs_url,
             "binding": self.binding,
             "method": self.method,
-            "url": self.url if self.binding == "artifact" else self.acs_url,
+            "url": self.acs_url if self.binding == "post" else self.url,
             "fields": self.fields,
             "SAMLart": self.saml_art,
             "SAMLResponse": self.saml_response,
@@ -179,6 +183,8 @@ class Broker:
         #: Called with (DV EntityID, AuthnRequest XML) for every request that reaches a DV's checks,
         #: whatever binding carried it: the conformance suite judges the request the DV really sent.
         self.request_observer: Callable[[str, bytes], None] | None = None
+        #: The OpenID Connect front (ehkit.broker.oidc_provider), set by build_broker.
+        self.oidc: Any = None
 
     # ------------------------------------------------------------ helpers
 
@@ -533,6 +539,8 @@ class Broker:
 
         Replay scenarios give two deliveries; every other scenario one.
         """
+        if flow.oidc is not None:
+            return self.oidc.finish(flow, grant, scenario_id)  # type: ignore[no-any-return]
         scenario = get_scenario(scenario_id or flow.scenario)
         xml = build_login_response(grant, self.context(scenario.tamper(grant)), hm_acs=self.hm_acs)
         flow.finished = True
@@ -541,7 +549,10 @@ class Broker:
     def cancel(
         self, flow: LoginFlow, message: str = "De gebruiker heeft het inloggen afgebroken / the user cancelled"
     ) -> Delivery:
-        """Cancel at any step: Responder + AuthnFailed, as the afsprakenstelsel prescribes."""
+        """Cancel at any step: Responder + AuthnFailed, as the afsprakenstelsel prescribes
+        (over OIDC: ``error=access_denied`` to the redirect URI)."""
+        if flow.oidc is not None:
+            return self.oidc.cancel(flow)  # type: ignore[no-any-return]
         flow.finished = True
         return self.status_delivery(
             flow.dv,

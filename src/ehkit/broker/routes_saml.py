@@ -87,7 +87,7 @@ def deliver(request: Request, deliveries: list[Delivery], *, lang: str) -> Respo
     if len(deliveries) > 1:
         return render(request, "deliver_twice.html", {"deliveries": deliveries}, lang=lang)
     delivery = deliveries[0]
-    if delivery.binding == "artifact":
+    if delivery.binding in ("artifact", "oidc"):
         return RedirectResponse(delivery.url, status_code=303, headers=page_headers())
     return render(request, "deliver.html", {"delivery": delivery}, lang=lang)
 

@@ -17,6 +17,7 @@ from ehkit.broker.data import EidasPerson
 from ehkit.broker.engine import Broker
 from ehkit.broker.grant import eidas_identifiers
 from ehkit.broker.i18n import LANGS, translator
+from ehkit.broker.oidc_scenarios import OIDC_SCENARIOS, get_oidc_scenario
 from ehkit.broker.pages import page_headers, render, request_lang
 from ehkit.broker.routes_saml import broker_of, deliver, error_page
 from ehkit.broker.scenarios import SCENARIOS, get_scenario
@@ -55,11 +56,15 @@ def _context(request: Request, broker: Broker, flow: LoginFlow, step: int, **ext
         "steps": STEPS,
         "url": lambda name: f"{base}/{name}" if name else base,
         "here": request.url.path,
-        "scenario": get_scenario(flow.scenario),
-        "scenarios": SCENARIOS,
+        "scenario": _scenario_of(flow),
+        "scenarios": OIDC_SCENARIOS if flow.oidc is not None else SCENARIOS,
         "show_options": broker.settings.show_test_options,
         **extra,
     }
+
+
+def _scenario_of(flow: LoginFlow) -> Any:
+    return get_oidc_scenario(flow.scenario) if flow.oidc is not None else get_scenario(flow.scenario)
 
 
 def _redirect(path: str) -> Response:
@@ -221,8 +226,9 @@ async def options(request: Request) -> Response:
         return found
     _, flow = found
     form = await _form(request)
+    lookup = get_oidc_scenario if flow.oidc is not None else get_scenario
     with contextlib.suppress(KeyError):  # an unknown scenario keeps the current one
-        flow.scenario = get_scenario(form.get("scenario")).id
+        flow.scenario = lookup(form.get("scenario")).id
     if form.get("binding") in ("artifact", "post"):
         flow.response_binding = form["binding"]  # type: ignore[assignment]
     target = form.get("next", "")

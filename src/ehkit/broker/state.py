@@ -10,7 +10,7 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from ehkit.broker.dv_registry import DvService, RegisteredDv
 from ehkit.domain.loa import LevelOfAssurance
@@ -46,6 +46,12 @@ class LoginFlow:
     persona_id: str | None = None
     loa_used: LevelOfAssurance | None = None
     finished: bool = False
+    #: For a login through the OpenID Connect front: the authorization request (see oidc_provider).
+    oidc: Any = None
+
+    @property
+    def protocol(self) -> str:
+        return "oidc" if self.oidc is not None else "saml"
 
 
 @dataclass

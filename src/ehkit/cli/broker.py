@@ -133,6 +133,15 @@ def serve(
             "--config", "-c", help="An ehkit.toml whose DV to serve; repeatable.", dir_okay=False, show_default=False
         ),
     ] = None,
+    oidc_client: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--oidc-client",
+            help="OpenID Connect clients ([[clients]] tables, see docs/oidc.md); repeatable.",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
     base_url: Annotated[
         str | None,
         typer.Option(
@@ -201,6 +210,7 @@ def serve(
         dv_metadata=list(dv_metadata or []),
         dv_catalogues=list(dv_catalogue or []),
         config_files=list(config or []),
+        oidc_client_files=list(oidc_client or []),
         state_dir=state_dir,
         client_cert_policy="require" if tls_client_ca else "auto",
         client_cert_header=client_cert_header,
@@ -218,6 +228,12 @@ def serve(
     console.print(f"  SSO             {escape(settings.sso_url)}")
     console.print(f"  Artifact res.   {escape(settings.ars_url)}")
     console.print(f"  JSON API        {escape(settings.base_url)}/api/login, /api/personas, /api/scenarios")
+    if broker.oidc is not None:
+        console.print(
+            f"  OpenID provider {escape(settings.oidc_issuer)}  (discovery: /.well-known/openid-configuration)"
+        )
+        for client in broker.oidc.clients.all():
+            console.print(f"    client {escape(client.client_id)}: {escape(client.profile.name)}, {client.auth_method}")
     if state_dir is None:
         console.print(
             "  [yellow]Keys are new on every start; pass --state DIR to keep the metadata certificate.[/yellow]"

@@ -28,6 +28,7 @@ _COMMAND_MODULES = [
     "ehkit.cli.metadata",
     "ehkit.cli.broker",
     "ehkit.cli.conformance",
+    "ehkit.cli.integration",
 ]
 
 

@@ -190,14 +190,27 @@ def create_portal(sp: Any, config: Any) -> Starlette:
             # No message: the broker sent the browser back after a finished login (Back button).
             target = f"/dienst/{session.last_service}" if session.last_service in session.logins else "/"
             return with_session(RedirectResponse(target, status_code=303, headers=NO_CACHE), sid)
-        try:
-            result = await run_in_threadpool(
-                sp.finish_login,
+        return await complete(
+            sid,
+            session,
+            lambda: sp.finish_login(
                 saml_art=params.get("SAMLart"),
                 saml_response=params.get("SAMLResponse"),
                 relay_state=params.get("RelayState"),
                 request_id=session.pending_request_id,
-            )
+            ),
+        )
+
+    async def oidc_callback(request: Request) -> Response:
+        """Where the OpenID provider sends the browser back, for a service with protocol = "oidc" (docs/oidc.md)."""
+        sid, session = sessions.get(request)
+        query = request.query_params.multi_items()
+        return await complete(sid, session, lambda: sp.finish_oidc_login(query, request_id=session.pending_request_id))
+
+    async def complete(sid: str, session: Session, finish: Any) -> Response:
+        """The end of every login, over SAML or OIDC: the outcome page, or the service page."""
+        try:
+            result = await run_in_threadpool(finish)
         except LoginRejected as exc:
             service = session.pending_service
             session.pending_request_id = session.pending_service = None
@@ -282,6 +295,7 @@ def create_portal(sp: Any, config: Any) -> Starlette:
             Route("/", home),
             Route("/login/{service}", login),
             Route(ACS_PATH, acs, methods=["GET", "POST"]),
+            Route("/oidc/callback", oidc_callback),
             Route("/uitkomst/{outcome_id}", outcome_page),
             Route("/dienst/{service}", service_page),
             Route("/logout", logout, methods=["POST"]),

@@ -79,6 +79,9 @@ def prepare(
             acs_url=_portal_url(host, portal_port) + ACS_PATH,
             fresh_uuids=False,
         )
+        import secrets
+
+        atomic_write(paths.root / "oidc-client-secret.txt", secrets.token_urlsafe(32).encode(), mode=0o600)
         atomic_write(paths.config, _demo_adjust(text).encode("utf-8"))
     _refresh_urls(paths, host, portal_port, broker_port)
     return paths
@@ -97,7 +100,35 @@ def _demo_adjust(text: str) -> str:
     melding_end = text.index('service_url_en = "https://www.voorbeeldstad.example/en/report"\n')
     melding_end = text.index("\n", melding_end) + 1
     text = text[:melding_end] + _COMPANY_NAME_ATTRIBUTE + text[melding_end:]
+    # A fourth service logs in over the simulator's OpenID Connect front instead of SAML (docs/oidc.md).
+    text += OIDC_BLOCK
     return text
+
+
+OIDC_BLOCK = """
+# ---------------------------------------------------------------- OpenID Connect
+# The service "subsidie" logs in over the broker's OIDC front (the simulator's
+# OpenID provider) instead of SAML: see docs/oidc.md. Same screens, same LoginResult.
+[broker.oidc]
+issuer = "http://127.0.0.1:8801/oidc"
+client_id = "voorbeeldstad-demo"
+redirect_uri = "http://127.0.0.1:8800/oidc/callback"
+client_secret_file = "oidc-client-secret.txt"
+profile = "urn-claims"
+
+[[services]]
+key = "subsidie"
+index = 4
+uuid = "0b7f6a0e-1c7d-4a36-9a55-3f1d0c2e8a04"
+name_nl = "Subsidie aanvragen (OpenID Connect)"
+name_en = "Apply for a grant (OpenID Connect)"
+description_nl = "Vraag namens uw bedrijf een subsidie aan; deze dienst logt in via OpenID Connect."
+description_en = "Apply for a grant on behalf of your company; this service logs in over OpenID Connect."
+loa = "EH3"
+identifier_sets = [["KvKnr"]]
+vestiging_restriction = true
+protocol = "oidc"
+"""
 
 
 _COMPANY_NAME_ATTRIBUTE = """privacy_url_nl = "https://www.voorbeeldstad.example/privacy"
@@ -116,6 +147,12 @@ def _refresh_urls(paths: DemoPaths, host: str, portal_port: int, broker_port: in
     new = re.sub(r'(?m)^acs_url = "[^"]*"', f'acs_url = "{_portal_url(host, portal_port)}{ACS_PATH}"', text)
     new = re.sub(
         r'(?m)^metadata_url = "[^"]*"', f'metadata_url = "{broker_url(host, broker_port)}/broker/metadata/1.13"', new
+    )
+    new = re.sub(r'(?m)^issuer = "http://[^"]*/oidc"', f'issuer = "{broker_url(host, broker_port)}/oidc"', new)
+    new = re.sub(
+        r'(?m)^redirect_uri = "[^"]*/oidc/callback"',
+        f'redirect_uri = "{_portal_url(host, portal_port)}/oidc/callback"',
+        new,
     )
     if new != text:
         atomic_write(paths.config, new.encode("utf-8"))
