@@ -66,10 +66,11 @@ def test_the_cli_against_the_demo_dv(demo: PublishedDv, tmp_path: Path) -> None:
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert last == data["summary"]["line"]
     passed, failed, manual = (int(part.split()[0]) for part in last.split(", "))
-    assert failed == 0 and manual == 4 and passed > 90
-    assert data["summary"]["ok"] is True
+    assert manual == 4 and passed > 90
+    assert data["summary"]["ok"] is True and data["summary"]["mandatory_failed"] == 0
+    assert {r["severity"] for r in data["results"] if r["status"] == "failed"} <= {"recommended"}
     junit = etree.parse(str(out / "report.junit.xml")).getroot()
-    assert junit.get("failures") == "0" and len(junit.findall(".//testcase")) == len(data["results"])
+    assert junit.get("failures") == str(failed) and len(junit.findall(".//testcase")) == len(data["results"])
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "<html" in html and last in html
     etree.fromstring(html.encode(), etree.HTMLParser())

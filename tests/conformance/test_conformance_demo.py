@@ -17,7 +17,7 @@ import pytest
 from conformance_harness import DEMO_SERVICES, PublishedDv, start_demo_dv
 from lxml import etree
 
-from ehkit.conformance import Attestations, Category, Report, Status, run, write_reports
+from ehkit.conformance import Attestations, Category, Report, Severity, Status, run, write_reports
 
 pytestmark = pytest.mark.network
 
@@ -45,8 +45,10 @@ def test_every_protocol_check_passes(report: Report) -> None:
 
 def test_all_mandatory_checks_pass(report: Report) -> None:
     assert report.ok and report.exit_code == 0
-    assert report.failed == 0
-    assert report.summary_line() == f"{report.passed} passed, 0 failed, 4 manual"
+    assert report.mandatory_failures == []
+    # What the demo's documents leave out (a ServiceURL for its OIDC service, say) may show as recommendations.
+    assert {r.severity for r in report.results if r.status is Status.FAILED} <= {Severity.RECOMMENDED}
+    assert report.summary_line() == f"{report.passed} passed, {report.failed} failed, 4 manual"
     # Without --trusted-ca the chain cannot be checked; nothing else is left out.
     assert {r.check.id for r in report.results if r.status is Status.SKIPPED} == {"CERT-CHAIN"}
 
@@ -89,7 +91,8 @@ def test_the_three_report_files(report: Report, tmp_path: Path) -> None:
     assert data["summary"]["line"] == report.summary_line() and data["summary"]["ok"] is True
     assert Report.from_dict(data).summary_line() == report.summary_line()
     junit = etree.parse(str(written["junit"])).getroot()
-    assert junit.tag == "testsuites" and int(junit.get("failures", "-1")) == 0
+    assert junit.tag == "testsuites" and int(junit.get("failures", "-1")) == report.failed
+    assert {f.get("type") for f in junit.iter("failure")} <= {"recommended"}
     cases = junit.findall(".//testcase")
     assert len(cases) == len(report.results)
     html = written["html"].read_text(encoding="utf-8")
@@ -105,7 +108,7 @@ def test_the_html_report_in_a_browser(report: Report, page: Any, tmp_path: Path)
         page.goto(written["html"].as_uri())
         assert page.get_by_test_id("verdict").inner_text().startswith("All mandatory checks passed")
         assert page.get_by_test_id("summary-line").inner_text() == report.summary_line()
-        assert page.locator('[data-testid="check"][data-status="failed"]').count() == 0
+        assert page.locator('[data-testid="check"][data-status="failed"]').count() == report.failed
         assert page.locator('[data-testid="check"]').count() == len(report.results)
         page.screenshot(path=str(tmp_path / f"report-{name}.png"), full_page=False)
         overflow = page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
