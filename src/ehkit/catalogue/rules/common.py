@@ -95,16 +95,6 @@ def signature_shape_hits(signed: etree._Element, signature: etree._Element | Non
             yield (path_of(signature), f"the signature is not well-formed: {exc.message} ({exc.reason})")
 
 
-def signature_well_formed(signed: etree._Element) -> bool:
-    """False when :func:`signature_shape_hits` reports the signature (then checking it against
-    a certificate would only repeat that finding)."""
-    try:
-        check_signature_shape(signed)
-    except EhkitError as exc:
-        return exc.reason == "signature_position"
-    return True
-
-
 @dataclass
 class CatalogueContext:
     doc: CatalogueDocument
