@@ -28,6 +28,7 @@ from ehkit.workspace.models.inventory import (
     SoftwareChange,
 )
 from ehkit.workspace.models.project import (
+    CHECKLIST_ITEMS,
     STATUSES,
     STEPS,
     Action,
@@ -42,6 +43,7 @@ __all__ = [
     "AUDIENCES",
     "CHANGE_STATUSES",
     "CHANNELS",
+    "CHECKLIST_ITEMS",
     "CONNECTION_ROLES",
     "INTERMEDIATION",
     "QUESTION_STATUSES",

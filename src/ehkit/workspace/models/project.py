@@ -12,6 +12,7 @@ from ehkit.workspace.models.base import Base, UtcDateTime, Versioned, utcnow
 
 STEPS = (1, 2, 3, 4, 5, 6)
 STATUSES = ("not_started", "in_progress", "done", "blocked")
+CHECKLIST_ITEMS = ("oin", "certificate", "catalogue", "metadata", "privacy_url", "purpose_statements")
 
 
 class Project(Versioned, Base):

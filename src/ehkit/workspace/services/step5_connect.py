@@ -23,7 +23,7 @@ from ehkit.catalogue import PROFILES, Report, build_all_sp_metadata, build_catal
 from ehkit.config import ConfigInvalidError, EhkitConfig
 from ehkit.errors import EhkitError
 from ehkit.workspace.errors import InvalidInput, Problem
-from ehkit.workspace.models import ChecklistMark, Project, ProjectSettings, Service, TestRun
+from ehkit.workspace.models import CHECKLIST_ITEMS, ChecklistMark, Project, ProjectSettings, Service, TestRun
 from ehkit.workspace.schemas import SettingsIn, parse
 from ehkit.workspace.services.audit import Actor, created
 from ehkit.workspace.services.common import check_version, update
@@ -31,7 +31,7 @@ from ehkit.workspace.services.site import Site
 from ehkit.workspace.services.step2_inventory import services
 from ehkit.workspace.services.toml_text import to_toml
 
-CHECKLIST = ("oin", "certificate", "catalogue", "metadata", "privacy_url", "purpose_statements")
+CHECKLIST = CHECKLIST_ITEMS
 SIMULATOR_HM = "urn:etoegang:HM:00000009876543210000:entities:9001"
 
 
@@ -347,8 +347,13 @@ def _cert_status(project: Project) -> tuple[str, str, dict[str, Any]]:
     return "ready", "cl_cert_ok", {"date": expires.date().isoformat()}
 
 
+def checklist_marks(session: Session, project: Project) -> list[ChecklistMark]:
+    found = session.scalars(select(ChecklistMark).where(ChecklistMark.project_id == project.id))
+    return sorted(found, key=lambda m: CHECKLIST.index(m.item))
+
+
 def checklist(session: Session, project: Project, artefacts: Artefacts) -> list[ChecklistItem]:
-    marks = {m.item: m for m in session.scalars(select(ChecklistMark).where(ChecklistMark.project_id == project.id))}
+    marks = {m.item: m for m in checklist_marks(session, project)}
     all_services = services(session, project)
     statuses: dict[str, tuple[str, str, dict[str, Any]]] = {"oin": ("ready", "cl_oin_ok", {"oin": project.oin})}
     statuses["certificate"] = _cert_status(project)
