@@ -154,6 +154,10 @@ class Database:
         with self._factory() as session, session.begin():
             yield session
 
+    def new_session(self) -> Session:
+        """A session whose transaction the caller ends (the web layer commits or rolls back per request)."""
+        return self._factory()
+
     def migrate(self) -> None:
         upgrade(self.engine)
 
