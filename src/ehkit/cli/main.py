@@ -24,6 +24,7 @@ _COMMAND_MODULES = [
     "ehkit.cli.catalogue",
     "ehkit.cli.metadata",
     "ehkit.cli.broker",
+    "ehkit.cli.workspace",
 ]
 
 

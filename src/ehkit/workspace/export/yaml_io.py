@@ -368,8 +368,21 @@ def export_project(session: Session, project: Project) -> dict[str, Any]:
     return doc
 
 
+class _Dumper(yaml.SafeDumper):
+    """Numbers written as text (OIN, KvK) are quoted, so no YAML reader turns them into integers."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if value.isdigit():
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
+    return dumper.represent_str(value)
+
+
+_Dumper.add_representer(str, _str)
+
+
 def dump_project(session: Session, project: Project) -> str:
-    return yaml.safe_dump(export_project(session, project), allow_unicode=True, sort_keys=False, width=100)
+    return yaml.dump(export_project(session, project), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
 
 
 def read_file(path: Path) -> bytes:
