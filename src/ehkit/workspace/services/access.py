@@ -163,7 +163,7 @@ def projects_of(session: Session, user: User) -> list[tuple[Project, str]]:
         .where(Membership.user_id == user.id)
         .order_by(Project.name)
     )
-    return [(p, r) for p, r in rows.tuples()]
+    return [(p, r) for p, r in rows]
 
 
 def add_member(session: Session, project: Project, user: User, role: str, actor: Actor) -> Membership:
@@ -194,7 +194,7 @@ def members_of(session: Session, project: Project) -> list[tuple[User, str]]:
         .where(Membership.project_id == project.id)
         .order_by(User.display_name)
     )
-    return [(u, r) for u, r in rows.tuples()]
+    return [(u, r) for u, r in rows]
 
 
 def set_role(session: Session, project: Project, user_id: int, role: str, actor: Actor) -> None:
