@@ -492,7 +492,7 @@ _KNOWN_KEYS = {
     "attribute_identifying", "attribute_urn", "identifier_set", "identifier_required", "identifier_duplicate_set",
     "eidas_identifiers", "vestiging_needs_kvk", "privacy_needed", "channel", "intermediation", "change_status",
     "audience", "question_status", "step_status", "override_reason", "role", "list_type", "dict_type",
-    "model_type", "string_type", "bool_parsing", "bool_type",
+    "model_type", "string_type", "bool_parsing", "bool_type", "format_version", "uuid",
 }  # fmt: skip
 
 
