@@ -24,7 +24,7 @@ from ehkit.workspace.services.site import Site
 from ehkit.workspace.web import routes_account as a
 from ehkit.workspace.web import routes_project as p
 from ehkit.workspace.web import routes_steps as s
-from ehkit.workspace.web.i18n import t
+from ehkit.workspace.web.i18n import T, t
 
 SECURITY_HEADERS = [
     (b"content-security-policy", b"default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
@@ -73,6 +73,7 @@ def templates() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.globals["tt"] = t
+    env.globals["T"] = T
     return env
 
 

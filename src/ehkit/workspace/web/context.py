@@ -26,7 +26,7 @@ from ehkit.workspace.errors import Conflict, Forbidden, InvalidInput, NotFound, 
 from ehkit.workspace.models import Project, User, WebSession
 from ehkit.workspace.services import access
 from ehkit.workspace.services.audit import Actor
-from ehkit.workspace.web.i18n import T, field_label, problem_text, t
+from ehkit.workspace.web.i18n import T, field_label, item_text, problem_text, t
 
 COOKIE = "ehkit_ws_session"
 FLASH = {"saved", "deleted", "test_keys_done", "simulator_broker_done", "level_saved"}
@@ -67,6 +67,9 @@ class Ctx:
 
     def t(self, key: str, /, **params: Any) -> str:
         return t(self.lang, key, **params)
+
+    def item(self, key: str, params: dict[str, Any]) -> str:
+        return item_text(self.lang, key, params)
 
     def value(self, name: str, default: str = "") -> str:
         if self.form is None:

@@ -500,6 +500,15 @@ T: dict[str, tuple[str, str]] = {
     "e_invalid": ("is ongeldig ({detail})", "is invalid ({detail})"),
     "e_assess": ("{text}", "{text}"),
     "e_passwords_differ": ("de wachtwoorden zijn niet gelijk", "the passwords are not the same"),
+    "sev_error": ("fout", "error"),
+    "sev_warning": ("waarschuwing", "warning"),
+    "sev_info": ("info", "info"),
+    "subject_KVK": ("KvK-nummer", "KvK number"),
+    "subject_RSIN": ("RSIN", "RSIN"),
+    "subject_BSN": ("BSN", "BSN"),
+    "subject_PSEUDO": ("pseudoniem", "pseudonym"),
+    "subject_PSEUDO_ID": ("BSNk-pseudoniem", "BSNk pseudonym"),
+    "subject_EIDAS_LEGAL": ("eIDAS-identificatie", "eIDAS identifier"),
     "field_answers": ("Antwoorden", "Answers"),
     "field_item": ("Onderdeel", "Item"),
     "field_uuid": ("ServiceUUID", "ServiceUUID"),
@@ -513,6 +522,18 @@ def t(lang: str, key: str, /, **params: Any) -> str:
     nl, en = T[key]
     text = en if lang == "en" else nl
     return text.format(**params) if params else text
+
+
+def item_text(lang: str, key: str, params: dict[str, Any]) -> str:
+    """A dashboard item: parameters that are codes (a role, a checklist item, field names) are translated too."""
+    shown = dict(params)
+    if "role" in shown:
+        shown["role"] = t(lang, f"crole_{shown['role']}")
+    if "item" in shown:
+        shown["item"] = t(lang, f"item_{shown['item']}")
+    if "fields" in shown:
+        shown["fields"] = ", ".join(field_label(lang, f.strip()) for f in str(shown["fields"]).split(","))
+    return t(lang, key, **shown)
 
 
 def field_label(lang: str, path: str) -> str:
