@@ -6,12 +6,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
+from ws_helpers import postgres_url
 
 from ehkit.workspace.db import Database, current_revision, db_state, downgrade, head_revision, normalise_url, upgrade
 from ehkit.workspace.errors import WorkspaceError
 from ehkit.workspace.models import Base
-
-from ws_helpers import postgres_url
 
 
 def _fresh_pg() -> Database:

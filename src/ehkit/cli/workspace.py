@@ -197,7 +197,9 @@ def invite_command(
     project: Annotated[str, typer.Argument(help="Project short name (slug).")],
     email: Annotated[str, typer.Argument(help="E-mail address of the person invited.")],
     role: Annotated[str, typer.Option("--role", help="owner, editor or viewer.")] = "editor",
-    base_url: Annotated[str, typer.Option("--base-url", help="Address of the workspace as users reach it.")] = "http://127.0.0.1:8900",
+    base_url: Annotated[
+        str, typer.Option("--base-url", help="Address of the workspace as users reach it.")
+    ] = "http://127.0.0.1:8900",
     days: Annotated[int, typer.Option("--days", min=1, max=30, help="Days the link stays valid.")] = 7,
     db: DbOpt = None,
 ) -> None:
@@ -223,7 +225,9 @@ def invite_command(
 def export_command(
     project: Annotated[str, typer.Argument(help="Project short name (slug).")],
     fmt: Annotated[str, typer.Option("--format", help="Output format (yaml).")] = "yaml",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")
+    ] = None,
     db: DbOpt = None,
 ) -> None:
     """Write a whole project (group, inventory, answers, settings) as YAML."""

@@ -80,7 +80,8 @@ def alembic_config() -> Config:
 
 def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
+    if head is None:  # pragma: no cover - the package always ships its migrations
+        raise WorkspaceError("the packaged migrations are missing", reason="workspace_error")
     return head
 
 

@@ -7,7 +7,8 @@ with messages, and the CLI to one line and exit code 2.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 from ehkit.errors import EhkitError
@@ -45,7 +46,7 @@ class Problem:
 
     field: str
     key: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = dc_field(default_factory=dict)
 
 
 class InvalidInput(WorkspaceError):

@@ -63,7 +63,9 @@ def _text(max_length: int) -> Any:
         if not value:
             raise _err("required", "is required (fill it in)")
         if len(value) > max_length:
-            raise _err("too_long", "is {length} characters, at most {max} are allowed", length=len(value), max=max_length)
+            raise _err(
+                "too_long", "is {length} characters, at most {max} are allowed", length=len(value), max=max_length
+            )
         return value
 
     return AfterValidator(check)
@@ -72,7 +74,9 @@ def _text(max_length: int) -> Any:
 def _optional_text(max_length: int) -> Any:
     def check(value: str | None) -> str | None:
         if value is not None and len(value) > max_length:
-            raise _err("too_long", "is {length} characters, at most {max} are allowed", length=len(value), max=max_length)
+            raise _err(
+                "too_long", "is {length} characters, at most {max} are allowed", length=len(value), max=max_length
+            )
         return value
 
     return AfterValidator(check)
@@ -120,7 +124,9 @@ def _entity_id(value: Any) -> str:
     try:
         eid = EntityID(str(value).strip())
     except ValidationError:
-        raise _err("broker_entity_id", "must be the broker's EntityID: urn:etoegang:HM:<20-digit OIN>:entities:<n>") from None
+        raise _err(
+            "broker_entity_id", "must be the broker's EntityID: urn:etoegang:HM:<20-digit OIN>:entities:<n>"
+        ) from None
     if eid.role != "HM":
         raise _err("broker_entity_id", "must be the broker's EntityID: urn:etoegang:HM:<20-digit OIN>:entities:<n>")
     return str(eid)
@@ -263,7 +269,9 @@ class SettingsIn(_In):
     signing_cert_path: Path_ = None
     encryption_key_path: Path_ = None
     encryption_cert_path: Path_ = None
-    broker_entity_id: Annotated[str | None, BeforeValidator(lambda v: None if _blank_to_none(v) is None else _entity_id(v))] = None
+    broker_entity_id: Annotated[
+        str | None, BeforeValidator(lambda v: None if _blank_to_none(v) is None else _entity_id(v))
+    ] = None
     broker_metadata_file: Path_ = None
     broker_metadata_url: Url_ = None
     broker_pinned_certs: list[Annotated[str, BeforeValidator(_server_path)]] = Field(default_factory=list)
@@ -327,7 +335,9 @@ class AttributeIn(_In):
         if is_identifying(value):
             raise _err("attribute_identifying", "identifies a party and may never be requested as an attribute")
         if not value.startswith("urn:etoegang:"):
-            raise _err("attribute_urn", "must be an eHerkenning attribute URN, e.g. {example}", example=sorted(ATTRIBUTES)[0])
+            raise _err(
+                "attribute_urn", "must be an eHerkenning attribute URN, e.g. {example}", example=sorted(ATTRIBUTES)[0]
+            )
         return value
 
 
@@ -335,12 +345,18 @@ def _identifier_set(value: Any) -> list[str]:
     if isinstance(value, str):
         value = [part.strip() for part in re.split(r"[+,\s]+", value) if part.strip()]
     if not isinstance(value, list):
-        raise _err("identifier_set", "must be a list of identifier types from: {allowed}", allowed=", ".join(IDENTIFIER_TYPES))
+        raise _err(
+            "identifier_set", "must be a list of identifier types from: {allowed}", allowed=", ".join(IDENTIFIER_TYPES)
+        )
     cleaned: list[str] = []
     for item in value:
         name = str(item).strip()
         if name not in IDENTIFIER_TYPES:
-            raise _err("identifier_set", "must be a list of identifier types from: {allowed}", allowed=", ".join(IDENTIFIER_TYPES))
+            raise _err(
+                "identifier_set",
+                "must be a list of identifier types from: {allowed}",
+                allowed=", ".join(IDENTIFIER_TYPES),
+            )
         if name not in cleaned:
             cleaned.append(name)
     return cleaned
@@ -356,7 +372,9 @@ class ServiceIn(_In):
     description_url: Url_ = None
     channel: Annotated[str, _choice(CHANNELS, "channel")] = "web"
     audience: FreeText = ""
-    backoffice_system: Annotated[str, BeforeValidator(lambda v: "" if v is None else str(v).strip()), _optional_text(200)] = ""
+    backoffice_system: Annotated[
+        str, BeforeValidator(lambda v: "" if v is None else str(v).strip()), _optional_text(200)
+    ] = ""
     backoffice_process: FreeText = ""
     data_needed: FreeText = ""
     identifier_sets: list[Annotated[list[str], BeforeValidator(_identifier_set)]] = Field(default_factory=list)
@@ -426,15 +444,21 @@ class QuestionIn(_In):
 
 
 class OverrideIn(_In):
-    status: Annotated[str | None, BeforeValidator(lambda v: None if _blank_to_none(v) in (None, "auto") else v), _optional_text(16)] = None
+    status: Annotated[
+        str | None, BeforeValidator(lambda v: None if _blank_to_none(v) in (None, "auto") else v), _optional_text(16)
+    ] = None
     reason: FreeText = ""
 
     @pydantic.model_validator(mode="after")
     def _reason(self) -> OverrideIn:
         if self.status is not None and self.status not in STATUSES:
-            raise PydanticCustomError("step_status", "must be one of: {allowed}", {"field": "status", "allowed": ", ".join(STATUSES)})
+            raise PydanticCustomError(
+                "step_status", "must be one of: {allowed}", {"field": "status", "allowed": ", ".join(STATUSES)}
+            )
         if self.status is not None and not self.reason:
-            raise PydanticCustomError("override_reason", "give the reason for setting the status by hand", {"field": "reason"})
+            raise PydanticCustomError(
+                "override_reason", "give the reason for setting the status by hand", {"field": "reason"}
+            )
         return self
 
 
@@ -512,12 +536,12 @@ __all__ = [
     "ActionIn",
     "AttributeIn",
     "ChangeIn",
+    "InviteIn",
     "MemberIn",
     "OverrideIn",
     "ProjectEdit",
     "ProjectIn",
     "QuestionIn",
-    "InviteIn",
     "RoleIn",
     "ServiceIn",
     "SettingsIn",
@@ -525,4 +549,3 @@ __all__ = [
     "parse",
     "problems_from",
 ]
-

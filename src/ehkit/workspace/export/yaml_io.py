@@ -110,7 +110,9 @@ class ProjectDocument(BaseModel):
     @classmethod
     def _version(cls, value: int) -> int:
         if value != FORMAT_VERSION:
-            raise pydantic_core_error("format_version", "must be {version} (this ehkit reads format {version})", version=FORMAT_VERSION)
+            raise pydantic_core_error(
+                "format_version", "must be {version} (this ehkit reads format {version})", version=FORMAT_VERSION
+            )
         return value
 
 
@@ -205,7 +207,10 @@ def _check_references(doc: ProjectDocument) -> list[Problem]:
 
 
 def _prefixed(exc: InvalidInput, prefix: str) -> InvalidInput:
-    return InvalidInput([Problem(f"{prefix}.{p.field}" if p.field else prefix, p.key, p.params) for p in exc.problems], source=exc.source)
+    return InvalidInput(
+        [Problem(f"{prefix}.{p.field}" if p.field else prefix, p.key, p.params) for p in exc.problems],
+        source=exc.source,
+    )
 
 
 def import_project(
@@ -231,7 +236,9 @@ def import_project(
     existing = session.scalar(select(Project).where(Project.slug == project_data["slug"]))
     if existing is not None:
         if not replace:
-            raise InvalidInput([Problem("project.slug", "slug_taken_import", {"slug": project_data["slug"]})], source=source)
+            raise InvalidInput(
+                [Problem("project.slug", "slug_taken_import", {"slug": project_data["slug"]})], source=source
+            )
         session.delete(existing)
         session.flush()
     if not fresh_uuids:
@@ -270,7 +277,13 @@ def import_project(
                     raise _prefixed(exc, f"changes[{j}]") from None
             if svc.assessment is not None:
                 step3_assurance.save_assessment(
-                    session, project, found.id, svc.assessment.answers, svc.assessment.justification, actor, version=None
+                    session,
+                    project,
+                    found.id,
+                    svc.assessment.answers,
+                    svc.assessment.justification,
+                    actor,
+                    version=None,
                 )
                 if svc.assessment.assessed_on is not None:
                     found.loa_assessed_on = svc.assessment.assessed_on
@@ -284,7 +297,9 @@ def import_project(
             raise _prefixed(exc, f"communication_questions[{i}]") from None
     for i, o in enumerate(doc.status_overrides):
         try:
-            dashboard.set_override(session, project, o.step, {"status": o.status, "reason": o.reason}, actor, version=None)
+            dashboard.set_override(
+                session, project, o.step, {"status": o.status, "reason": o.reason}, actor, version=None
+            )
         except InvalidInput as exc:
             raise _prefixed(exc, f"status_overrides[{i}]") from None
     for i, a in enumerate(doc.actions):
@@ -332,7 +347,8 @@ def export_project(session: Session, project: Project) -> dict[str, Any]:
         entry = _pruned(ServiceIn, step2_inventory.service_form(s) | {"eidas_for": keys.get(s.eidas_for_id or -1)})
         entry["uuid"] = s.uuid
         changes = [
-            _pruned(ChangeIn, {"title": c.title, "owner": by_id.get(c.owner_id or -1), "status": c.status}) for c in s.changes
+            _pruned(ChangeIn, {"title": c.title, "owner": by_id.get(c.owner_id or -1), "status": c.status})
+            for c in s.changes
         ]
         if changes:
             entry["changes"] = changes
@@ -355,16 +371,23 @@ def export_project(session: Session, project: Project) -> dict[str, Any]:
         doc["communication_questions"] = questions
     manual = dashboard.overrides(session, project)
     if manual:
-        doc["status_overrides"] = [{"step": o.step, "status": o.status, "reason": o.reason} for _, o in sorted(manual.items())]
+        doc["status_overrides"] = [
+            {"step": o.step, "status": o.status, "reason": o.reason} for _, o in sorted(manual.items())
+        ]
     acts = [
-        _pruned(ActionIn, {"step": a.step, "title": a.title, "owner": by_id.get(a.owner_id or -1), "due": a.due, "done": a.done})
+        _pruned(
+            ActionIn,
+            {"step": a.step, "title": a.title, "owner": by_id.get(a.owner_id or -1), "due": a.due, "done": a.done},
+        )
         for a in dashboard.actions(session, project)
     ]
     if acts:
         doc["actions"] = acts
     marks = [m for m in step5_connect.checklist_marks(session, project) if m.delivered or m.note]
     if marks:
-        doc["checklist"] = [{"item": m.item, "delivered": m.delivered, **({"note": m.note} if m.note else {})} for m in marks]
+        doc["checklist"] = [
+            {"item": m.item, "delivered": m.delivered, **({"note": m.note} if m.note else {})} for m in marks
+        ]
     return doc
 
 

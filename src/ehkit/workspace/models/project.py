@@ -38,9 +38,7 @@ class ProjectSettings(Versioned, Base):
     __tablename__ = "project_settings"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), unique=True, nullable=False
-    )
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), unique=True, nullable=False)
     name_en: Mapped[str | None] = mapped_column(String(64), nullable=True)
     is_public: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     entity_index: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

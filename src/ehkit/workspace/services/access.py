@@ -134,9 +134,7 @@ def csrf_ok(web_session: WebSession, submitted: str | None) -> bool:
 
 
 def membership(session: Session, user_id: int, project_id: int) -> Membership | None:
-    return session.scalar(
-        select(Membership).where(Membership.user_id == user_id, Membership.project_id == project_id)
-    )
+    return session.scalar(select(Membership).where(Membership.user_id == user_id, Membership.project_id == project_id))
 
 
 def require(session: Session, user: User, slug: str, need: str = "viewer") -> tuple[Project, str]:
@@ -146,9 +144,7 @@ def require(session: Session, user: User, slug: str, need: str = "viewer") -> tu
     if project is None or found is None:
         raise NotFound(f"no project {slug!r}", reason="workspace_not_found")
     if _RANK[found.role] < _RANK[need]:
-        raise Forbidden(
-            f"your role in {project.name} is {found.role}; this needs {need}", reason="workspace_forbidden"
-        )
+        raise Forbidden(f"your role in {project.name} is {found.role}; this needs {need}", reason="workspace_forbidden")
     return project, found.role
 
 
@@ -248,7 +244,13 @@ class IssuedInvitation:
 
 
 def invite(
-    session: Session, project: Project, email: str, role: str, actor: Actor, *, lifetime: timedelta = INVITATION_LIFETIME
+    session: Session,
+    project: Project,
+    email: str,
+    role: str,
+    actor: Actor,
+    *,
+    lifetime: timedelta = INVITATION_LIFETIME,
 ) -> IssuedInvitation:
     data = parse(InviteIn, {"email": email, "role": role}, source="invitation")
     checked, role = data.email, data.role
@@ -284,11 +286,14 @@ def accept_invitation(
     """Use the link once: sign up (no account yet) or join with the signed-in account."""
     invitation = open_invitation(session, token)
     project = session.get(Project, invitation.project_id)
-    assert project is not None
+    if project is None:  # pragma: no cover - the foreign key cascades
+        raise NotFound("the invited project no longer exists", reason="workspace_not_found")
     if user is None:
         existing = user_by_email(session, invitation.email)
         if existing is not None:
-            raise InvalidInput([Problem("email", "invite_login_first", {"email": invitation.email})], source="invitation")
+            raise InvalidInput(
+                [Problem("email", "invite_login_first", {"email": invitation.email})], source="invitation"
+            )
         user = create_user(
             session, email=invitation.email, display_name=display_name, password=password,
             actor=Actor(None, invitation.email),

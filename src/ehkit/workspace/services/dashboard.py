@@ -62,7 +62,9 @@ def _step1(session: Session, project: Project) -> tuple[str, list[Item], list[It
     if not members:
         return "not_started", [], [Item("todo_add_members")]
     todo = [Item("todo_role", {"role": g.role, "step": g.step}) for g in step1_group.role_gaps(session, project)]
-    todo += [Item(f"todo_{g.key}", {"step": g.step}) for g in step1_group.raci_gaps(session, project) if g.key != "raci_no_r"]
+    todo += [
+        Item(f"todo_{g.key}", {"step": g.step}) for g in step1_group.raci_gaps(session, project) if g.key != "raci_no_r"
+    ]
     return ("done" if not todo else "in_progress"), [], todo
 
 
@@ -70,7 +72,11 @@ def _step2(session: Session, project: Project) -> tuple[str, list[Item], list[It
     services = step2_inventory.services(session, project)
     if not services:
         return "not_started", [], [Item("todo_add_service")]
-    todo = [Item("todo_inventory", {"service": s.key, "fields": ", ".join(gaps)}) for s in services if (gaps := step2_inventory.gaps(s))]
+    todo = [
+        Item("todo_inventory", {"service": s.key, "fields": ", ".join(gaps)})
+        for s in services
+        if (gaps := step2_inventory.gaps(s))
+    ]
     return ("done" if not todo else "in_progress"), [], todo
 
 
@@ -174,7 +180,9 @@ def set_override(
             session.delete(found)
         return None
     if found is None:
-        found = StepOverride(project_id=project.id, step=step, status=data.status, reason=data.reason, set_by_id=actor.user_id)
+        found = StepOverride(
+            project_id=project.id, step=step, status=data.status, reason=data.reason, set_by_id=actor.user_id
+        )
         session.add(found)
         created(session, actor, found, project_id=project.id, label=f"step {step} status")
         return found
@@ -221,7 +229,13 @@ def update_action(
     check_version(found, version, found.title)
     data = parse(ActionIn, raw, source="action")
     owner = step1_group.member_by_name(session, project, data.owner)
-    values = {"step": data.step, "title": data.title, "owner_id": owner.id if owner else None, "due": data.due, "done": data.done}
+    values = {
+        "step": data.step,
+        "title": data.title,
+        "owner_id": owner.id if owner else None,
+        "due": data.due,
+        "done": data.done,
+    }
     update(session, actor, found, values, project_id=project.id, label=data.title, expected_version=version)
     return found
 

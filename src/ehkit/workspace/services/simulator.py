@@ -124,7 +124,12 @@ def _login(base_url: str, sp: Any, service: ServiceConfig) -> dict[str, Any]:
             request_id=start.request_id,
         )
     except LoginRejected as exc:
-        return entry | {"status": "failed", "reason": exc.reason, "outcome": outcome(exc.reason), "detail": exc.message[:500]}
+        return entry | {
+            "status": "failed",
+            "reason": exc.reason,
+            "outcome": outcome(exc.reason),
+            "detail": exc.message[:500],
+        }
     except (EhkitError, httpx.HTTPError, ValueError, KeyError) as exc:
         reason = getattr(exc, "reason", type(exc).__name__)
         return entry | {"status": "failed", "reason": str(reason), "detail": str(exc)[:500]}
@@ -142,7 +147,9 @@ def run(session: Session, project: Project, actor: Actor, site: Site) -> TestRun
     """Run one login per configured service and record the outcome (``passed`` only if every one passed)."""
     started = datetime.now(UTC)
     data, blockers = config_data(session, project)
-    run_ = TestRun(project_id=project.id, kind="simulator", started_at=started, started_by_id=actor.user_id, outcome="error")
+    run_ = TestRun(
+        project_id=project.id, kind="simulator", started_at=started, started_by_id=actor.user_id, outcome="error"
+    )
     if blockers:
         run_.result = {"error": "blocked", "blockers": [b.key for b in blockers]}
     else:

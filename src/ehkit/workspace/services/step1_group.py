@@ -36,7 +36,9 @@ ROLE_STEP: dict[str, int] = {
 def members(session: Session, project: Project) -> list[GroupMember]:
     return list(
         session.scalars(
-            select(GroupMember).where(GroupMember.project_id == project.id).order_by(GroupMember.position, GroupMember.id)
+            select(GroupMember)
+            .where(GroupMember.project_id == project.id)
+            .order_by(GroupMember.position, GroupMember.id)
         )
     )
 
@@ -105,7 +107,13 @@ def update_member(
     data = parse(MemberIn, raw, source="member")
     _unique_name(session, project, data.name, exclude=found.id)
     before_raci = raci_of(session, found)
-    values = {"name": data.name, "email": data.email, "organisation": data.organisation, "roles": data.roles, "notes": data.notes}
+    values = {
+        "name": data.name,
+        "email": data.email,
+        "organisation": data.organisation,
+        "roles": data.roles,
+        "notes": data.notes,
+    }
     changed = update(session, actor, found, values, project_id=project.id, label=data.name, expected_version=version)
     after_raci = _set_raci(session, project, found, data.raci)
     if after_raci != before_raci:

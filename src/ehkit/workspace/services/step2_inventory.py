@@ -144,7 +144,9 @@ def add_eidas_companion(session: Session, project: Project, service_id: int, act
 
 def eidas_companion(session: Session, project: Project, base: Service) -> Service | None:
     return session.scalar(
-        select(Service).where(Service.project_id == project.id, Service.eidas_for_id == base.id, Service.eidas.is_(True))
+        select(Service).where(
+            Service.project_id == project.id, Service.eidas_for_id == base.id, Service.eidas.is_(True)
+        )
     )
 
 
@@ -163,7 +165,9 @@ def change(session: Session, project: Project, change_id: int) -> SoftwareChange
     return found
 
 
-def add_change(session: Session, project: Project, service_id: int, raw: Mapping[str, Any], actor: Actor) -> SoftwareChange:
+def add_change(
+    session: Session, project: Project, service_id: int, raw: Mapping[str, Any], actor: Actor
+) -> SoftwareChange:
     target = service(session, project, service_id)
     data = parse(ChangeIn, raw, source="change")
     owner = member_by_name(session, project, data.owner)
@@ -227,7 +231,9 @@ def _question_values(session: Session, project: Project, data: QuestionIn) -> di
 
 def add_question(session: Session, project: Project, raw: Mapping[str, Any], actor: Actor) -> CommunicationQuestion:
     data = parse(QuestionIn, raw, source="question")
-    found = CommunicationQuestion(project_id=project.id, created_at=utcnow(), **_question_values(session, project, data))
+    found = CommunicationQuestion(
+        project_id=project.id, created_at=utcnow(), **_question_values(session, project, data)
+    )
     session.add(found)
     created(session, actor, found, project_id=project.id, label=data.question[:80])
     return found

@@ -19,7 +19,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ehkit.catalogue import PROFILES, Report, build_all_sp_metadata, build_catalogue, validate_catalogue, validate_sp_metadata
+from ehkit.catalogue import (
+    PROFILES,
+    Report,
+    build_all_sp_metadata,
+    build_catalogue,
+    validate_catalogue,
+    validate_sp_metadata,
+)
 from ehkit.config import ConfigInvalidError, EhkitConfig
 from ehkit.errors import EhkitError
 from ehkit.workspace.errors import InvalidInput, Problem
@@ -70,7 +77,10 @@ def check_settings(project: Project, data: SettingsIn, site: Site) -> list[Probl
             problems.append(Problem(name, "path_missing", {"path": str(path)}))
         else:
             usable[name] = path
-    for key_field, cert_field in (("signing_key_path", "signing_cert_path"), ("encryption_key_path", "encryption_cert_path")):
+    for key_field, cert_field in (
+        ("signing_key_path", "signing_cert_path"),
+        ("encryption_key_path", "encryption_cert_path"),
+    ):
         key_raw, cert_raw = getattr(data, key_field), getattr(data, cert_field)
         if (key_raw is None) != (cert_raw is None):
             problems.append(Problem(cert_field if cert_raw is None else key_field, "pair_incomplete"))
@@ -85,7 +95,11 @@ def check_settings(project: Project, data: SettingsIn, site: Site) -> list[Probl
             if oin is None or str(oin) != project.oin:
                 problems.append(Problem(cert_field, "cert_oin", {"found": str(oin or "-"), "oin": project.oin}))
             if pair.certificate.not_valid_after_utc <= datetime.now(UTC):
-                problems.append(Problem(cert_field, "cert_expired", {"date": pair.certificate.not_valid_after_utc.date().isoformat()}))
+                problems.append(
+                    Problem(
+                        cert_field, "cert_expired", {"date": pair.certificate.not_valid_after_utc.date().isoformat()}
+                    )
+                )
     for name, path in usable.items():
         if name.startswith("broker_pinned_certs"):
             try:
@@ -109,7 +123,15 @@ def save_settings(
     problems = check_settings(project, data, site)
     if problems:
         raise InvalidInput(problems, source="settings")
-    update(session, actor, settings, data.model_dump(), project_id=project.id, label=f"{project.name} settings", expected_version=version)
+    update(
+        session,
+        actor,
+        settings,
+        data.model_dump(),
+        project_id=project.id,
+        label=f"{project.name} settings",
+        expected_version=version,
+    )
     return settings
 
 
@@ -132,7 +154,15 @@ def create_test_keys(session: Session, project: Project, actor: Actor, site: Sit
     atomic_write(folder / "test-dv.key", pair.private_pem(), mode=0o600)
     atomic_write(folder / "test-dv.crt", pair.certificate_pem())
     values = {"signing_key_path": str(folder / "test-dv.key"), "signing_cert_path": str(folder / "test-dv.crt")}
-    update(session, actor, project.settings, values, project_id=project.id, label=f"{project.name} settings", expected_version=None)
+    update(
+        session,
+        actor,
+        project.settings,
+        values,
+        project_id=project.id,
+        label=f"{project.name} settings",
+        expected_version=None,
+    )
     return project.settings
 
 
@@ -154,7 +184,15 @@ def use_simulator_broker(session: Session, project: Project, actor: Actor, site:
         "broker_metadata_url": None,
         "broker_pinned_certs": [str(folder / "simulator-signing.crt")],
     }
-    update(session, actor, project.settings, values, project_id=project.id, label=f"{project.name} settings", expected_version=None)
+    update(
+        session,
+        actor,
+        project.settings,
+        values,
+        project_id=project.id,
+        label=f"{project.name} settings",
+        expected_version=None,
+    )
     return project.settings
 
 
@@ -217,7 +255,11 @@ def config_data(session: Session, project: Project) -> tuple[dict[str, Any], lis
         "organization_url": s.organization_url,
     }  # fmt: skip
     if s.contact_email:
-        dv["contact"] = {"company": s.contact_company or project.name, "email": s.contact_email, "telephone": s.contact_telephone}
+        dv["contact"] = {
+            "company": s.contact_company or project.name,
+            "email": s.contact_email,
+            "telephone": s.contact_telephone,
+        }
     keys: dict[str, Any] = {"signing_key": s.signing_key_path, "signing_cert": s.signing_cert_path}
     if s.encryption_key_path:
         keys |= {"encryption_key": s.encryption_key_path, "encryption_cert": s.encryption_cert_path}
@@ -298,7 +340,9 @@ def generate(
     except EhkitError as exc:
         result.build_error = exc.message
         return result
-    result.reports.append(validate_catalogue(result.catalogue, profiles=chosen, trusted=trusted, now=moment, source="catalogue.xml"))
+    result.reports.append(
+        validate_catalogue(result.catalogue, profiles=chosen, trusted=trusted, now=moment, source="catalogue.xml")
+    )
     for group, document in result.metadata.items():
         result.reports.append(
             validate_sp_metadata(
@@ -362,7 +406,9 @@ def checklist(session: Session, project: Project, artefacts: Artefacts) -> list[
     if cat is None:
         statuses["catalogue"] = ("missing", "cl_not_built", {})
     else:
-        statuses["catalogue"] = ("ready", "cl_valid", {}) if cat.ok else ("problem", "cl_errors", {"count": len(cat.errors)})
+        statuses["catalogue"] = (
+            ("ready", "cl_valid", {}) if cat.ok else ("problem", "cl_errors", {"count": len(cat.errors)})
+        )
     meta = [r for name, r in reports.items() if name.startswith("metadata-")]
     if not meta:
         statuses["metadata"] = ("missing", "cl_not_built", {})
@@ -375,19 +421,33 @@ def checklist(session: Session, project: Project, artefacts: Artefacts) -> list[
         else ("missing", "cl_privacy_missing", {"services": ", ".join(no_privacy) or "-"})
     )  # fmt: skip
     with_attrs = [f for f in all_services if f.attributes]
-    incomplete = [f.key for f in with_attrs if any(not a.get("purpose_nl") or not a.get("purpose_en") for a in f.attributes)]
+    incomplete = [
+        f.key for f in with_attrs if any(not a.get("purpose_nl") or not a.get("purpose_en") for a in f.attributes)
+    ]
     if not with_attrs:
         statuses["purpose_statements"] = ("ready", "cl_purpose_none", {})
     elif incomplete:
         statuses["purpose_statements"] = ("missing", "cl_purpose_missing", {"services": ", ".join(incomplete)})
     else:
-        statuses["purpose_statements"] = ("ready", "cl_purpose_ok", {"count": sum(len(f.attributes) for f in with_attrs)})
+        statuses["purpose_statements"] = (
+            "ready",
+            "cl_purpose_ok",
+            {"count": sum(len(f.attributes) for f in with_attrs)},
+        )
     items = []
     for name in CHECKLIST:
         status, key, params = statuses[name]
         mark = marks.get(name)
         items.append(
-            ChecklistItem(name, status, key, params, bool(mark and mark.delivered), mark.note if mark else "", mark.version if mark else None)
+            ChecklistItem(
+                name,
+                status,
+                key,
+                params,
+                bool(mark and mark.delivered),
+                mark.note if mark else "",
+                mark.version if mark else None,
+            )
         )
     return items
 
@@ -399,7 +459,9 @@ def mark_delivered(
         raise InvalidInput([Problem("item", "choice", {"allowed": ", ".join(CHECKLIST)})], source="checklist")
     if len(note) > 2000:
         raise InvalidInput([Problem("note", "too_long", {"length": len(note), "max": 2000})], source="checklist")
-    mark = session.scalar(select(ChecklistMark).where(ChecklistMark.project_id == project.id, ChecklistMark.item == item))
+    mark = session.scalar(
+        select(ChecklistMark).where(ChecklistMark.project_id == project.id, ChecklistMark.item == item)
+    )
     if mark is None:
         mark = ChecklistMark(project_id=project.id, item=item, delivered=delivered, note=note.strip())
         session.add(mark)
@@ -414,13 +476,19 @@ def mark_delivered(
 
 def last_run(session: Session, project: Project, kind: str = "simulator") -> TestRun | None:
     return session.scalar(
-        select(TestRun).where(TestRun.project_id == project.id, TestRun.kind == kind).order_by(TestRun.id.desc()).limit(1)
+        select(TestRun)
+        .where(TestRun.project_id == project.id, TestRun.kind == kind)
+        .order_by(TestRun.id.desc())
+        .limit(1)
     )
 
 
 def runs(session: Session, project: Project, kind: str = "simulator", limit: int = 10) -> list[TestRun]:
     return list(
         session.scalars(
-            select(TestRun).where(TestRun.project_id == project.id, TestRun.kind == kind).order_by(TestRun.id.desc()).limit(limit)
+            select(TestRun)
+            .where(TestRun.project_id == project.id, TestRun.kind == kind)
+            .order_by(TestRun.id.desc())
+            .limit(limit)
         )
     )

@@ -49,9 +49,28 @@ class Ctx:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def me(self) -> User:
+        """The signed-in user (every route with ``auth`` has one)."""
+        if self.user is None:
+            raise RuntimeError("no signed-in user in this request")
+        return self.user
+
+    @property
+    def p(self) -> Project:
+        """The project of a ``/p/{slug}`` route, after the membership check."""
+        if self.project is None:
+            raise RuntimeError("not a project route")
+        return self.project
+
+    @property
+    def r(self) -> str:
+        if self.role is None:
+            raise RuntimeError("not a project route")
+        return self.role
+
+    @property
     def actor(self) -> Actor:
-        assert self.user is not None
-        return Actor(self.user.id, self.user.email)
+        return Actor(self.me.id, self.me.email)
 
     @property
     def state(self) -> Any:
@@ -91,8 +110,7 @@ class Ctx:
         return path + ("?" + urlencode(clean, doseq=True) if clean else "")
 
     def purl(self, suffix: str = "") -> str:
-        assert self.project is not None
-        return f"/p/{quote(self.project.slug)}{suffix}"
+        return f"/p/{quote(self.p.slug)}{suffix}"
 
     def render(self, name: str, status: int = 200, **variables: Any) -> HTMLResponse:
         template = self.templates.get_template(name)
@@ -120,7 +138,11 @@ class Ctx:
 
     def error_summary(self, exc: InvalidInput) -> list[tuple[str, str, str]]:
         return [
-            (p.field.split(".", 1)[0].split("[", 1)[0] or "_form", field_label(self.lang, p.field), problem_text(self.lang, p))
+            (
+                p.field.split(".", 1)[0].split("[", 1)[0] or "_form",
+                field_label(self.lang, p.field),
+                problem_text(self.lang, p),
+            )
             for p in exc.problems
         ]
 
@@ -133,7 +155,9 @@ def error_page(ctx: Ctx, status: int, title: str, message: str) -> HTMLResponse:
     return ctx.render("error.html", status=status, title=ctx.t(title), message=ctx.t(message))
 
 
-def view(*, auth: bool = True, need: str | None = None, write: bool = False) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+def view(
+    *, auth: bool = True, need: str | None = None, write: bool = False
+) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
     """``need``: the project role the route requires (``/p/{slug}`` routes); ``write``: POST changes data."""
 
     def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
@@ -211,9 +235,8 @@ async def _run(ctx: Ctx, handler: Handler, *, auth: bool, need: str | None, writ
             return error_page(ctx, 403, "err_403_title", "err_csrf")
     try:
         if need is not None:
-            assert ctx.user is not None
             slug = request.path_params["slug"]
-            ctx.project, ctx.role = access.require(ctx.db, ctx.user, slug, "viewer")
+            ctx.project, ctx.role = access.require(ctx.db, ctx.me, slug, "viewer")
             required = "editor" if (write and request.method == "POST" and need == "viewer") else need
             if not access.can(ctx.role, required):
                 return error_page(ctx, 403, "err_403_title", "err_403")
@@ -227,7 +250,9 @@ async def _run(ctx: Ctx, handler: Handler, *, auth: bool, need: str | None, writ
         return ctx.render("error.html", status=409, title=ctx.t("err_409_title"), message=ctx.t("err_409"), reload=True)
     except InvalidInput as exc:
         ctx.failed = True
-        return ctx.render("error.html", status=400, title=ctx.t("error_summary"), message="", summary=ctx.error_summary(exc))
+        return ctx.render(
+            "error.html", status=400, title=ctx.t("error_summary"), message="", summary=ctx.error_summary(exc)
+        )
 
 
 def path_int(request: Request, name: str) -> int:
@@ -237,4 +262,4 @@ def path_int(request: Request, name: str) -> int:
     raise NotFound(f"bad id {raw!r}", reason="workspace_not_found")
 
 
-__all__ = ["COOKIE", "T", "Ctx", "Problem", "error_page", "path_int", "view"]
+__all__ = ["COOKIE", "Ctx", "Problem", "T", "error_page", "path_int", "view"]

@@ -553,7 +553,7 @@ def problem_text(lang: str, problem: Problem) -> str:
     try:
         return t(lang, key, **params)
     except (KeyError, IndexError):
-        return t(lang, key, **{k: "" for k in _names(T[key][0] + T[key][1])} | params)
+        return t(lang, key, **dict.fromkeys(_names(T[key][0] + T[key][1]), "") | params)
 
 
 def _names(text: str) -> set[str]:

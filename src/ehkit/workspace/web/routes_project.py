@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from ehkit.workspace.errors import InvalidInput
-from ehkit.workspace.models import STATUSES, STEPS, User
+from ehkit.workspace.models import STATUSES, STEPS, GroupMember
 from ehkit.workspace.schemas import SECTORS
 from ehkit.workspace.services import access, audit, dashboard, projects, step1_group
 from ehkit.workspace.web.context import Ctx, path_int, view
@@ -13,8 +13,7 @@ from ehkit.workspace.web.context import Ctx, path_int, view
 
 @view()
 async def portfolio(ctx: Ctx) -> Response:
-    assert ctx.user is not None
-    return ctx.render("portfolio.html", overviews=dashboard.portfolio(ctx.db, ctx.user))
+    return ctx.render("portfolio.html", overviews=dashboard.portfolio(ctx.db, ctx.me))
 
 
 @view()
@@ -24,7 +23,7 @@ async def project_new(ctx: Ctx) -> Response:
         fields = ("slug", "name", "oin", "kvk", "sector", "go_live")
         values = {f: ctx.value(f) for f in fields}
         try:
-            project = projects.create_project(ctx.db, ctx.user, values, ctx.actor)
+            project = projects.create_project(ctx.db, ctx.me, values, ctx.actor)
         except InvalidInput as exc:
             return ctx.render("project_new.html", status=400, values=values, sectors=SECTORS,
                               errors=ctx.errors(exc), summary=ctx.error_summary(exc))  # fmt: skip
@@ -34,28 +33,26 @@ async def project_new(ctx: Ctx) -> Response:
 
 @view(need="viewer")
 async def project_dashboard(ctx: Ctx) -> Response:
-    assert ctx.project is not None and ctx.role is not None
-    overview = dashboard.overview(ctx.db, ctx.project, ctx.role)
+    overview = dashboard.overview(ctx.db, ctx.p, ctx.r)
     return ctx.render(
         "dashboard.html", overview=overview, statuses=STATUSES, steps=STEPS,
-        members=step1_group.members(ctx.db, ctx.project), errors={}, summary=[], values={},
+        members=step1_group.members(ctx.db, ctx.p), errors={}, summary=[], values={},
     )  # fmt: skip
 
 
 @view(need="editor")
 async def step_override(ctx: Ctx) -> Response:
-    assert ctx.project is not None and ctx.role is not None
     step = path_int(ctx.request, "step")
     try:
         dashboard.set_override(
-            ctx.db, ctx.project, step, {"status": ctx.value("status"), "reason": ctx.value("reason")}, ctx.actor,
+            ctx.db, ctx.p, step, {"status": ctx.value("status"), "reason": ctx.value("reason")}, ctx.actor,
             version=ctx.version(),
         )  # fmt: skip
     except InvalidInput as exc:
-        overview = dashboard.overview(ctx.db, ctx.project, ctx.role)
+        overview = dashboard.overview(ctx.db, ctx.p, ctx.r)
         return ctx.render(
             "dashboard.html", status=400, overview=overview, statuses=STATUSES, steps=STEPS,
-            members=step1_group.members(ctx.db, ctx.project), errors={f"step{step}": ctx.errors(exc).get("reason", []) + ctx.errors(exc).get("status", [])},
+            members=step1_group.members(ctx.db, ctx.p), errors={f"step{step}": ctx.errors(exc).get("reason", []) + ctx.errors(exc).get("status", [])},
             summary=ctx.error_summary(exc), values={"override_step": step},
         )  # fmt: skip
     return ctx.redirect(ctx.purl(), "saved")
@@ -67,15 +64,14 @@ def _action_values(ctx: Ctx) -> dict[str, str]:
 
 @view(need="editor")
 async def action_add(ctx: Ctx) -> Response:
-    assert ctx.project is not None and ctx.role is not None
     values = _action_values(ctx)
     try:
-        dashboard.add_action(ctx.db, ctx.project, values, ctx.actor)
+        dashboard.add_action(ctx.db, ctx.p, values, ctx.actor)
     except InvalidInput as exc:
-        overview = dashboard.overview(ctx.db, ctx.project, ctx.role)
+        overview = dashboard.overview(ctx.db, ctx.p, ctx.r)
         return ctx.render(
             "dashboard.html", status=400, overview=overview, statuses=STATUSES, steps=STEPS,
-            members=step1_group.members(ctx.db, ctx.project), errors=ctx.errors(exc), summary=ctx.error_summary(exc),
+            members=step1_group.members(ctx.db, ctx.p), errors=ctx.errors(exc), summary=ctx.error_summary(exc),
             values=values,
         )  # fmt: skip
     return ctx.redirect(ctx.purl() + "#actions", "saved")
@@ -83,22 +79,32 @@ async def action_add(ctx: Ctx) -> Response:
 
 @view(need="editor")
 async def action_done(ctx: Ctx) -> Response:
-    assert ctx.project is not None
-    found = dashboard.action(ctx.db, ctx.project, path_int(ctx.request, "action_id"))
-    owner = ctx.db.get(step1_group.GroupMember, found.owner_id) if found.owner_id else None
+    found = dashboard.action(ctx.db, ctx.p, path_int(ctx.request, "action_id"))
+    owner = ctx.db.get(GroupMember, found.owner_id) if found.owner_id else None
     if ctx.value("delete") == "1":
-        dashboard.delete_action(ctx.db, ctx.project, found.id, ctx.actor, version=ctx.version())
+        dashboard.delete_action(ctx.db, ctx.p, found.id, ctx.actor, version=ctx.version())
         return ctx.redirect(ctx.purl() + "#actions", "deleted")
-    raw = {"step": found.step, "title": found.title, "owner": owner.name if owner else None, "due": found.due, "done": True}
-    dashboard.update_action(ctx.db, ctx.project, found.id, raw, ctx.actor, version=ctx.version())
+    raw = {
+        "step": found.step,
+        "title": found.title,
+        "owner": owner.name if owner else None,
+        "due": found.due,
+        "done": True,
+    }
+    dashboard.update_action(ctx.db, ctx.p, found.id, raw, ctx.actor, version=ctx.version())
     return ctx.redirect(ctx.purl() + "#actions", "saved")
 
 
 @view(need="viewer")
 async def project_settings(ctx: Ctx) -> Response:
-    assert ctx.project is not None
-    p = ctx.project
-    values = {"name": p.name, "oin": p.oin, "kvk": p.kvk or "", "sector": p.sector, "go_live": p.go_live.isoformat() if p.go_live else ""}
+    p = ctx.p
+    values = {
+        "name": p.name,
+        "oin": p.oin,
+        "kvk": p.kvk or "",
+        "sector": p.sector,
+        "go_live": p.go_live.isoformat() if p.go_live else "",
+    }
     errors: dict[str, list[str]] = {}
     summary: list[tuple[str, str, str]] = []
     status = 200
@@ -122,23 +128,23 @@ async def project_settings(ctx: Ctx) -> Response:
 
 @view(need="owner")
 async def access_role(ctx: Ctx) -> Response:
-    assert ctx.project is not None
     user_id = path_int(ctx.request, "user_id")
     try:
         if ctx.value("remove") == "1":
-            access.remove_member(ctx.db, ctx.project, user_id, ctx.actor)
+            access.remove_member(ctx.db, ctx.p, user_id, ctx.actor)
         else:
-            access.set_role(ctx.db, ctx.project, user_id, ctx.value("role"), ctx.actor)
+            access.set_role(ctx.db, ctx.p, user_id, ctx.value("role"), ctx.actor)
     except InvalidInput as exc:
         ctx.failed = True
-        return ctx.render("error.html", status=400, title=ctx.t("error_summary"), message="", summary=ctx.error_summary(exc))
+        return ctx.render(
+            "error.html", status=400, title=ctx.t("error_summary"), message="", summary=ctx.error_summary(exc)
+        )
     return ctx.redirect(ctx.purl("/settings"), "saved")
 
 
 @view(need="viewer")
 async def audit_page(ctx: Ctx) -> Response:
-    assert ctx.project is not None
-    events = audit.events(ctx.db, ctx.project.id)
+    events = audit.events(ctx.db, ctx.p.id)
     return ctx.render("audit.html", events=events)
 
 
@@ -146,12 +152,8 @@ async def audit_page(ctx: Ctx) -> Response:
 async def export_yaml(ctx: Ctx) -> Response:
     from ehkit.workspace.export import dump_project
 
-    assert ctx.project is not None
-    text = dump_project(ctx.db, ctx.project)
+    text = dump_project(ctx.db, ctx.p)
     return Response(
         text.encode("utf-8"), media_type="application/yaml",
-        headers={"Content-Disposition": f'attachment; filename="{ctx.project.slug}.yaml"'},
+        headers={"Content-Disposition": f'attachment; filename="{ctx.p.slug}.yaml"'},
     )  # fmt: skip
-
-
-_ = User

@@ -19,6 +19,7 @@ from ehkit.workspace.models import (
     QUESTION_STATUSES,
     RACI_LETTERS,
     STEPS,
+    GroupMember,
 )
 from ehkit.workspace.schemas import IDENTIFIER_TYPES
 from ehkit.workspace.services import simulator, step1_group, step2_inventory, step3_assurance, step5_connect
@@ -37,8 +38,7 @@ def _member_values(ctx: Ctx) -> dict[str, Any]:
 
 
 def _step1(ctx: Ctx, status: int = 200, **extra: Any) -> Response:
-    assert ctx.project is not None
-    p = ctx.project
+    p = ctx.p
     extra.setdefault("values", {"roles": [], "raci": {}})
     extra.setdefault("errors", {})
     extra.setdefault("summary", [])
@@ -52,11 +52,10 @@ def _step1(ctx: Ctx, status: int = 200, **extra: Any) -> Response:
 
 @view(need="viewer", write=True)
 async def step1(ctx: Ctx) -> Response:
-    assert ctx.project is not None
     if ctx.request.method == "POST":
         values = _member_values(ctx)
         try:
-            step1_group.add_member(ctx.db, ctx.project, values, ctx.actor)
+            step1_group.add_member(ctx.db, ctx.p, values, ctx.actor)
         except InvalidInput as exc:
             return _step1(ctx, 400, values=values, errors=ctx.errors(exc), summary=ctx.error_summary(exc))
         return ctx.redirect(ctx.purl("/step1"), "saved")
@@ -65,8 +64,7 @@ async def step1(ctx: Ctx) -> Response:
 
 @view(need="viewer", write=True)
 async def member_edit(ctx: Ctx) -> Response:
-    assert ctx.project is not None
-    found = step1_group.member(ctx.db, ctx.project, path_int(ctx.request, "member_id"))
+    found = step1_group.member(ctx.db, ctx.p, path_int(ctx.request, "member_id"))
     values: dict[str, Any] = {
         "name": found.name, "email": found.email or "", "organisation": found.organisation or "", "notes": found.notes,
         "roles": list(found.roles), "raci": {int(k): v for k, v in step1_group.raci_of(ctx.db, found).items()},
@@ -76,10 +74,10 @@ async def member_edit(ctx: Ctx) -> Response:
     if ctx.request.method == "POST":
         try:
             if ctx.value("delete") == "1":
-                step1_group.delete_member(ctx.db, ctx.project, found.id, ctx.actor, version=ctx.version())
+                step1_group.delete_member(ctx.db, ctx.p, found.id, ctx.actor, version=ctx.version())
                 return ctx.redirect(ctx.purl("/step1"), "deleted")
             values = _member_values(ctx)
-            step1_group.update_member(ctx.db, ctx.project, found.id, values, ctx.actor, version=ctx.version())
+            step1_group.update_member(ctx.db, ctx.p, found.id, values, ctx.actor, version=ctx.version())
         except InvalidInput as exc:
             errors, summary = ctx.errors(exc), ctx.error_summary(exc)
             values["raci"] = {int(k): v for k, v in values["raci"].items()}
@@ -119,16 +117,15 @@ def _service_values(ctx: Ctx) -> dict[str, Any]:
 
 
 def _service_page(ctx: Ctx, found: Any, values: dict[str, Any], status: int = 200, **extra: Any) -> Response:
-    assert ctx.project is not None
-    all_services = step2_inventory.services(ctx.db, ctx.project)
-    companion = step2_inventory.eidas_companion(ctx.db, ctx.project, found) if found is not None else None
+    all_services = step2_inventory.services(ctx.db, ctx.p)
+    companion = step2_inventory.eidas_companion(ctx.db, ctx.p, found) if found is not None else None
     extra.setdefault("errors", {})
     extra.setdefault("summary", [])
     return ctx.render(
         "service_edit.html", status=status, service=found, values=values, channels=CHANNELS,
         intermediation=INTERMEDIATION, identifier_types=IDENTIFIER_TYPES, attribute_urns=sorted(ATTRIBUTES),
         others=[s for s in all_services if found is None or s.id != found.id], companion=companion,
-        members=step1_group.members(ctx.db, ctx.project), change_statuses=CHANGE_STATUSES, **extra,
+        members=step1_group.members(ctx.db, ctx.p), change_statuses=CHANGE_STATUSES, **extra,
     )  # fmt: skip
 
 
@@ -141,8 +138,7 @@ def _form_values(found: Any) -> dict[str, Any]:
 
 @view(need="viewer")
 async def step2(ctx: Ctx) -> Response:
-    assert ctx.project is not None
-    p = ctx.project
+    p = ctx.p
     all_services = step2_inventory.services(ctx.db, p)
     return ctx.render(
         "step2.html", services=all_services, gaps={s.id: step2_inventory.gaps(s) for s in all_services},
@@ -154,35 +150,33 @@ async def step2(ctx: Ctx) -> Response:
 
 @view(need="editor")
 async def service_new(ctx: Ctx) -> Response:
-    assert ctx.project is not None
     if ctx.request.method == "POST":
         values = _service_values(ctx)
         try:
-            found = step2_inventory.create_service(ctx.db, ctx.project, values, ctx.actor)
+            found = step2_inventory.create_service(ctx.db, ctx.p, values, ctx.actor)
             ctx.db.flush()
         except InvalidInput as exc:
             return _service_page(ctx, None, values, 400, errors=ctx.errors(exc), summary=ctx.error_summary(exc))
         return ctx.redirect(ctx.purl(f"/services/{found.id}"), "saved")
-    values = {"index": step2_inventory.next_index(ctx.db, ctx.project), "identifier_sets": [["KvKnr"], []], "channel": "web",
+    values = {"index": step2_inventory.next_index(ctx.db, ctx.p), "identifier_sets": [["KvKnr"], []], "channel": "web",
               "intermediation": "noIntermediation", "attributes": []}  # fmt: skip
     return _service_page(ctx, None, values)
 
 
 @view(need="viewer", write=True)
 async def service_edit(ctx: Ctx) -> Response:
-    assert ctx.project is not None
-    found = step2_inventory.service(ctx.db, ctx.project, path_int(ctx.request, "service_id"))
+    found = step2_inventory.service(ctx.db, ctx.p, path_int(ctx.request, "service_id"))
     if ctx.request.method == "POST":
         try:
             if ctx.value("delete") == "1":
-                step2_inventory.delete_service(ctx.db, ctx.project, found.id, ctx.actor, version=ctx.version())
+                step2_inventory.delete_service(ctx.db, ctx.p, found.id, ctx.actor, version=ctx.version())
                 return ctx.redirect(ctx.purl("/step2"), "deleted")
             if ctx.value("eidas_companion") == "1":
-                companion = step2_inventory.add_eidas_companion(ctx.db, ctx.project, found.id, ctx.actor)
+                companion = step2_inventory.add_eidas_companion(ctx.db, ctx.p, found.id, ctx.actor)
                 ctx.db.flush()
                 return ctx.redirect(ctx.purl(f"/services/{companion.id}"), "saved")
             values = _service_values(ctx)
-            step2_inventory.update_service(ctx.db, ctx.project, found.id, values, ctx.actor, version=ctx.version())
+            step2_inventory.update_service(ctx.db, ctx.p, found.id, values, ctx.actor, version=ctx.version())
         except InvalidInput as exc:
             values = _service_values(ctx)
             return _service_page(ctx, found, values, 400, errors=ctx.errors(exc), summary=ctx.error_summary(exc))
@@ -195,27 +189,27 @@ async def service_edit(ctx: Ctx) -> Response:
 
 @view(need="editor")
 async def change_add(ctx: Ctx) -> Response:
-    assert ctx.project is not None
-    found = step2_inventory.service(ctx.db, ctx.project, path_int(ctx.request, "service_id"))
+    found = step2_inventory.service(ctx.db, ctx.p, path_int(ctx.request, "service_id"))
     raw = {"title": ctx.value("title"), "owner": ctx.value("owner"), "status": ctx.value("status") or "todo"}
     try:
-        step2_inventory.add_change(ctx.db, ctx.project, found.id, raw, ctx.actor)
+        step2_inventory.add_change(ctx.db, ctx.p, found.id, raw, ctx.actor)
     except InvalidInput as exc:
         values = _form_values(found)
-        return _service_page(ctx, found, values, 400, errors=ctx.errors(exc), summary=ctx.error_summary(exc), change_values=raw)
+        return _service_page(
+            ctx, found, values, 400, errors=ctx.errors(exc), summary=ctx.error_summary(exc), change_values=raw
+        )
     return ctx.redirect(ctx.purl(f"/services/{found.id}#changes"), "saved")
 
 
 @view(need="editor")
 async def change_edit(ctx: Ctx) -> Response:
-    assert ctx.project is not None
-    found = step2_inventory.change(ctx.db, ctx.project, path_int(ctx.request, "change_id"))
+    found = step2_inventory.change(ctx.db, ctx.p, path_int(ctx.request, "change_id"))
     target = found.service_id
     if ctx.value("delete") == "1":
-        step2_inventory.delete_change(ctx.db, ctx.project, found.id, ctx.actor, version=ctx.version())
+        step2_inventory.delete_change(ctx.db, ctx.p, found.id, ctx.actor, version=ctx.version())
         return ctx.redirect(ctx.purl(f"/services/{target}#changes"), "deleted")
     raw = {"title": ctx.value("title"), "owner": ctx.value("owner"), "status": ctx.value("status")}
-    step2_inventory.update_change(ctx.db, ctx.project, found.id, raw, ctx.actor, version=ctx.version())
+    step2_inventory.update_change(ctx.db, ctx.p, found.id, raw, ctx.actor, version=ctx.version())
     return ctx.redirect(ctx.purl(f"/services/{target}#changes"), "saved")
 
 
@@ -224,13 +218,12 @@ QUESTION_FIELDS = ("question", "audience", "service", "owner", "status", "notes"
 
 @view(need="editor")
 async def question_add(ctx: Ctx) -> Response:
-    assert ctx.project is not None
     raw = {f: ctx.value(f) for f in QUESTION_FIELDS}
     raw["status"] = raw["status"] or "open"
     try:
-        step2_inventory.add_question(ctx.db, ctx.project, raw, ctx.actor)
+        step2_inventory.add_question(ctx.db, ctx.p, raw, ctx.actor)
     except InvalidInput as exc:
-        p = ctx.project
+        p = ctx.p
         all_services = step2_inventory.services(ctx.db, p)
         return ctx.render(
             "step2.html", status=400, services=all_services, gaps={s.id: step2_inventory.gaps(s) for s in all_services},
@@ -243,16 +236,17 @@ async def question_add(ctx: Ctx) -> Response:
 
 @view(need="editor")
 async def question_edit(ctx: Ctx) -> Response:
-    assert ctx.project is not None
-    found = step2_inventory.question(ctx.db, ctx.project, path_int(ctx.request, "question_id"))
+    found = step2_inventory.question(ctx.db, ctx.p, path_int(ctx.request, "question_id"))
     if ctx.value("delete") == "1":
-        step2_inventory.delete_question(ctx.db, ctx.project, found.id, ctx.actor, version=ctx.version())
+        step2_inventory.delete_question(ctx.db, ctx.p, found.id, ctx.actor, version=ctx.version())
         return ctx.redirect(ctx.purl("/step2#questions"), "deleted")
-    service = ctx.db.get(type(step2_inventory.services(ctx.db, ctx.project)[0]), found.service_id) if found.service_id else None
-    owner = ctx.db.get(step1_group.GroupMember, found.owner_id) if found.owner_id else None
+    service = (
+        ctx.db.get(type(step2_inventory.services(ctx.db, ctx.p)[0]), found.service_id) if found.service_id else None
+    )
+    owner = ctx.db.get(GroupMember, found.owner_id) if found.owner_id else None
     raw = {"question": found.question, "audience": found.audience, "service": service.key if service else None,
            "owner": owner.name if owner else None, "status": ctx.value("status"), "notes": found.notes}  # fmt: skip
-    step2_inventory.update_question(ctx.db, ctx.project, found.id, raw, ctx.actor, version=ctx.version())
+    step2_inventory.update_question(ctx.db, ctx.p, found.id, raw, ctx.actor, version=ctx.version())
     return ctx.redirect(ctx.purl("/step2#questions"), "saved")
 
 
@@ -261,9 +255,8 @@ async def question_edit(ctx: Ctx) -> Response:
 
 @view(need="viewer")
 async def step3(ctx: Ctx) -> Response:
-    assert ctx.project is not None
-    all_services = step2_inventory.services(ctx.db, ctx.project)
-    companions = {s.id: step2_inventory.eidas_companion(ctx.db, ctx.project, s) for s in all_services}
+    all_services = step2_inventory.services(ctx.db, ctx.p)
+    companions = {s.id: step2_inventory.eidas_companion(ctx.db, ctx.p, s) for s in all_services}
     current = {s.id: step3_assurance.is_current(s) for s in all_services}
     return ctx.render("step3.html", services=all_services, companions=companions, current=current)
 
@@ -286,8 +279,7 @@ def _questions(ctx: Ctx) -> list[dict[str, Any]]:
 
 @view(need="viewer", write=True)
 async def assess(ctx: Ctx) -> Response:
-    assert ctx.project is not None
-    found = step2_inventory.service(ctx.db, ctx.project, path_int(ctx.request, "service_id"))
+    found = step2_inventory.service(ctx.db, ctx.p, path_int(ctx.request, "service_id"))
     answers: dict[str, Any] = dict(found.loa_answers)
     justification = found.loa_justification
     change = None
@@ -300,10 +292,10 @@ async def assess(ctx: Ctx) -> Response:
         try:
             if ctx.value("action") == "save":
                 change = step3_assurance.save_assessment(
-                    ctx.db, ctx.project, found.id, answers, justification, ctx.actor, version=ctx.version()
+                    ctx.db, ctx.p, found.id, answers, justification, ctx.actor, version=ctx.version()
                 )
                 return ctx.redirect(ctx.purl(f"/services/{found.id}/assess"), "level_saved")
-            change = step3_assurance.preview(ctx.db, ctx.project, found.id, answers)
+            change = step3_assurance.preview(ctx.db, ctx.p, found.id, answers)
             ctx.failed = True  # a preview changes nothing
         except InvalidInput as exc:
             errors, summary, status = ctx.errors(exc), ctx.error_summary(exc), 400
@@ -325,17 +317,16 @@ def _profiles(ctx: Ctx) -> tuple[str, ...]:
 
 
 async def _step5(ctx: Ctx, status: int = 200, **extra: Any) -> Response:
-    assert ctx.project is not None
     profiles = _profiles(ctx)
-    artefacts = await run_in_threadpool(step5_connect.generate, ctx.db, ctx.project, profiles=profiles)
-    settings = ctx.project.settings
+    artefacts = await run_in_threadpool(step5_connect.generate, ctx.db, ctx.p, profiles=profiles)
+    settings = ctx.p.settings
     extra.setdefault("values", step5_connect.settings_form(settings))
     extra.setdefault("errors", {})
     extra.setdefault("summary", [])
     return ctx.render(
-        "step5.html", status=status, artefacts=artefacts, checklist=step5_connect.checklist(ctx.db, ctx.project, artefacts),
-        runs=step5_connect.runs(ctx.db, ctx.project), profiles=PROFILES, chosen=profiles, settings=settings,
-        key_folder=str(ctx.state.site.key_dir(ctx.project.slug)), **extra,
+        "step5.html", status=status, artefacts=artefacts, checklist=step5_connect.checklist(ctx.db, ctx.p, artefacts),
+        runs=step5_connect.runs(ctx.db, ctx.p), profiles=PROFILES, chosen=profiles, settings=settings,
+        key_folder=str(ctx.state.site.key_dir(ctx.p.slug)), **extra,
     )  # fmt: skip
 
 
@@ -354,36 +345,34 @@ async def step5(ctx: Ctx) -> Response:
 
 @view(need="editor")
 async def step5_settings(ctx: Ctx) -> Response:
-    assert ctx.project is not None
     values: dict[str, Any] = {f: ctx.value(f) for f in SETTINGS_TEXT}
     values["is_public"] = ctx.value("is_public") == "on"
     try:
-        step5_connect.save_settings(ctx.db, ctx.project, values, ctx.actor, ctx.state.site, version=ctx.version())
+        step5_connect.save_settings(ctx.db, ctx.p, values, ctx.actor, ctx.state.site, version=ctx.version())
     except InvalidInput as exc:
-        values["broker_pinned_certs"] = [line for line in str(values["broker_pinned_certs"]).splitlines() if line.strip()]
+        values["broker_pinned_certs"] = [
+            line for line in str(values["broker_pinned_certs"]).splitlines() if line.strip()
+        ]
         return await _step5(ctx, 400, values=values, errors=ctx.errors(exc), summary=ctx.error_summary(exc))
     return ctx.redirect(ctx.purl("/step5#settings"), "saved")
 
 
 @view(need="editor")
 async def step5_test_keys(ctx: Ctx) -> Response:
-    assert ctx.project is not None
-    await run_in_threadpool(step5_connect.create_test_keys, ctx.db, ctx.project, ctx.actor, ctx.state.site)
+    await run_in_threadpool(step5_connect.create_test_keys, ctx.db, ctx.p, ctx.actor, ctx.state.site)
     return ctx.redirect(ctx.purl("/step5#settings"), "test_keys_done")
 
 
 @view(need="editor")
 async def step5_simulator_broker(ctx: Ctx) -> Response:
-    assert ctx.project is not None
-    await run_in_threadpool(step5_connect.use_simulator_broker, ctx.db, ctx.project, ctx.actor, ctx.state.site)
+    await run_in_threadpool(step5_connect.use_simulator_broker, ctx.db, ctx.p, ctx.actor, ctx.state.site)
     return ctx.redirect(ctx.purl("/step5#settings"), "simulator_broker_done")
 
 
 @view(need="editor")
 async def step5_checklist(ctx: Ctx) -> Response:
-    assert ctx.project is not None
     step5_connect.mark_delivered(
-        ctx.db, ctx.project, str(ctx.request.path_params["item"]), ctx.value("delivered") == "on", ctx.value("note"),
+        ctx.db, ctx.p, str(ctx.request.path_params["item"]), ctx.value("delivered") == "on", ctx.value("note"),
         ctx.actor, version=ctx.version(),
     )  # fmt: skip
     return ctx.redirect(ctx.purl("/step5#checklist"), "saved")
@@ -391,16 +380,14 @@ async def step5_checklist(ctx: Ctx) -> Response:
 
 @view(need="editor")
 async def step5_run(ctx: Ctx) -> Response:
-    assert ctx.project is not None
-    await run_in_threadpool(simulator.run, ctx.db, ctx.project, ctx.actor, ctx.state.site)
+    await run_in_threadpool(simulator.run, ctx.db, ctx.p, ctx.actor, ctx.state.site)
     return ctx.redirect(ctx.purl("/step5#simulator"), "saved")
 
 
 @view(need="viewer")
 async def download(ctx: Ctx) -> Response:
-    assert ctx.project is not None
     name = str(ctx.request.path_params["name"])
-    artefacts = await run_in_threadpool(step5_connect.generate, ctx.db, ctx.project, profiles=())
+    artefacts = await run_in_threadpool(step5_connect.generate, ctx.db, ctx.p, profiles=())
     if name == "ehkit.toml" and artefacts.toml is not None:
         return Response(artefacts.toml.encode("utf-8"), media_type="application/toml",
                         headers={"Content-Disposition": 'attachment; filename="ehkit.toml"'})  # fmt: skip
