@@ -59,7 +59,7 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str,
         found = re.search(r"http://127\.0\.0\.1:(\d+)", line)
         assert found, line
         base = f"http://127.0.0.1:{found.group(1)}"
-        health = httpx.get(base + "/healthz", timeout=10).json()
+        health = httpx.get(base + "/healthz", timeout=30).json()
         assert health["database"]["engine"] == request.param and health["database"]["up_to_date"]
         yield {"base": base, "tmp": tmp_path, "db": url}
     finally:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from ws_helpers import EXAMPLE, PASSWORD, empty
 
 with warnings.catch_warnings():
@@ -17,6 +18,7 @@ with warnings.catch_warnings():
 
 from ehkit.workspace.db import Database
 from ehkit.workspace.export import import_project
+from ehkit.workspace.models import Project
 from ehkit.workspace.schemas import _KNOWN_KEYS
 from ehkit.workspace.services import access, step2_inventory
 from ehkit.workspace.services.audit import Actor
@@ -239,3 +241,99 @@ def test_the_translation_table_is_complete() -> None:
     prefixes = used - whole  # t("status_" + s.status): some key must start with the prefix
     assert whole and not whole - set(T), whole - set(T)
     assert all(any(k.startswith(p) for k in T) for p in prefixes), prefixes
+
+
+def test_an_invitation_link_signs_up_once(world: dict[str, Any]) -> None:
+    with world["db"].session() as s:
+        project = s.scalars(select(Project).filter_by(slug="voorbeeldstad")).one()
+        issued = access.invite(s, project, "newbie@x.nl", "editor", Actor.cli())
+        token = issued.token
+    c = client(world)
+    page = c.get(f"/invite/{token}")
+    assert page.status_code == 200 and "newbie@x.nl" in page.text
+    form = {"csrf": _csrf(page.text), "display_name": "Nieuw", "password": PASSWORD, "password2": PASSWORD + "x"}
+    r = c.post(f"/invite/{token}", data=form)
+    assert r.status_code == 400 and "niet gelijk" in r.text
+    r = c.post(f"/invite/{token}", data=form | {"password2": PASSWORD})
+    assert r.status_code == 303 and r.headers["location"] == "/p/voorbeeldstad"
+    assert c.get("/p/voorbeeldstad/step2").status_code == 200
+    assert client(world).get(f"/invite/{token}").status_code == 404  # used
+
+
+def test_editing_and_deleting_through_the_pages(world: dict[str, Any]) -> None:
+    c = client(world, "owner@x.nl")
+    page = c.get("/p/voorbeeldstad/step1")
+    token = _csrf(page.text)
+    r = c.post(
+        "/p/voorbeeldstad/step1",
+        data={"csrf": token, "name": "Tijdelijk Lid", "roles": ["communication"], "raci_6": "C"},
+    )
+    assert r.status_code == 303
+    edit_link = re.search(
+        r'href="(/p/voorbeeldstad/members/\d+)">[^<]*<span class="visually-hidden"> Tijdelijk Lid',
+        c.get("/p/voorbeeldstad/step1").text,
+    )
+    assert edit_link
+    member_page = c.get(edit_link.group(1))
+    version = re.search(r'name="version" value="(\d+)"', member_page.text).group(1)  # type: ignore[union-attr]
+    r = c.post(edit_link.group(1), data={"csrf": token, "version": version, "name": "", "raci_1": "Q"})
+    assert r.status_code == 400 and "is verplicht" in r.text
+    r = c.post(edit_link.group(1), data={"csrf": token, "version": version, "name": "Tijdelijk Lid", "raci_2": "I"})
+    assert r.status_code == 303
+    r = c.post(edit_link.group(1), data={"csrf": token, "version": str(int(version) + 1), "delete": "1"})
+    assert r.status_code == 303 and "Tijdelijk Lid" not in c.get("/p/voorbeeldstad/step1").text
+    # a question's status, an action done, a checklist mark
+    r = c.post("/p/voorbeeldstad/questions", data={"csrf": token, "question": ""})
+    assert r.status_code == 400
+    r = c.post("/p/voorbeeldstad/actions", data={"csrf": token, "step": "9", "title": ""})
+    assert r.status_code == 400 and "Stap" in r.text
+    r = c.post("/p/voorbeeldstad/actions", data={"csrf": token, "step": "2", "title": "Backoffice testen"})
+    assert r.status_code == 303
+    action_id = re.findall(r'action="/p/voorbeeldstad/actions/(\d+)"', c.get("/p/voorbeeldstad").text)[-1]
+    assert c.post(f"/p/voorbeeldstad/actions/{action_id}", data={"csrf": token}).status_code == 303
+    r = c.post("/p/voorbeeldstad/steps/3/status", data={"csrf": token, "status": "blocked", "reason": ""})
+    assert r.status_code == 400
+    assert (
+        c.post(
+            "/p/voorbeeldstad/step5/checklist/oin", data={"csrf": token, "delivered": "on", "note": "per mail"}
+        ).status_code
+        == 303
+    )
+    assert c.get("/p/voorbeeldstad/step5/download/nothing.xml").status_code == 404
+    assert c.get("/p/voorbeeldstad/step5/download/ehkit.toml").status_code == 200
+    # a service with a bad URL keeps the form and names the field
+    sid = world["ids"]["a_service"]
+    service_page = c.get(f"/p/voorbeeldstad/services/{sid}")
+    version = re.search(r'name="version" value="(\d+)"', service_page.text).group(1)  # type: ignore[union-attr]
+    r = c.post(
+        f"/p/voorbeeldstad/services/{sid}",
+        data={
+            "csrf": token,
+            "version": version,
+            "key": "melding",
+            "index": "1",
+            "name_nl": "M",
+            "name_en": "M",
+            "description_nl": "d",
+            "description_en": "e",
+            "ids1": ["KvKnr"],
+            "service_url_nl": "http://example.nl",
+            "attr_count": "0",
+        },
+    )
+    assert r.status_code == 400 and "https://" in r.text and 'id="f-service_url_nl"' in r.text
+    r = c.post(
+        f"/p/voorbeeldstad/services/{sid}/assess",
+        data={"csrf": token, "version": version, "action": "preview", "q_sector_law": "no"},
+    )
+    assert r.status_code == 400 and "error-summary" in r.text
+
+
+def test_only_an_owner_changes_access(world: dict[str, Any]) -> None:
+    c = client(world, "owner@x.nl")
+    page = c.get("/p/voorbeeldstad/settings")
+    token = _csrf(page.text)
+    viewer_id = re.search(r'action="/p/voorbeeldstad/access/(\d+)"', page.text.split("viewer@x.nl")[1]).group(1)  # type: ignore[union-attr]
+    assert c.post(f"/p/voorbeeldstad/access/{viewer_id}", data={"csrf": token, "role": "editor"}).status_code == 303
+    assert c.post(f"/p/voorbeeldstad/access/{viewer_id}", data={"csrf": token, "role": "king"}).status_code == 400
+    assert c.post(f"/p/voorbeeldstad/access/{viewer_id}", data={"csrf": token, "role": "viewer"}).status_code == 303

@@ -120,6 +120,7 @@ def serve_command(
         sock.bind((host, port))
     except OSError as exc:
         raise _fail(f"cannot listen on {host}:{port}: {exc.strerror} (choose another --port)") from None
+    sock.listen(2048)  # connections wait in the backlog until uvicorn accepts them: the printed address works at once
     bound = sock.getsockname()[1]
     state = database.state()
     Console(highlight=False).print(
