@@ -165,7 +165,7 @@ class FloorComposite:
     def signatures(self) -> None:
         root = etree.fromstring(self.xml, _PARSER)
         a = root.find("{%s}Assertion" % SAML)
-        for el, (si, sv) in zip((root, a), self.sigs):
+        for el, (si, sv) in zip((root, a), self.sigs, strict=True):
             hashlib.sha256(etree.tostring(el, method="c14n", exclusive=True)).digest()
             self.hm_pub.verify(sv, si, padding.PKCS1v15(), hashes.SHA256())
 

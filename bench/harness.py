@@ -69,7 +69,7 @@ class Bench:
         return stack.split(":")[0] in self.stacks
 
     def iterations(self, n: int) -> int:
-        return max(self.min_iterations, int(round(n * self.scale)))
+        return max(self.min_iterations, round(n * self.scale))
 
     def add(self, row: Row) -> Row:
         self.rows.append(row)

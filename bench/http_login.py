@@ -18,6 +18,7 @@ the machine's CPUs (the benchmark's CPU pin is lifted for this section).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import os
 import shutil
@@ -99,10 +100,8 @@ def _stop(proc: subprocess.Popen | None) -> None:
         os.killpg(proc.pid, signal.SIGTERM)  # the process group we started (uvicorn and its workers)
         proc.wait(timeout=15)
     except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         proc.wait(timeout=5)
 
 

@@ -73,7 +73,7 @@ def versions() -> dict[str, str | None]:
     if binary:
         try:
             out["xmlsec1 binary"] = subprocess.run(
-                [binary, "--version"], capture_output=True, text=True, timeout=10
+                [binary, "--version"], check=False, capture_output=True, text=True, timeout=10
             ).stdout.strip()
         except OSError:
             out["xmlsec1 binary"] = "present, version unknown"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -292,10 +293,8 @@ def atomic_write(path: Path, data: str) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 
@@ -439,7 +438,7 @@ def render_markdown(result: dict[str, Any], analysis: str) -> str:
             )
         )
     L.append("")
-    L += ["## Summary", ""] + summary_table(rows) + [""]
+    L += ["## Summary", "", *summary_table(rows), ""]
     for section, title in (
         ("validate", "Full validation (accept the response, read the three identifiers)"),
         ("signatures", "Signature-only validation (two signatures)"),
@@ -447,7 +446,7 @@ def render_markdown(result: dict[str, Any], analysis: str) -> str:
         ("floor", "The floor: primitives on this core"),
     ):
         if any(r["section"] == section for r in rows):
-            L += [f"## {title}", ""] + _section_table(rows, section) + [""]
+            L += [f"## {title}", "", *_section_table(rows, section), ""]
     fm = result.get("floor_model") or {}
     if fm.get("full"):
         L += [
@@ -621,7 +620,7 @@ def render_markdown(result: dict[str, Any], analysis: str) -> str:
         L.append("")
     if analysis.strip():
         L += [analysis.strip(), ""]
-    L += ["## Method", ""] + METHOD + [""]
+    L += ["## Method", "", *METHOD, ""]
     notes = result.get("variant_notes") or {}
     if notes:
         L += [

@@ -188,7 +188,7 @@ def _run(args: argparse.Namespace, echo, started: float, pinned: int | None) -> 
             echo("  where one login's CPU goes (the same login in one process, cProfile) ...")
             from bench.login_profile import profile_logins
 
-            http["login_profile"] = profile_logins(max(5, int(round(30 * min(args.scale, 1.0)))))
+            http["login_profile"] = profile_logins(max(5, round(30 * min(args.scale, 1.0))))
             lp = http["login_profile"]
             if lp.get("status") == "ok":
                 for c in lp["categories"][:6]:

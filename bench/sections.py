@@ -415,7 +415,7 @@ def run_profile(b: Bench, fx: Fixture, e: Any) -> dict[str, Any]:
     total = st.total_tt  # type: ignore[attr-defined]
     funcs = []
     cats: dict[str, float] = {}
-    for (filename, line, func), (cc, nc, tt, ct, _callers) in st.stats.items():  # type: ignore[attr-defined]
+    for (filename, line, func), (_cc, nc, tt, ct, _callers) in st.stats.items():  # type: ignore[attr-defined]
         label = f"{_short(filename)}:{line}({func})" if line else func
         funcs.append(
             {

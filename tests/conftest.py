@@ -60,7 +60,10 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def browser(chromium_path: str):  # type: ignore[no-untyped-def]
     """The system Chromium, headless, driven by Playwright (one per test session)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+    try:
+        from playwright import sync_api
+    except ImportError:  # a dev dependency: skip on a partial install, fail in CI
+        missing("Playwright", "install the dev extra (make install)")
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         try:

@@ -138,6 +138,8 @@ def _xmlsec1_version(binary: str) -> str:
     import subprocess
 
     try:
-        return subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
+        return subprocess.run(
+            [binary, "--version"], check=False, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
     except OSError:
         return "xmlsec1 ?"

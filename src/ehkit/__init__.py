@@ -7,7 +7,13 @@ lazily so ``from ehkit import ServiceProvider`` works without that cost.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ loads these on first use
+    from ehkit.domain.loa import LevelOfAssurance
+    from ehkit.errors import LoginRejected
+    from ehkit.sp.provider import ServiceProvider
+    from ehkit.sp.result import LoginResult
 
 __version__ = "0.1.0"
 
@@ -29,4 +35,4 @@ def __getattr__(name: str) -> Any:
     return getattr(module, target[1])
 
 
-__all__ = sorted(_LAZY) + ["__version__"]
+__all__ = ["LevelOfAssurance", "LoginRejected", "LoginResult", "ServiceProvider", "__version__"]

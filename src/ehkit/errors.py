@@ -8,6 +8,11 @@ show users one generic message and log the reason.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # for the annotation only: errors.py imports nothing at run time
+    from ehkit.saml.response import Status
+
 
 class EhkitError(Exception):
     """Base of all ehkit errors."""
@@ -64,9 +69,17 @@ class DecryptionError(XmlSecurityError):
 
 
 class LoginRejected(EhkitError):
-    """The SP refuses a login. ``reason`` says why; see docs/reason-codes.md."""
+    """The SP refuses a login. ``reason`` says why: see ``ehkit.reasons`` (the Reason codes page of the docs)."""
 
     reason = "login_rejected"
+
+    # Context the ServiceProvider attaches once it knows the pending request, for
+    # the web layer (where to send the user after a cancel); None before that point.
+    request_id: str | None = None
+    service: str | None = None
+    relay_target: str | None = None
+    #: The broker's StatusCode, sub-code and StatusMessage (LoginCancelled, LoginFailed).
+    status: Status | None = None
 
 
 class LoginCancelled(LoginRejected):

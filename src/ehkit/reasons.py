@@ -4,7 +4,8 @@ A rejection anywhere in ehkit carries a ``reason`` (see :mod:`ehkit.errors`).
 Web layers, integrations and the OIDC relying party need to know what kind of
 failure a reason is (retry later, the user cancelled, refuse) without matching
 strings; operators need one table of what each code means. Both come from
-here: ``docs/reason-codes.md`` is generated from this table and a test keeps
+here: the documentation's Reason codes page is generated from this table when
+the site is built (tools/docgen.py), and a test keeps
 every reason literal in the source registered.
 """
 
@@ -179,6 +180,7 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
     "entity_id_invalid": (K.INPUT, "an EntityID is not urn:etoegang:<ROLE>:<OIN>:entities:<index>"),
     "error": (K.INPUT, "generic ehkit error (base class)"),
     "flow_finished": (K.INPUT, "a simulator login session is already completed"),
+    "flow_incomplete": (K.INPUT, "a simulator login session has not reached this step yet"),
     "flow_unknown": (K.INPUT, "a simulator login session is unknown or expired"),
     "identifier_invalid": (
         K.POLICY,
@@ -202,6 +204,11 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
     "inspect_input": (K.INPUT, "ehkit inspect cannot read its input"),
     "inspect_no_message": (K.INPUT, "the URL or form holds no SAMLRequest, SAMLResponse or SAMLart"),
     "inspect_unrecognised": (K.INPUT, "the input is not XML, base64, a URL or a form body"),
+    "invalid_client": (K.INPUT, "OIDC at the simulator: the authorization request names an unregistered client"),
+    "invalid_request": (
+        K.INPUT,
+        "OIDC at the simulator: the authorization request is malformed (a parameter twice, an unregistered redirect URI)",
+    ),
     "invalid_value": (K.INPUT, "a value (identifier, level, field) has the wrong form"),
     "issue_instant_invalid": (K.POLICY, "an IssueInstant is in the future or older than max_message_age"),
     "issuer_malformed": (K.AUTHENTICITY, "an Issuer is absent, not the broker, or carries Format/qualifiers"),
@@ -258,7 +265,90 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
         K.POLICY,
         "decrypted content is not one saml:NameID, a NameID holds elements, or an identifier is not persistent",
     ),
+    "not_found": (K.INPUT, "the address, service or page does not exist (a 404 page)"),
     "not_logged_in": (K.POLICY, "the page needs a login and the session has none"),
+    "oidc_acr_missing": (
+        K.POLICY,
+        "OIDC: the ID token has no acr (NL GOV), or the claims carry no level where the profile says",
+    ),
+    "oidc_acr_unknown": (K.POLICY, "OIDC: the level value is not in the claim profile's mapping"),
+    "oidc_alg_not_allowed": (
+        K.AUTHENTICITY,
+        "OIDC: ID token (or userinfo) signed with none, HS*, or an algorithm outside RS256/PS256/ES256, or a key that does not fit it",
+    ),
+    "oidc_at_hash_mismatch": (K.AUTHENTICITY, "OIDC: the ID token's at_hash does not match the access token"),
+    "oidc_audience_mismatch": (K.POLICY, "OIDC: aud lacks our client id, or several audiences without our azp"),
+    "oidc_callback_invalid": (
+        K.AUTHENTICITY,
+        "OIDC: the callback has neither or both of code and error, a parameter twice, or malformed values",
+    ),
+    "oidc_claim_invalid": (K.POLICY, "OIDC: a claim has the wrong type (a number where a string belongs, a bad time)"),
+    "oidc_claim_missing": (K.POLICY, "OIDC: a required ID token claim (sub, exp, iat) is absent"),
+    "oidc_client_auth": (K.CONFIG, "OIDC: the client secret or key for the token endpoint cannot be loaded"),
+    "oidc_client_invalid": (
+        K.INPUT,
+        "an OIDC client registration at the simulator (client file or ehkit.toml) is not usable",
+    ),
+    "oidc_discovery_invalid": (
+        K.UNAVAILABLE,
+        "OIDC: the discovery document cannot be parsed or lacks what the code flow needs, and no good copy is cached",
+    ),
+    "oidc_discovery_unavailable": (
+        K.UNAVAILABLE,
+        "OIDC: the discovery document could not be fetched, and no good copy is cached",
+    ),
+    "oidc_endpoint_insecure": (K.CONFIG, "OIDC: a provider endpoint is not https (plain http only to loopback)"),
+    "oidc_issuer_mismatch": (
+        K.AUTHENTICITY,
+        "OIDC: the issuer (discovery, ID token or callback iss) is not exactly the configured one",
+    ),
+    "oidc_jwks_invalid": (
+        K.UNAVAILABLE,
+        "OIDC: the JWKS cannot be parsed, publishes private keys or holds no usable key, and no good copy is cached",
+    ),
+    "oidc_jwks_unavailable": (K.UNAVAILABLE, "OIDC: the JWKS could not be fetched, and no good copy is cached"),
+    "oidc_key_unknown": (
+        K.AUTHENTICITY,
+        "OIDC: the ID token's kid is not in the provider's JWKS, also after one refetch",
+    ),
+    "oidc_nonce_mismatch": (K.AUTHENTICITY, "OIDC: the ID token's nonce is not the one of this login"),
+    "oidc_profile_invalid": (K.CONFIG, "OIDC: a claim profile (preset or [broker.oidc.profile]) does not validate"),
+    "oidc_profile_unknown": (K.CONFIG, "OIDC: no claim profile preset of that name"),
+    "oidc_provider_error": (
+        K.BROKER_STATUS,
+        "OIDC: the provider answered the authorization with an error other than access_denied",
+    ),
+    "oidc_rejected": (K.POLICY, "OIDC: the relying party refuses the provider's answer (generic base reason)"),
+    "oidc_signature_invalid": (
+        K.AUTHENTICITY,
+        "OIDC: the ID token's signature does not verify with the provider's key",
+    ),
+    "oidc_state_unknown": (
+        K.AUTHENTICITY,
+        "OIDC: the callback's state is missing, malformed, unknown or already used",
+    ),
+    "oidc_token_error": (
+        K.BROKER_STATUS,
+        "OIDC: the token endpoint refused the code (invalid_grant, invalid_client, ...)",
+    ),
+    "oidc_token_expired": (K.POLICY, "OIDC: the ID token's exp has passed, or its iat is older than the allowed age"),
+    "oidc_token_malformed": (
+        K.AUTHENTICITY,
+        "OIDC: the ID token is not a compact JWS of JSON, too large, encrypted, or brings its own key (jku/jwk/x5u) or crit",
+    ),
+    "oidc_token_not_yet_valid": (K.POLICY, "OIDC: the ID token's iat, nbf or auth_time lies in the future"),
+    "oidc_token_response_invalid": (
+        K.AUTHENTICITY,
+        "OIDC: the token response is not JSON, carries no ID token, or a non-Bearer access token",
+    ),
+    "oidc_token_unavailable": (
+        K.UNAVAILABLE,
+        "OIDC: the token endpoint did not answer, timed out or answered HTTP 5xx",
+    ),
+    "oidc_unavailable": (K.UNAVAILABLE, "OIDC: the provider did not answer usably (generic base reason)"),
+    "oidc_userinfo_invalid": (K.AUTHENTICITY, "OIDC: the userinfo answer is not JSON or a valid signed JWT"),
+    "oidc_userinfo_sub_mismatch": (K.AUTHENTICITY, "OIDC: the userinfo answer's sub differs from the ID token's"),
+    "oidc_userinfo_unavailable": (K.UNAVAILABLE, "OIDC: the userinfo endpoint did not answer or answered HTTP 5xx"),
     "oin_invalid": (K.INPUT, "an OIN is not 20 digits"),
     "profile_unknown": (K.INPUT, "an unknown broker profile was named"),
     "pseudoid_invalid": (K.POLICY, "a PseudoID identifier has the wrong form"),
@@ -355,6 +445,7 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
     ),
     "time_not_yet_valid": (K.POLICY, "NotOnOrAfter/NotBefore/SessionNotOnOrAfter/AuthnInstant outside the window"),
     "tls_client_cert": (K.CONFIG, "the TLS client certificate or key for artifact resolution cannot be loaded"),
+    "tls_host_invalid": (K.INPUT, "a host for a TLS server certificate is neither a host name nor an IP address"),
     "unknown_ad": (K.INPUT, "the simulator knows no such authentication service"),
     "unknown_company": (K.INPUT, "the simulator knows no such company"),
     "unknown_group": (K.INPUT, "no SP metadata group of that name"),

@@ -11,6 +11,7 @@ from assess_helpers import LOWEST
 
 from ehkit.assess import AnswersError, assess, load_rules
 from ehkit.assess.answers import ServiceAnswers, dump_answers, load_answers_file, parse_answers_document
+from ehkit.domain.loa import LevelOfAssurance
 
 
 def _problems(exc: pytest.ExceptionInfo[AnswersError], lang: str = "en") -> list[str]:
@@ -56,7 +57,8 @@ def test_messages_exist_in_dutch() -> None:
 
 def test_low_level_and_text_questions_are_optional() -> None:
     answers = {k: v for k, v in LOWEST.items() if k != "low_level"}
-    assess(answers)  # no error
+    assert "low_level" in LOWEST  # the lowest outcome asks it
+    assert assess(answers).level is LevelOfAssurance.EH2_PLUS  # its default
 
 
 def test_follow_up_becomes_required_when_its_condition_holds() -> None:

@@ -39,7 +39,7 @@ def test_replaces_only_the_matching_service_and_keeps_comments() -> None:
     assert 'loa = "EH2+"  # a first guess' in new
     assert "# ehkit configuration for the municipality" in new
     assert 'key = "melding"   # public space reports' in new
-    changed = [(a, b) for a, b in zip(CONFIG.splitlines(), new.splitlines()) if a != b]
+    changed = [(a, b) for a, b in zip(CONFIG.splitlines(), new.splitlines(), strict=True) if a != b]
     assert changed == [('loa = "EH3"  # a first guess', 'loa = "EH2+"  # a first guess')]
     data = tomllib.loads(new)
     assert [s.get("loa") for s in data["services"]] == ["EH2+", None, "EH4"]

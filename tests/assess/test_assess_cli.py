@@ -64,7 +64,7 @@ def test_json_output(tmp_path: Path) -> None:
 
 def test_text_summary_in_dutch_and_english(tmp_path: Path) -> None:
     path = _answers_file(tmp_path, [PORTAAL])
-    nl = runner.invoke(_app(), ["assess", "--answers", str(path)])
+    nl = runner.invoke(_app(), ["assess", "--answers", str(path), "--lang", "nl"])
     assert nl.exit_code == 0
     assert "portaal: EH3 (urn:etoegang:core:assurance-class:loa3, eIDAS substantieel)" in nl.stdout
     assert "eIDAS-dienst nodig" in nl.stdout
@@ -93,11 +93,14 @@ def test_invalid_answers_file_exits_2_with_a_clear_message(tmp_path: Path, answe
         assert fragment in result.stderr
 
 
-def test_invalid_answers_file_message_is_dutch_by_default(tmp_path: Path) -> None:
+def test_invalid_answers_file_message_in_dutch_with_lang_nl(tmp_path: Path) -> None:
     path = _answers_file(tmp_path, [{"key": "melding", "answers": {**LOWEST, "bsn": "ja"}}])
-    result = runner.invoke(_app(), ["assess", "--answers", str(path)])
+    result = runner.invoke(_app(), ["assess", "--answers", str(path), "--lang", "nl"])
     assert result.exit_code == 2
     assert "Het antwoordbestand is ongeldig:" in result.stderr
+    english = runner.invoke(_app(), ["assess", "--answers", str(path)])  # English unless --lang says otherwise
+    assert english.exit_code == 2 and "The answers file is invalid:" in english.stderr
+    assert "ongeldig" not in english.stderr
     assert "dienst 'melding', vraag 'bsn': waarde 'ja' is niet toegestaan; toegestane waarden: no, yes" in result.stderr
 
 
@@ -145,7 +148,9 @@ def test_apply_asks_and_respects_no(tmp_path: Path) -> None:
     config = tmp_path / "ehkit.toml"
     config.write_text(CONFIG, encoding="utf-8")
     path = _answers_file(tmp_path, [PORTAAL])
-    result = runner.invoke(_app(), ["assess", "--answers", str(path), "--apply", str(config)], input="n\n")
+    result = runner.invoke(
+        _app(), ["assess", "--answers", str(path), "--apply", str(config), "--lang", "nl"], input="n\n"
+    )
     assert result.exit_code == 1
     assert "ehkit.toml (new)" in result.stdout and "schrijven?" in result.stdout
     assert config.read_text(encoding="utf-8") == CONFIG
@@ -184,7 +189,9 @@ def test_interactive_questionnaire_and_save_answers(tmp_path: Path) -> None:
     keys = ["melding", "Melding openbare ruimte"]
     # "x" is refused and asked again; the final empty line accepts the EH2+ default
     lines = keys + _LOW_INPUT[:2] + ["x"] + _LOW_INPUT[2:] + [""]
-    result = runner.invoke(_app(), ["assess", "--save-answers", str(saved), "--json"], input="\n".join(lines) + "\n")
+    result = runner.invoke(
+        _app(), ["assess", "--save-answers", str(saved), "--json", "--lang", "nl"], input="\n".join(lines) + "\n"
+    )
     assert result.exit_code == 0, result.output
     assert "'x' is geen keuze" in result.stderr
     assert "Identificeert de dienst een eenmanszaak" in result.stderr
@@ -192,7 +199,7 @@ def test_interactive_questionnaire_and_save_answers(tmp_path: Path) -> None:
     (service,) = json.loads(result.stdout)["services"]
     assert (service["key"], service["level"], service["binding"]) == ("melding", "EH2+", True)
     assert service["answers"]["who_acts"] == "employee_mandate"
-    again = runner.invoke(_app(), ["assess", "--answers", str(saved), "--json"])
+    again = runner.invoke(_app(), ["assess", "--answers", str(saved), "--json", "--lang", "nl"])
     assert json.loads(again.stdout) == json.loads(result.stdout)
 
 
@@ -217,9 +224,11 @@ def test_interactive_sector_law_asks_only_its_follow_ups() -> None:
 
 
 def test_interactive_stops_cleanly_when_input_ends() -> None:
-    result = runner.invoke(_app(), ["assess"], input="melding\n\n1\n")
+    result = runner.invoke(_app(), ["assess", "--lang", "nl"], input="melding\n\n1\n")
     assert result.exit_code == 1
     assert "Afgebroken." in result.stderr
+    english = runner.invoke(_app(), ["assess"], input="melding\n\n1\n")
+    assert english.exit_code == 1 and "Aborted." in english.stderr
 
 
 def test_registered_in_the_main_app() -> None:
@@ -228,3 +237,13 @@ def test_registered_in_the_main_app() -> None:
     result = runner.invoke(app, ["assess", "--help"])
     assert result.exit_code == 0
     assert "--answers" in result.stdout and "--apply" in result.stdout
+
+
+def test_apply_errors_speak_the_language_of_the_run(tmp_path: Path) -> None:
+    config = tmp_path / "ehkit.toml"
+    config.write_text('[dv]\noin = "x"\n', encoding="utf-8")
+    path = _answers_file(tmp_path, [PORTAAL])
+    dutch = runner.invoke(_app(), ["assess", "--answers", str(path), "--apply", str(config), "--yes", "--lang", "nl"])
+    assert dutch.exit_code == 2 and "heeft geen [[services]]-tabellen" in dutch.stderr
+    english = runner.invoke(_app(), ["assess", "--answers", str(path), "--apply", str(config), "--yes"])
+    assert english.exit_code == 2 and "has no [[services]] tables" in english.stderr

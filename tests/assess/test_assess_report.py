@@ -110,7 +110,10 @@ def test_sector_law_report_lists_skipped_rules_and_the_warning() -> None:
     text = render(result, load_rules(), "md", "en")
     assert "Rules not applied" in text and "the sector law takes precedence" in text
     assert "Wet X, art. 5" in text
-    assert "The sector law names EH2, but scheme rule R2 requires at least EH3" in text
+    assert (
+        "The sector law prescribes EH2, but scheme rule R2 (BSN as identifying attribute; answer bsn = yes) requires at least EH3"
+        in text
+    )
 
 
 def test_html_escapes_user_text() -> None:

@@ -10,6 +10,7 @@ import pytest
 from broker_harness import DV_EIDAS_ENTITY, BrokerEnv, authn_request, delivered_response, redirect_url_for, status_of
 from starlette.testclient import TestClient
 
+from ehkit.broker.engine import PageError
 from ehkit.saml import constants as c
 from ehkit.xml.ns import SAML, q
 
@@ -63,8 +64,15 @@ def test_login_represent_and_deliver_an_artifact(client: TestClient, env: Broker
     assert_page_headers(done)
     response = delivered_response(client, env, location)
     assert status_of(response)[0] == c.STATUS_SUCCESS and response.find(q(SAML, "Assertion")) is not None
-    # The flow is over: its pages are gone.
-    assert client.get(flow).status_code == 409
+    # The flow is over. Back in the browser returns the person to the DV's ACS (no message: it was
+    # delivered already); anything posted to the flow gets the "already completed" page.
+    back = client.get(flow + "/represent", follow_redirects=False)
+    assert back.status_code == 303 and back.headers["location"] == f"{env.dv_url}/acs"
+    again = client.post(flow + "/represent", data={"option": "korenaar|000012345602|"})
+    assert again.status_code == 303 and again.headers["location"].startswith("/broker/error/")
+    page = client.get(again.headers["location"])  # POST, redirect, GET: reloadable, with a language switch
+    assert page.status_code == 409 and 'data-reason="flow_finished"' in page.text and 'id="lang-switch"' in page.text
+    assert "already completed" not in page.text  # Dutch page, Dutch details
 
 
 def test_vestiging_restricted_person_sees_only_that_vestiging(client: TestClient, env: BrokerEnv) -> None:
@@ -169,3 +177,12 @@ def test_unknown_flow_and_home_page(client: TestClient, env: BrokerEnv) -> None:
     assert home.status_code == 200 and "urn:etoegang:DV:00000001234567890000:entities:9009" in home.text
     assert 'data-testid="persona-table"' in home.text
     assert client.get("/broker/static/broker.css").status_code == 200
+
+
+def test_a_grant_needs_an_authenticated_person(client: TestClient, env: BrokerEnv) -> None:
+    flow_id = start(client, env).rsplit("/", 1)[-1]
+    flow = env.broker.state.flow(flow_id)
+    assert flow is not None and flow.persona_id is None
+    with pytest.raises(PageError) as refused:
+        env.broker.grant_for(flow, option=None)
+    assert refused.value.reason == "flow_incomplete" and refused.value.status == 409

@@ -151,10 +151,15 @@ def test_replayed_request_id_is_refused(client: TestClient, env: BrokerEnv) -> N
 def test_requests_no_response_can_be_sent_for_get_an_error_page(
     client: TestClient, env: BrokerEnv, make, reason: str
 ) -> None:  # type: ignore[no-untyped-def]
-    response = client.post(SSO, data=make(env))
+    posted = client.post(SSO, data=make(env))
+    # POST, redirect, GET: the error page has its own address (reload and language switch work).
+    assert posted.status_code == 303 and posted.headers["location"].startswith("/broker/error/")
+    response = client.get(posted.headers["location"])
     assert response.status_code == 400
-    assert f'data-reason="{reason}"' in response.text
+    assert f'data-reason="{reason}"' in response.text and 'id="lang-switch"' in response.text
     assert response.headers["cache-control"] == "no-cache, no-store" and response.headers["pragma"] == "no-cache"
+    english = client.get(posted.headers["location"].split("?")[0], params={"lang": "en"})
+    assert english.status_code == 400 and 'lang="en"' in english.text and f'data-reason="{reason}"' in english.text
 
 
 def test_artifact_request_binding_pulls_the_request_from_the_dv(client: TestClient, env: BrokerEnv) -> None:

@@ -13,6 +13,7 @@ from ehkit.catalogue.ns import ESC, esc
 from ehkit.catalogue.schema import CATALOGUE_XSD, validate_xsd
 from ehkit.config import EhkitConfig
 from ehkit.domain.urns import VESTIGINGSNR
+from ehkit.errors import SignatureError
 from ehkit.pki import key_name_sha256, load_certificate
 from ehkit.xml.ns import DS, MD, SAML
 from ehkit.xml.signature import verify_element
@@ -189,8 +190,9 @@ def test_rollover_certificates_in_catalogue(rollover_config, golden_at):
     assert names == [key_name_sha256(nxt)]
     # From the activation on the catalogue is signed with the next key.
     verify_element(after, TrustSet.from_certificates([nxt]))
-    with pytest.raises(Exception):
+    with pytest.raises(SignatureError) as refused:
         verify_element(after, TrustSet.from_certificates([current]))
+    assert refused.value.reason == "signature_untrusted"
 
 
 def test_build_writes_atomically(fixed_config, golden_at, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+import pydantic
 import pytest
 
 from ehkit.config import ConfigInvalidError, EhkitConfig, derived_instance_uuid, load_config
@@ -168,18 +169,32 @@ def test_example_has_fresh_uuids_by_default():
     assert FIXED_UUIDS["melding"] not in first
 
 
-def test_write_example_produces_a_loadable_setup(tmp_path):
+def test_write_example_produces_a_loadable_setup(tmp_path, capsys):
+    from ehkit.broker.app import build_broker
+    from ehkit.broker.settings import BrokerSettings
+    from ehkit.config.errors import ConfigInvalidError
     from ehkit.config.example import write_example
 
     path = write_example(tmp_path / "demo")
+    printed = capsys.readouterr().out
+    assert str(path.as_posix()) in printed and "ehkit broker serve --config" in printed
+    # It pins the certificate the simulator writes into its state folder on its first start ...
+    with pytest.raises(ConfigInvalidError, match=r"broker-state/keys/hm\.crt"):
+        load_config(path)
+    build_broker(BrokerSettings(state_dir=tmp_path / "demo" / "broker-state"))
     config = load_config(path)
+    assert config.broker.pinned_certs == [tmp_path / "demo" / "broker-state" / "keys" / "hm.crt"]
+    assert config.broker.metadata_url == "http://127.0.0.1:8801/broker/metadata/1.13"
+    assert config.dv.acs_url == "http://127.0.0.1:8000/eherkenning/acs"
     assert config.keys.signing_key.read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
     assert (tmp_path / "demo" / "keys" / "dv.key").stat().st_mode & 0o777 == 0o600
+    write_example(tmp_path / "quiet", quiet=True)
+    assert capsys.readouterr().out == ""
 
 
 def test_models_are_frozen(load, example_text):
     config = load(example_text)
-    with pytest.raises(Exception):
+    with pytest.raises(pydantic.ValidationError, match="frozen"):
         config.dv.name_nl = "x"  # type: ignore[misc]
 
 

@@ -147,7 +147,7 @@ def test_cli_verifies_and_decrypts(material):
     data = json.loads(result.output)
     assert data["message_type"] == "Response"
     assert [s["status"] for s in data["signatures"]] == ["valid", "valid"]
-    ident = [i for i in data["identifiers"] if i["encrypted"]][0]
+    ident = next(i for i in data["identifiers"] if i["encrypted"])
     assert ident["decrypted"] and ident["value"] == "12345678"
     assert ident["qualifier"] == "urn:etoegang:1.9:EntityConcernedID:KvKnr"
 
@@ -178,7 +178,7 @@ def test_cli_wrong_key_cannot_decrypt_but_is_not_addressed(material, tmp_path):
         ["inspect", str(material["dir"] / "response.xml"), "--key", str(kf), "--entity-id", DV, "--json", "--no-xml"],
     )
     data = json.loads(result.output)
-    ident = [i for i in data["identifiers"] if i["encrypted"]][0]
+    ident = next(i for i in data["identifiers"] if i["encrypted"])
     assert not ident["decrypted"]
     assert result.exit_code == 1  # addressed to DV, but this key cannot open it
 
@@ -219,5 +219,29 @@ def test_real_messages(reference_dir: Path):
     assert "urn:etoegang:core:ServiceUUID" in names
     advice = {a["name"] for a in data["attributes"] if a["in_advice"]}
     assert "urn:etoegang:core:LevelOfAssuranceUsed" in advice
-    loa = [a for a in data["summary"]["assertions"] if not a["in_advice"]][0]["LoA"]
+    loa = next(a for a in data["summary"]["assertions"] if not a["in_advice"])["LoA"]
     assert loa == "urn:etoegang:core:assurance-class:loa3"
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        b'<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo/></ds:Signature>',
+        b'<saml:AttributeValue xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><saml:NameID>x</saml:NameID>'
+        b"</saml:AttributeValue>",
+        b'<saml:AttributeValue xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><saml:EncryptedID/>'
+        b"</saml:AttributeValue>",
+        b'<samlp:RequestedAuthnContext xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>',
+    ],
+)
+def test_fragments_pasted_on_their_own_are_reported_not_crashed(fragment):
+    rep = analyse(fragment)
+    assert rep.message_type == etree.QName(etree.fromstring(fragment)).localname
+    if b"Signature" in fragment:
+        (check,) = rep.signatures
+        assert (check.element, check.status, check.reason) == ("/", "invalid", "signature_position")
+    if b"NameID>" in fragment:
+        assert rep.identifiers == []  # a NameID outside an Attribute is no identifier attribute
+    if b"EncryptedID" in fragment:
+        (ident,) = rep.identifiers
+        assert ident.encrypted and ident.attribute == "/AttributeValue/EncryptedID"

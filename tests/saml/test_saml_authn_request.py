@@ -21,18 +21,18 @@ NOW = datetime(2026, 3, 1, 12, 0, 0, 123000, tzinfo=UTC)
 
 
 def request(**kw) -> AuthnRequest:
-    base = dict(
-        id="_" + "a1" * 20,
-        issue_instant=NOW,
-        destination=n.SSO_URL,
-        issuer=n.DV_ENTITY,
-        attribute_consuming_service_index=2,
-        requested_loa=LevelOfAssurance.EH3,
-        assertion_consumer_service_url=n.ACS_URL,
-        provider_name="Gemeente Test",
-        idp_list=("urn:etoegang:EB:00000001234567890000:entities:1",),
-        consent=c.CONSENT_UNSPECIFIED,
-    )
+    base = {
+        "id": "_" + "a1" * 20,
+        "issue_instant": NOW,
+        "destination": n.SSO_URL,
+        "issuer": n.DV_ENTITY,
+        "attribute_consuming_service_index": 2,
+        "requested_loa": LevelOfAssurance.EH3,
+        "assertion_consumer_service_url": n.ACS_URL,
+        "provider_name": "Gemeente Test",
+        "idp_list": ("urn:etoegang:EB:00000001234567890000:entities:1",),
+        "consent": c.CONSENT_UNSPECIFIED,
+    }
     base.update(kw)
     return AuthnRequest(**base)
 

@@ -71,6 +71,7 @@ def test_valid_until(net):
     with pytest.raises(MetadataError) as info:
         parse_idp_metadata(xml, trust=trust, now=when)
     assert info.value.reason == "metadata_expired"
+    assert "expired at 2030-01-01T00:00:00" in str(info.value)  # the instant that expired, whichever element held it
 
 
 @pytest.mark.parametrize(

@@ -1128,6 +1128,17 @@ class TestF_Protocol:
 
         expect(s, "attribute_multivalued", consumed=True, edit=two, encrypt=False)
 
+    def test_71_attribute_named_like_an_internal_key(self, s):
+        # The SP files identifier attributes under "type:<kind>"; a broker-sent Name of that
+        # form must be refused as a typed rejection, not reach the identifier reader.
+        expect(
+            s,
+            "attribute_value_invalid",
+            consumed=True,
+            edit=lambda root: add_attribute(root, "type:KVK", "12345678"),
+            encrypt=False,
+        )
+
     @pytest.mark.parametrize(
         "target",
         [

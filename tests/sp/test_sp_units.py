@@ -91,7 +91,7 @@ def test_settings_checks(net):
     with pytest.raises(ConfigError):
         net.settings(response_binding="post", post_acs_url=None)
     with pytest.raises(ConfigError):
-        net.settings(services=net.services() + (net.services()[0],))
+        net.settings(services=(*net.services(), net.services()[0]))
     with pytest.raises(ConfigError):
         replace(net.services()[0], service_id=n.OTHER_SERVICE_ID)
     with pytest.raises(ValidationError):

@@ -152,7 +152,7 @@ class ReferenceMessages:
             (s.service_uuid, service_uuid),
             (s.acs, acs),
             (s.request_id, request_id),
-            *zip(s.ids, ids),
+            *zip(s.ids, ids, strict=True),
         ]
         if s.resolve_id is not None and resolve_id is not None:
             pairs.append((s.resolve_id, resolve_id))

@@ -297,11 +297,11 @@ class Kit:
         signer = signer or self.hm
         rid, aid = rid or new_id(), aid or new_id()
         root = parse(response_xml(rid, assertion_xml(aid, nameid)))
-        kw = dict(
-            key_name=signer.key_name if key_name else None,
-            certificate=signer.cert if certificate else None,
-            inclusive_prefixes=prefixes,
-        )
+        kw = {
+            "key_name": signer.key_name if key_name else None,
+            "certificate": signer.cert if certificate else None,
+            "inclusive_prefixes": prefixes,
+        }
         if sign_assertion:
             sign_element(by_id(root, aid), signer.key, **kw)
         if sign_response:

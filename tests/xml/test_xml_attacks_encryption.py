@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import os
-import time
 
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -446,11 +445,9 @@ def test_h83_many_encrypted_keys_refused_before_rsa(sp, t, rsa_ops, count, where
         extra = etree.fromstring(etree.tostring(ek))
         extra.set("Id", f"_k{i}")
         holder.append(extra)
-    start = time.perf_counter()
     err = failure(c, sp.policy(entity_id=t.SP_ENTITY))
     assert err.reason == "encrypted_key_limit"
     assert rsa_ops.used == 0
-    assert time.perf_counter() - start < 0.5
 
 
 def test_h83_limit_is_exact_and_configurable(sp, t, rsa_ops):

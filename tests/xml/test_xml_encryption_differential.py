@@ -83,7 +83,7 @@ def raw_plaintext(container: etree._Element, party) -> bytes:
 # ------------------------------------------------------------ ehkit encrypts, xmlsec decrypts
 
 
-@pytest.mark.parametrize("transport", TRANSPORTS, ids=lambda x: "-".join(x))
+@pytest.mark.parametrize("transport", TRANSPORTS, ids="-".join)
 @pytest.mark.parametrize("data_alg", DATA)
 def test_ehkit_encrypts_xmlsec_decrypts(sp, oracles, data_alg, transport):
     _, plain = nameid(ns_on="response")  # declarations only inherited: ehkit must still carry them

@@ -94,7 +94,7 @@ def byte_mutation(draw, doc: bytes):
     if kind == "flip":
         bit = draw(st.integers(0, 7))
         return doc[:pos] + bytes([doc[pos] ^ (1 << bit)]) + doc[pos + 1 :]
-    char = draw(st.sampled_from(list(b" \t\n<>/=\"'&;:#x0aA_-!?[]") + [0, 0x80, 0xC3, 0xFF]))
+    char = draw(st.sampled_from([*b" \t\n<>/=\"'&;:#x0aA_-!?[]", 0, 0x80, 0xC3, 0xFF]))
     if kind == "replace":
         return doc[:pos] + bytes([char]) + doc[pos + 1 :]
     if kind == "insert":

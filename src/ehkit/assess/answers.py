@@ -149,7 +149,7 @@ def load_answers_file(path: Path, ruleset: RuleSet) -> list[ServiceAnswers]:
         data = (
             json.loads(text, object_pairs_hook=_no_duplicate_pairs)
             if is_json
-            else yaml.load(text, Loader=_StrictLoader)
+            else yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
         )
     except (ValueError, yaml.YAMLError) as exc:
         raise AnswersError(

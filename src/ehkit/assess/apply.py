@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ehkit.assess.texts import msg
 from ehkit.domain.loa import LevelOfAssurance
 from ehkit.errors import ConfigError
 from ehkit.util.files import atomic_write
@@ -31,7 +32,13 @@ _KEY_LINE = re.compile(r"""^(?P<indent>\s*)(?:key|"key"|'key')\s*=""")
 
 
 class ApplyError(ConfigError):
+    """The levels cannot be written; ``text`` has the message in both languages (``message`` is English)."""
+
     reason = "assess_apply"
+
+    def __init__(self, key: str, **params: Any) -> None:
+        self.text = msg(key, **params)
+        super().__init__(self.text.en)
 
 
 def read_config(path: Path) -> str:
@@ -39,7 +46,7 @@ def read_config(path: Path) -> str:
         with open(path, encoding="utf-8", newline="") as handle:
             return handle.read()
     except (OSError, UnicodeDecodeError) as exc:
-        raise ApplyError(f"cannot read {path}: {exc}") from exc
+        raise ApplyError("apply_err_read", path=path, error=exc) from exc
 
 
 def set_levels(text: str, levels: Mapping[str, LevelOfAssurance], *, source: str = "ehkit.toml") -> str:
@@ -47,21 +54,19 @@ def set_levels(text: str, levels: Mapping[str, LevelOfAssurance], *, source: str
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ApplyError(f"{source} is not valid TOML: {exc}") from exc
+        raise ApplyError("apply_err_toml", source=source, error=exc) from exc
     services = data.get("services")
     if not isinstance(services, list) or not all(isinstance(s, dict) for s in services):
-        raise ApplyError(f'{source} has no [[services]] tables; add one with key = "..." per service')
+        raise ApplyError("apply_err_no_services", source=source)
     keys = [s.get("key") for s in services]
     missing = [key for key in levels if key not in keys]
     if missing:
         known = ", ".join(repr(k) for k in keys if isinstance(k, str)) or "none"
-        raise ApplyError(
-            f"{source}: no [[services]] block with key {', '.join(repr(k) for k in missing)}; keys in the file: {known}"
-        )
+        raise ApplyError("apply_err_missing", source=source, keys=", ".join(repr(k) for k in missing), known=known)
     lines = text.splitlines(keepends=True)
     starts = [i for i, line in enumerate(lines) if _SERVICES_HEADER.match(_strip_eol(line))]
     if len(starts) != len(services):
-        raise ApplyError(f"{source}: services must be written as [[services]] tables to be edited; file left unchanged")
+        raise ApplyError("apply_err_layout", source=source)
     expected = copy.deepcopy(data)
     # Edit from the bottom up so earlier line numbers stay valid.
     for index in sorted((keys.index(k) for k in levels), reverse=True):
@@ -100,9 +105,9 @@ def _verify(new_text: str, expected: dict[str, Any], source: str) -> None:
     try:
         result = tomllib.loads(new_text)
     except tomllib.TOMLDecodeError as exc:
-        raise ApplyError(f"{source}: the edit would make the file invalid ({exc}); file left unchanged") from exc
+        raise ApplyError("apply_err_invalid", source=source, error=exc) from exc
     if result != expected:
-        raise ApplyError(f"{source}: the edit would change more than the loa values; file left unchanged")
+        raise ApplyError("apply_err_more", source=source)
 
 
 def unified_diff(old: str, new: str, path: Path) -> str:
@@ -118,7 +123,7 @@ def unified_diff(old: str, new: str, path: Path) -> str:
 def write_config(path: Path, expected_old: str, new: str) -> None:
     """Refuse to overwrite a file that changed while the user looked at the diff."""
     if read_config(path) != expected_old:
-        raise ApplyError(f"{path} changed while waiting for confirmation; run again")
+        raise ApplyError("apply_err_changed", path=path)
     atomic_write(path, new.encode("utf-8"))
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ehkit.assess.answers import ServiceAnswers
-from ehkit.assess.model import Answer, Question, Rule, RuleSet, Text
+from ehkit.assess.model import Answer, Question, Rule, RuleSet, RuleTableError, Text
 from ehkit.assess.texts import eidas_name, msg
 from ehkit.domain.loa import LevelOfAssurance
 
@@ -101,20 +101,21 @@ def evaluate(ruleset: RuleSet, service: ServiceAnswers, *, today: date | None = 
             msg(
                 "warn_scheme_above_override",
                 prescribed=prescribed.label,
-                rule=_scheme_rule_ids(state),
+                rule=_scheme_rules(state, scheme),
                 required=scheme.label,
             )
         )
     level = max((lv for lv in (level, scheme) if lv is not None), default=None)
     floor = _floor(ruleset)
+    floor_level = _floor_level(ruleset)
     if level is None:
-        level = floor.minimum
-        assert level is not None
+        level = floor_level
         state.fired.append(Firing(floor, msg("effect_floor", level=level.label), level))
     if prescribed is None and level.eidas == "low":
         level = _low_choice(ruleset, state, level)
-    assert floor.minimum is not None
-    level = max(level, floor.minimum)
+    else:
+        _note_unused_low_choice(ruleset, state, level, prescribed)
+    level = max(level, floor_level)
     return Assessment(
         key=service.key,
         name=service.name,
@@ -126,7 +127,7 @@ def evaluate(ruleset: RuleSet, service: ServiceAnswers, *, today: date | None = 
         followups=_followups(ruleset, level, binding),
         advice=ruleset.of_kind("advice"),
         warnings=tuple(state.warnings),
-        assessed_on=today or date.today(),
+        assessed_on=today or date.today(),  # noqa: DTZ011 - the local calendar date of whoever files the report
         ruleset_version=ruleset.version,
     )
 
@@ -135,8 +136,23 @@ def _floor(ruleset: RuleSet) -> Rule:
     return ruleset.of_kind("floor")[0]
 
 
-def _scheme_rule_ids(state: _State) -> str:
-    return ", ".join(f.rule.id for f in state.fired if f.rule.scope == "scheme")
+def _floor_level(ruleset: RuleSet) -> LevelOfAssurance:
+    minimum = _floor(ruleset).minimum
+    if minimum is None:  # the loader refuses this; a RuleSet built by hand might not
+        raise RuleTableError("rules table: the floor rule needs a minimum")
+    return minimum
+
+
+def _scheme_rules(state: _State, required: LevelOfAssurance) -> Text:
+    """The scheme rules that demand ``required``, each with its title and the answers that made it fire."""
+    parts_nl, parts_en = [], []
+    for f in state.fired:
+        if f.rule.scope != "scheme" or f.level != required:
+            continue
+        answers = ", ".join(f"{q.id} = {a.value}" for q, a in f.answers)
+        parts_nl.append(f"{f.rule.id} ({f.rule.title.nl}; antwoord {answers})")
+        parts_en.append(f"{f.rule.id} ({f.rule.title.en}; answer {answers})")
+    return Text(nl=", ".join(parts_nl), en=", ".join(parts_en))
 
 
 def _override(ruleset: RuleSet, state: _State) -> LevelOfAssurance | None:
@@ -175,8 +191,7 @@ def _risk_level(ruleset: RuleSet, state: _State) -> LevelOfAssurance | None:
     for rule in ruleset.of_kind("step"):
         hits = state.hits(rule, "step")
         if hits:
-            base = risk if risk is not None else _floor(ruleset).minimum
-            assert base is not None
+            base = risk if risk is not None else _floor_level(ruleset)
             risk = step_up(base)
             state.fired.append(Firing(rule, msg("effect_step", level=risk.label), risk, hits))
     return risk
@@ -196,6 +211,25 @@ def _low_choice(ruleset: RuleSet, state: _State, level: LevelOfAssurance) -> Lev
                     Firing(rule, msg("effect_low_choice", level=chosen.label), chosen, ((question, answer),))
                 )
     return level
+
+
+def _note_unused_low_choice(
+    ruleset: RuleSet, state: _State, level: LevelOfAssurance, prescribed: LevelOfAssurance | None
+) -> None:
+    """An explicit EH2/EH2+ choice that cannot apply is said, never dropped silently."""
+    for rule in ruleset.of_kind("low_choice"):
+        for question in rule.questions:
+            given = state.answers.get(question.id)
+            if given is None or not question.applies(state.answers):
+                continue
+            raisers = [f for f in state.fired if f.level == level and f.rule.kind in ("minimum", "step")]
+            because = Text(
+                nl=", ".join(f"{f.rule.id} ({f.rule.title.nl})" for f in raisers) or "-",
+                en=", ".join(f"{f.rule.id} ({f.rule.title.en})" for f in raisers) or "-",
+            )
+            state.warnings.append(
+                msg("warn_low_choice_unused", choice=given, rule=rule.id, level=level.label, because=because)
+            )
 
 
 def _scheme_minimum(ruleset: RuleSet, state: _State) -> LevelOfAssurance | None:

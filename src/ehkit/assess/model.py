@@ -204,7 +204,7 @@ def _question(raw: Any, rule_id: str, seen: Mapping[str, Question]) -> Question:
     _need(qid not in seen, f"duplicate question id {qid}")
     qtype = raw.get("type", "choice")
     _need(qtype in QUESTION_TYPES, f"{where}: type must be one of {', '.join(QUESTION_TYPES)}")
-    answers = []
+    answers: list[Answer] = []
     for araw in raw.get("answers") or []:
         _need(
             isinstance(araw, dict) and isinstance(araw.get("value"), str),
@@ -259,6 +259,7 @@ def _level(raw: Any, where: str) -> LevelOfAssurance:
         raise RuleTableError(f"{where}: {exc}") from exc
 
 
-def _need(condition: bool, message: str) -> None:
+def _need(condition: object, message: str) -> None:
+    """Refuse the rules table unless ``condition`` is truthy (a non-empty list or string counts)."""
     if not condition:
         raise RuleTableError(f"rules table: {message}")

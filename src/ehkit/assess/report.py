@@ -64,7 +64,8 @@ def _md(value: Any) -> str:
 def _environment(fmt: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("ehkit.assess", "templates"),
-        autoescape=fmt == "html",
+        # Markdown has no autoescape: the md filter escapes user text there.
+        autoescape=fmt == "html",  # noqa: S701
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -53,10 +53,17 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "not applied: the sector law takes precedence (Regeling art. 2(1))",
     ),
     "warn_scheme_above_override": (
-        "De sectorwet noemt {prescribed}, maar regel {rule} van het afsprakenstelsel eist minstens {required}; "
-        "het niveau is verhoogd naar {required}. Leg dit voor aan uw makelaar.",
-        "The sector law names {prescribed}, but scheme rule {rule} requires at least {required}; "
-        "the level was raised to {required}. Check this with your broker.",
+        "De sectorwet schrijft {prescribed} voor, maar regel {rule} van het afsprakenstelsel eist minstens "
+        "{required}, en het afsprakenstelsel geldt naast de sectorwet; het niveau is daarom {required}. "
+        "Leg dit voor aan uw makelaar.",
+        "The sector law prescribes {prescribed}, but scheme rule {rule} requires at least {required}, and the "
+        "scheme applies next to the sector law; the level is therefore {required}. Check this with your broker.",
+    ),
+    "warn_low_choice_unused": (
+        "U koos {choice} voor een lage uitkomst (regel {rule}), maar de uitkomst is niet laag: {because} "
+        "maakt het niveau {level}. Die keuze geldt dus niet.",
+        "You chose {choice} for a low outcome (rule {rule}), but the outcome is not low: {because} "
+        "makes the level {level}. That choice does not apply.",
     ),
     # basis types and confirmation
     "basis_law": ("wet", "law"),
@@ -112,6 +119,16 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "service {service!r}: missing answer to question {question!r} ({text}); allowed values: {allowed}",
     ),
     "err_header": ("Het antwoordbestand is ongeldig:", "The answers file is invalid:"),
+    "err_no_such_service": (
+        "fout: {path}: geen dienst met key {service!r}",
+        "error: {path}: no service with key {service!r}",
+    ),
+    "err_write_reports": (
+        "fout: kan geen rapporten schrijven in {path}: {error}",
+        "error: cannot write reports to {path}: {error}",
+    ),
+    "err_write": ("fout: kan {path} niet schrijven: {error}", "error: cannot write {path}: {error}"),
+    "error": ("fout: {message}", "error: {message}"),
     # apply
     "apply_confirm": ("Deze wijziging naar {path} schrijven?", "Write this change to {path}?"),
     "apply_written": ("{path} bijgewerkt.", "{path} updated."),
@@ -120,6 +137,32 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "{path} already has these levels; nothing changed.",
     ),
     "apply_declined": ("Niet gewijzigd.", "Not changed."),
+    "apply_err_read": ("kan {path} niet lezen: {error}", "cannot read {path}: {error}"),
+    "apply_err_toml": ("{source} is geen geldige TOML: {error}", "{source} is not valid TOML: {error}"),
+    "apply_err_no_services": (
+        '{source} heeft geen [[services]]-tabellen; voeg er een per dienst toe met key = "..."',
+        '{source} has no [[services]] tables; add one with key = "..." per service',
+    ),
+    "apply_err_missing": (
+        "{source}: geen [[services]]-blok met key {keys}; keys in het bestand: {known}",
+        "{source}: no [[services]] block with key {keys}; keys in the file: {known}",
+    ),
+    "apply_err_layout": (
+        "{source}: diensten moeten als [[services]]-tabellen geschreven zijn om ze te bewerken; bestand niet gewijzigd",
+        "{source}: services must be written as [[services]] tables to be edited; file left unchanged",
+    ),
+    "apply_err_invalid": (
+        "{source}: de wijziging zou het bestand ongeldig maken ({error}); bestand niet gewijzigd",
+        "{source}: the edit would make the file invalid ({error}); file left unchanged",
+    ),
+    "apply_err_more": (
+        "{source}: de wijziging zou meer veranderen dan de loa-waarden; bestand niet gewijzigd",
+        "{source}: the edit would change more than the loa values; file left unchanged",
+    ),
+    "apply_err_changed": (
+        "{path} is veranderd tijdens het wachten op bevestiging; probeer opnieuw",
+        "{path} changed while waiting for confirmation; run again",
+    ),
     "report_written": ("Rapport geschreven: {path}", "Report written: {path}"),
     "answers_saved": ("Antwoorden opgeslagen: {path}", "Answers saved: {path}"),
     "result_line": ("{service}: {level} ({urn}, eIDAS {eidas})", "{service}: {level} ({urn}, eIDAS {eidas})"),

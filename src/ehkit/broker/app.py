@@ -9,19 +9,21 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import httpx
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ehkit.broker import routes_api, routes_saml, routes_ui
+from ehkit.broker import oidc_routes, routes_api, routes_saml, routes_ui
 from ehkit.broker.data import TestData, load_test_data
 from ehkit.broker.dv_registry import DvRegistry, RegisteredDv, dvs_from_config, load_dvs
 from ehkit.broker.engine import Broker
 from ehkit.broker.keys import load_or_create_keys
 from ehkit.broker.metadata import build_hm_metadata
 from ehkit.broker.settings import BrokerSettings
+from ehkit.errors import ConfigError
 
 
 def _ad_entity_ids(data: TestData) -> dict[str, str]:
@@ -49,7 +51,34 @@ def build_broker(settings: BrokerSettings, *, http_transport: httpx.AsyncBaseTra
         configs.extend(load_config(path) for path in settings.config_files)
     for config in configs:
         dvs.extend(dvs_from_config(config, at=settings.clock()))
-    return Broker(settings, data, keys, DvRegistry(dvs), http_transport=http_transport)
+    broker = Broker(settings, data, keys, DvRegistry(dvs), http_transport=http_transport)
+    broker.oidc = _oidc_provider(broker, settings, configs)
+    return broker
+
+
+def _oidc_provider(broker: Broker, settings: BrokerSettings, configs: list[Any]) -> Any:
+    """The OpenID Connect front, with the clients of the loaded ehkit.toml files and client files.
+
+    It needs joserfc (the ``oidc`` extra); without it the simulator serves SAML only, unless an OIDC
+    client was asked for, which is then a clear configuration error.
+    """
+    try:
+        from ehkit.broker.oidc_clients import OidcClientRegistry, clients_from_config, load_client_file
+        from ehkit.broker.oidc_provider import OidcProvider
+    except ImportError as exc:  # pragma: no cover - the oidc extra is part of dev
+        wanted = settings.oidc_clients or settings.oidc_client_files or any(c.uses_oidc for c in configs)
+        if wanted:
+            raise ConfigError(
+                f"OIDC clients need the oidc extra (pip install 'ehkit[oidc]'): {exc}", reason="config_invalid"
+            ) from None
+        return None
+
+    clients = list(settings.oidc_clients)
+    for config in configs:
+        clients.extend(clients_from_config(config))
+    for path in settings.oidc_client_files:
+        clients.extend(load_client_file(path))
+    return OidcProvider(broker, OidcClientRegistry(clients))
 
 
 def create_app(
@@ -64,6 +93,8 @@ def create_app(
     static_dir = Path(str(resources.files("ehkit.broker").joinpath("static")))
     routes = [
         Route("/", routes_ui.index),
+        Route("/favicon.ico", routes_saml.favicon),
+        Route("/broker/error/{error_id}", routes_saml.error_again),
         Route(settings.metadata_path, routes_saml.metadata),
         Route(settings.metadata_path + "/signing.pem", routes_saml.signing_certificate),
         Route("/broker/ca.pem", routes_saml.ca_certificate),
@@ -77,6 +108,11 @@ def create_app(
         Route("/broker/login/{flow_id}/represent", routes_ui.represent_post, methods=["POST"]),
         Route("/broker/login/{flow_id}/cancel", routes_ui.cancel, methods=["POST"]),
         Route("/broker/login/{flow_id}/options", routes_ui.options, methods=["POST"]),
+        Route("/oidc/.well-known/openid-configuration", oidc_routes.discovery),
+        Route("/oidc/jwks", oidc_routes.jwks),
+        Route("/oidc/authorize", oidc_routes.authorize),
+        Route("/oidc/token", oidc_routes.token, methods=["POST"]),
+        Route("/oidc/userinfo", oidc_routes.userinfo, methods=["GET", "POST"]),
         Route("/api/personas", routes_api.personas),
         Route("/api/scenarios", routes_api.scenarios),
         Route("/api/dvs", routes_api.dvs),
@@ -84,7 +120,10 @@ def create_app(
         Route("/api/login", routes_api.login, methods=["POST"]),
         Mount("/broker/static", StaticFiles(directory=static_dir), name="static"),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(
+        routes=routes,
+        exception_handlers={404: routes_saml.not_found, oidc_routes._NoProvider: oidc_routes.not_installed},
+    )
     app.state.broker = broker
     app.state.metadata_xml = build_hm_metadata(settings, broker.keys.hm, now=settings.clock())
     return app

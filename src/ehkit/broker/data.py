@@ -9,7 +9,7 @@ of the field to fix, the same way ``ehkit.toml`` problems are.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from functools import cached_property
 from importlib import resources
@@ -43,7 +43,9 @@ IDENTIFIER_NAMES: dict[str, IdentifierType] = {
 }
 
 
-def _domain(cls: type, hint: str) -> Any:
+def _domain(cls: type, hint: str) -> Callable[[Any], Any]:
+    """A validator for one of ehkit.domain's identifier types, with a hint for the YAML author."""
+
     def check(value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             raise ValueError(f"write the number as quoted text so leading zeros survive ({hint})")
@@ -52,7 +54,7 @@ def _domain(cls: type, hint: str) -> Any:
         except ValidationError as exc:
             raise ValueError(f"{exc.message} ({hint})") from None
 
-    return Annotated[cls, PlainValidator(check), PlainSerializer(str)]
+    return check
 
 
 def _slug(value: Any) -> str:
@@ -79,11 +81,23 @@ def _identifier(value: Any) -> IdentifierType:
 Slug = Annotated[str, PlainValidator(_slug)]
 Loa = Annotated[LevelOfAssurance, PlainValidator(_loa), PlainSerializer(lambda v: v.label)]
 IdentifierName = Annotated[IdentifierType, PlainValidator(_identifier), PlainSerializer(lambda v: v.name)]
-OinText = _domain(Oin, 'write 20 digits, e.g. "00000001234567890000"')
-KvKText = _domain(KvKNumber, 'write 8 digits, e.g. "30123456"')
-RsinText = _domain(RSIN, "an RSIN has 9 digits and passes the 11-check")
-BsnText = _domain(BSN, "use a test BSN that passes the 11-check, e.g. 999993653")
-VestigingText = _domain(Vestigingsnummer, 'write 12 digits, e.g. "000012345601"')
+OinText = Annotated[
+    Oin, PlainValidator(_domain(Oin, 'write 20 digits, e.g. "00000001234567890000"')), PlainSerializer(str)
+]
+KvKText = Annotated[
+    KvKNumber, PlainValidator(_domain(KvKNumber, 'write 8 digits, e.g. "30123456"')), PlainSerializer(str)
+]
+RsinText = Annotated[
+    RSIN, PlainValidator(_domain(RSIN, "an RSIN has 9 digits and passes the 11-check")), PlainSerializer(str)
+]
+BsnText = Annotated[
+    BSN, PlainValidator(_domain(BSN, "use a test BSN that passes the 11-check, e.g. 999993653")), PlainSerializer(str)
+]
+VestigingText = Annotated[
+    Vestigingsnummer,
+    PlainValidator(_domain(Vestigingsnummer, 'write 12 digits, e.g. "000012345601"')),
+    PlainSerializer(str),
+]
 
 
 class _Model(BaseModel):
@@ -192,7 +206,7 @@ class Person(_Model):
     family_name: str = Field(min_length=1)
     birth_name: str = ""
     date_of_birth: date
-    password: str = "test"
+    password: str = "test"  # noqa: S105 - the simulator's documented test password
     description_nl: str = ""
     description_en: str = ""
     means: list[LoginMeans] = Field(default_factory=list)
@@ -216,7 +230,7 @@ class EidasPerson(_Model):
     country: str = Field(pattern=r"^[A-Z]{2}$")
     pseudo_id: str = Field(min_length=8, max_length=200)
     loa: Loa
-    password: str = "test"
+    password: str = "test"  # noqa: S105 - the simulator's documented test password
     description_nl: str = ""
     description_en: str = ""
 
@@ -282,10 +296,11 @@ class TestData(_Model):
         raise ConfigError(f"unknown eIDAS person {key!r}", reason="unknown_person")
 
     def find_persona(self, key: str) -> Person | EidasPerson:
-        for person in (*self.persons, *self.eidas_persons):
+        everyone: tuple[Person | EidasPerson, ...] = (*self.persons, *self.eidas_persons)
+        for person in everyone:
             if person.id == key:
                 return person
-        known = ", ".join(p.id for p in (*self.persons, *self.eidas_persons))
+        known = ", ".join(p.id for p in everyone)
         raise ConfigError(f"unknown persona {key!r} (known: {known})", reason="unknown_person")
 
     def sorted_ads(self) -> list[AuthServiceSpec]:
@@ -308,7 +323,7 @@ def _check(data: TestData) -> Iterator[ConfigProblem]:
 
     yield from dupes("authentication_services", [a.id for a in data.authentication_services])
     yield from dupes("companies", [c.id for c in data.companies])
-    yield from dupes("persons", [p.id for p in (*data.persons, *data.eidas_persons)])
+    yield from dupes("persons", [p.id for p in data.persons] + [p.id for p in data.eidas_persons])
     kinds = {a.id: a.kind for a in data.authentication_services}
     entity_ids = [a.entity_id for a in data.authentication_services]
     for i, ad in enumerate(data.authentication_services):
@@ -348,8 +363,8 @@ def _check(data: TestData) -> Iterator[ConfigProblem]:
         direct = {a.company for a in person.authorisations if a.via is None}
         for j, auth in enumerate(person.authorisations):
             path = f"persons[{i}].authorisations[{j}]"
-            company = companies.get(auth.company)
-            if company is None:
+            authorising = companies.get(auth.company)
+            if authorising is None:
                 yield ConfigProblem(
                     f"{path}.company", f"unknown company {auth.company!r} (known: {', '.join(companies)})"
                 )
@@ -357,10 +372,10 @@ def _check(data: TestData) -> Iterator[ConfigProblem]:
             for k, service in enumerate(auth.services):
                 if service != ALL_SERVICES and not _UUID_RE.match(service):
                     yield ConfigProblem(f"{path}.services[{k}]", f'{service!r} is neither "*" nor a ServiceUUID')
-            if auth.vestiging is not None and company.vestiging(auth.vestiging) is None:
-                known = ", ".join(v.number for v in company.vestigingen) or "none"
+            if auth.vestiging is not None and authorising.vestiging(auth.vestiging) is None:
+                known = ", ".join(v.number for v in authorising.vestigingen) or "none"
                 yield ConfigProblem(
-                    f"{path}.vestiging", f"{auth.vestiging} is not a vestiging of {company.id} (known: {known})"
+                    f"{path}.vestiging", f"{auth.vestiging} is not a vestiging of {authorising.id} (known: {known})"
                 )
             if auth.via is not None:
                 if auth.via not in companies:

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 import httpx
 from cryptography import x509
@@ -69,6 +70,11 @@ class DvService:
 
     def name(self, lang: str) -> str:
         return self.names.get(lang) or self.names.get("nl") or next(iter(self.names.values()), self.service_id)
+
+    @property
+    def allows_intermediation(self) -> bool:
+        """Chain authorisations count unless the catalogue says ``noIntermediation`` (metadata alone says nothing)."""
+        return not (self.from_catalogue and self.intermediation == "noIntermediation")
 
     @property
     def identifier_types(self) -> frozenset[IdentifierType]:
@@ -176,7 +182,7 @@ def _read_source(source: str) -> bytes:
 
 
 def _text(el: etree._Element | None) -> str:
-    return "".join(el.xpath("text()")).strip() if el is not None else ""
+    return "".join(cast("list[str]", el.xpath("text()"))).strip() if el is not None else ""
 
 
 def _localized(parent: etree._Element, tag: str) -> dict[str, str]:

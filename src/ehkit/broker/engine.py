@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal, NoReturn
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -55,6 +55,7 @@ from ehkit.saml.soap import SOAP_ACTION, unwrap, wrap, wrap_serialized
 from ehkit.saml.timefmt import format_instant
 from ehkit.xml.ns import SAMLP, q
 from ehkit.xml.parse import parse_document
+from ehkit.xml.trust import TrustSet
 
 
 class PageError(Exception):
@@ -72,17 +73,21 @@ class Delivery:
     """What the browser carries back to the DV."""
 
     acs_url: str
-    binding: Literal["artifact", "post"]
+    binding: Literal["artifact", "post", "oidc"]
     relay_state: str | None
     saml_art: str | None = None
     saml_response: str | None = None
+    #: OIDC: the callback's query parameters (code or error, state, iss), to the redirect URI in acs_url.
+    oidc_params: tuple[tuple[str, str], ...] | None = None
 
     @property
     def method(self) -> str:
-        return "GET" if self.binding == "artifact" else "POST"
+        return "POST" if self.binding == "post" else "GET"
 
     @property
     def fields(self) -> dict[str, str]:
+        if self.binding == "oidc":
+            return dict(self.oidc_params or ())
         out = {"SAMLart": self.saml_art} if self.binding == "artifact" else {"SAMLResponse": self.saml_response}
         if self.relay_state is not None:
             out["RelayState"] = self.relay_state
@@ -100,7 +105,7 @@ class Delivery:
             "acs_url": self.acs_url,
             "binding": self.binding,
             "method": self.method,
-            "url": self.url if self.binding == "artifact" else self.acs_url,
+            "url": self.acs_url if self.binding == "post" else self.url,
             "fields": self.fields,
             "SAMLart": self.saml_art,
             "SAMLResponse": self.saml_response,
@@ -174,6 +179,8 @@ class Broker:
         self.network = Network(settings.hm_entity_id, data.machtigingenregister.entity_id, keys)
         self._http_transport = http_transport
         self._last_responses: dict[str, bytes] = {}
+        #: The OpenID Connect front (ehkit.broker.oidc_provider), set by build_broker.
+        self.oidc: Any = None
 
     # ------------------------------------------------------------ helpers
 
@@ -258,7 +265,7 @@ class Broker:
         message: str,
         *,
         sub: str = c.STATUS_REQUEST_UNSUPPORTED,
-    ) -> None:
+    ) -> NoReturn:
         delivery = self.status_delivery(
             dv, acs, request_id, relay_state, c.STATUS_REQUESTER, sub, message, binding="artifact"
         )
@@ -308,7 +315,7 @@ class Broker:
         acs = self._select_acs(dv, parsed)
         now = self.now()
 
-        def refuse(message: str) -> None:
+        def refuse(message: str) -> NoReturn:
             self._refuse(dv, acs, req.id, relay_state, message)
 
         if urlsplit(req.destination).path != self.settings.sso_path:
@@ -331,7 +338,6 @@ class Broker:
                 refuse(
                     f"AttributeConsumingServiceIndex {req.attribute_consuming_service_index} is not a service of this DV (known: {known})"
                 )
-        assert service is not None
         if req.requested_loa is not None and req.requested_loa > service.loa:
             refuse(
                 f"the requested level {req.requested_loa} is above the catalogue level {service.loa} of {service.service_id}"
@@ -458,17 +464,20 @@ class Broker:
         return loa
 
     def representation_options(self, flow: LoginFlow, person: Person) -> list[RepresentationOption]:
-        """What the MR allows this person for this service."""
-        service = flow.service
+        """What the MR allows this person for this flow's service."""
+        return self.options_for(flow.dv, flow.service, person)
+
+    def options_for(self, dv: RegisteredDv, service: DvService, person: Person) -> list[RepresentationOption]:
+        """What the MR allows this person for this service (also shown on the overview page)."""
         options: list[RepresentationOption] = []
         for auth in person.authorisations:
             if not (auth.covers(service.uuid) or (service.instance_uuid and auth.covers(service.instance_uuid))):
                 continue
             company = self.data.company(auth.company)
-            if company_identifiers(service, company, flow.dv, self.pseudonyms) is None:
+            if company_identifiers(service, company, dv, self.pseudonyms) is None:
                 continue
             intermediary = self.data.company(auth.via) if auth.via else None
-            if intermediary is not None and service.from_catalogue and service.intermediation == "noIntermediation":
+            if intermediary is not None and not service.allows_intermediation:
                 continue
             if auth.vestiging is not None:
                 if not service.vestiging_restriction:
@@ -480,8 +489,20 @@ class Broker:
                 options.extend(RepresentationOption(company, v, intermediary, False) for v in company.vestigingen)
         return options
 
+    def chains_not_allowed(self, service: DvService, person: Person) -> list[Company]:
+        """Intermediaries of this person's chain authorisations that this service does not accept."""
+        if service.allows_intermediation:
+            return []
+        found: dict[str, Company] = {}
+        for auth in person.authorisations:
+            covers = auth.covers(service.uuid) or (service.instance_uuid and auth.covers(service.instance_uuid))
+            if auth.via and covers:
+                found.setdefault(auth.via, self.data.company(auth.via))
+        return list(found.values())
+
     def grant_for(self, flow: LoginFlow, *, option: RepresentationOption | None) -> Grant:
-        assert flow.ad_id and flow.persona_id and flow.loa_used
+        if not flow.ad_id or not flow.persona_id or flow.loa_used is None:
+            raise PageError("flow_incomplete", "This login session has no authenticated person yet.", status=409)
         persona = self.data.find_persona(flow.persona_id)
         return build_grant(
             self.data,
@@ -509,6 +530,8 @@ class Broker:
 
         Replay scenarios give two deliveries; every other scenario one.
         """
+        if flow.oidc is not None:
+            return self.oidc.finish(flow, grant, scenario_id)  # type: ignore[no-any-return]
         scenario = get_scenario(scenario_id or flow.scenario)
         xml = build_login_response(grant, self.context(scenario.tamper(grant)), hm_acs=self.hm_acs)
         flow.finished = True
@@ -517,7 +540,10 @@ class Broker:
     def cancel(
         self, flow: LoginFlow, message: str = "De gebruiker heeft het inloggen afgebroken / the user cancelled"
     ) -> Delivery:
-        """Cancel at any step: Responder + AuthnFailed, as the afsprakenstelsel prescribes."""
+        """Cancel at any step: Responder + AuthnFailed, as the afsprakenstelsel prescribes
+        (over OIDC: ``error=access_denied`` to the redirect URI)."""
+        if flow.oidc is not None:
+            return self.oidc.cancel(flow)  # type: ignore[no-any-return]
         flow.finished = True
         return self.status_delivery(
             flow.dv,
@@ -576,17 +602,20 @@ class Broker:
 
     # ------------------------------------------------------------ artifact resolution
 
+    def _trust_of(self, issuer: str) -> TrustSet | None:
+        dv = self.registry.get(issuer)
+        return dv.trust_set() if dv is not None else None
+
     def resolve(self, body: bytes, *, client_cert_der: bytes | None) -> ResolutionResult:
         """Answer an ArtifactResolve. Faults use SOAP 1.1 (HTTP 500 with a soap:Fault)."""
         try:
             payload, _ = unwrap(body)
-            message = parse_artifact_resolve(
-                payload, lambda issuer: self.registry.get(issuer).trust_set() if self.registry.get(issuer) else None
-            )
+            message = parse_artifact_resolve(payload, self._trust_of)
         except EhkitError as exc:
             return soap_fault(exc.reason, str(exc))
         dv = self.registry.get(message.issuer)
-        assert dv is not None
+        if dv is None:  # unregistered between the signature check and now
+            return soap_fault("issuer_unknown", f"{message.issuer} is not a registered DV")
         problem = self._check_client_certificate(dv, client_cert_der)
         if problem is not None:
             return soap_fault("client_certificate", problem, status=403)

@@ -163,7 +163,8 @@ def build_grant(
         company_key = ""
         representation = False
     else:
-        assert company is not None
+        if company is None:
+            raise ValueError(f"{person.id} logs in for a company, and none was chosen")
         identifiers = company_identifiers(service, company, dv, pseudonyms)
         company_key = company.id
         representation = True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 LANGS = ("nl", "en")
 
 TEXTS: dict[str, tuple[str, str]] = {
@@ -90,15 +92,121 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "deliver": ("Afleveren", "Deliver"),
     "step": ("Stap", "Step"),
+    # remembering the authentication service (cookie, per browser)
+    "remembered_choice": (
+        "U koos de vorige keer {ad}; die staat al aangevinkt. Kies gerust een andere.",
+        "Last time you chose {ad}; it is selected already. Feel free to choose another.",
+    ),
+    "remember_hint": (
+        "Uw browser onthoudt dan alleen de leverancier (een cookie van deze simulator); vink uit om hem te vergeten.",
+        "Your browser then remembers only the provider (a cookie of this simulator); untick to forget it.",
+    ),
+    # chain authorisations the service does not allow
+    "chain_not_allowed": (
+        "U heeft ook ketenmachtigingen (via {via}), maar deze dienst staat geen intermediairs toe "
+        "(dienstencatalogus: noIntermediation). Ze gelden alleen voor diensten die ketenmachtiging toestaan.",
+        "You also hold chain authorisations (through {via}), but this service does not allow intermediaries "
+        "(service catalogue: noIntermediation). They only count for services that allow chain authorisation.",
+    ),
+    # error pages
+    "page_not_found_title": ("Pagina niet gevonden", "Page not found"),
+    "page_not_found_body": (
+        "Dit adres bestaat niet bij de simulator. Begin bij de dienstverlener, of bekijk de overzichtspagina.",
+        "This address does not exist at the simulator. Start at the service provider, or see the overview page.",
+    ),
+    "to_overview": ("Naar de overzichtspagina", "To the overview page"),
+    "error_reason": ("Reden", "Reason"),
+    "error_simulator_message": ("Melding van de simulator (Engels)", "Message of the simulator"),
+    "why_flow_unknown": (
+        "Deze inlogsessie is onbekend of verlopen. Begin opnieuw bij de dienstverlener.",
+        "This login session is unknown or has expired. Start again at the service provider.",
+    ),
+    "why_flow_finished": (
+        "Deze inlogsessie is al afgerond. Ga terug naar de dienstverlener.",
+        "This login session is already completed. Go back to the service provider.",
+    ),
+    "why_not_found": ("Het adres bestaat niet.", "The address does not exist."),
+    "why_relay_state_too_long": (
+        "De RelayState is langer dan 80 bytes, de grens van het afsprakenstelsel.",
+        "The RelayState is longer than 80 bytes, the limit of the afsprakenstelsel.",
+    ),
+    "why_no_request": (
+        "Dit adres verwacht een SAML AuthnRequest (SAMLRequest of SAMLart).",
+        "This address expects a SAML AuthnRequest (SAMLRequest or SAMLart).",
+    ),
+    "why_issuer_unknown": (
+        "De afzender is geen dienstverlener die deze simulator kent. Laad zijn SP-metadata "
+        "(--dv-metadata en --dv-catalogue, --config of POST /api/dvs).",
+        "The sender is not a service provider this simulator knows. Load its SP metadata "
+        "(--dv-metadata and --dv-catalogue, --config or POST /api/dvs).",
+    ),
+    "why_acs_unknown": (
+        "Het gevraagde terugkeeradres (AssertionConsumerService) staat niet in de metadata van de dienstverlener.",
+        "The requested return address (AssertionConsumerService) is not in the service provider's metadata.",
+    ),
+    "why_request_malformed": (
+        "Het bericht is geen bruikbaar AuthnRequest.",
+        "The message is not a usable AuthnRequest.",
+    ),
+    "why_artifact_resolution_failed": (
+        "De simulator kon het verzoek niet ophalen bij de dienstverlener (artifact resolution).",
+        "The simulator could not fetch the request from the service provider (artifact resolution).",
+    ),
+    "why_no_artifact_resolution": (
+        "De dienstverlener stuurde een artifact maar publiceert geen ArtifactResolutionService.",
+        "The service provider sent an artifact but publishes no ArtifactResolutionService.",
+    ),
+    "why_other": (
+        "De simulator kon het bericht van de dienstverlener niet verwerken; de reden staat hieronder.",
+        "The simulator could not process the service provider's message; the reason is below.",
+    ),
+    # the overview (test data) page
+    "overview_endpoints": ("Adressen", "Endpoints"),
+    "signing_cert": ("Ondertekeningscertificaat", "Signing certificate"),
+    "connected_dvs": ("Aangesloten dienstverleners", "Connected service providers"),
+    "service": ("Dienst", "Service"),
+    "no_dvs": (
+        "Nog geen dienstverlener geladen: start met --config of --dv-metadata, of gebruik POST /api/dvs.",
+        "No service provider loaded yet: start with --config or --dv-metadata, or use POST /api/dvs.",
+    ),
+    "test_persons": ("Testpersonen (wachtwoord: test)", "Test persons (password: test)"),
+    "name": ("Naam", "Name"),
+    "means": ("Inlogmiddelen", "Login means"),
+    "authorisations": ("Machtigingen", "Authorisations"),
+    "all_services": ("alle diensten", "all services"),
+    "only_services": ("alleen dienst", "service only"),
+    "chain_via": ("ketenmachtiging via {via}", "chain authorisation through {via}"),
+    "chain_note": (
+        "Ketenmachtigingen gelden alleen voor diensten die intermediairs toestaan (intermediation in de "
+        "dienstencatalogus); de tabel hieronder toont per dienst wie voor wie mag handelen.",
+        "Chain authorisations only count for services that allow intermediaries (intermediation in the "
+        "service catalogue); the table below shows per service who may act for whom.",
+    ),
+    "none_authorised": ("geen: ziet de pagina 'niet gemachtigd'", "none: sees the 'not authorised' page"),
+    "eidas_self": ("handelt voor zichzelf (eIDAS)", "acts for themself (eIDAS)"),
+    "per_service": ("Wie mag wat, per dienst", "Who may do what, per service"),
+    "may_act_for": ("mag handelen voor", "may act for"),
+    "intermediation_allowed": ("ketenmachtiging toegestaan", "chain authorisation allowed"),
+    "intermediation_not_allowed": ("geen ketenmachtiging", "no chain authorisation"),
+    "nobody": ("niemand", "nobody"),
+    "means_too_low": ("inlogmiddel te laag voor deze dienst", "login means too low for this service"),
+    "companies": ("Bedrijven", "Companies"),
+    "vestigingen": ("Vestigingen", "Branches"),
+    "scenarios": ("Scenario's", "Scenarios"),
+    "what": ("Wat", "What"),
+    "whole_org_short": ("hele organisatie", "whole organisation"),
+    "vestiging_only": ("alleen vestiging {number}", "branch {number} only"),
+    "level_of": ("niveau", "level"),
     "of": ("van", "of"),
 }
 
 
-def translator(lang: str):  # type: ignore[no-untyped-def]
+def translator(lang: str) -> Callable[..., str]:
+    """``t(key, **values)``: the text in ``lang``; an unknown key is a bug, so it raises."""
     index = 1 if lang == "en" else 0
 
-    def t(key: str) -> str:
-        pair = TEXTS.get(key)
-        return pair[index] if pair else key
+    def t(key: str, **values: object) -> str:
+        text = TEXTS[key][index]
+        return text.format(**values) if values else text
 
     return t

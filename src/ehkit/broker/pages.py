@@ -34,19 +34,46 @@ def page_headers() -> dict[str, str]:
     return {**NO_CACHE, **SECURITY}
 
 
+def accept_language(header: str | None) -> str | None:
+    """The first of our languages in an ``Accept-Language`` header, by quality (RFC 9110 §12.5.4)."""
+    best: tuple[float, int, str] | None = None
+    for position, item in enumerate((header or "").split(",")):
+        tag, _, params = item.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        if primary not in LANGS:
+            continue
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality <= 0:
+            continue
+        candidate = (-quality, position, primary)
+        if best is None or candidate < best:
+            best = candidate
+    return best[2] if best else None
+
+
 def request_lang(request: Request, default: str) -> str:
-    """``?lang=`` wins, then the cookie, then the default."""
-    lang = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or default
-    return lang if lang in LANGS else default
+    """``?lang=`` (the switch, or a DV's hint on the SSO URL) wins, then the switch's cookie,
+    then the browser's ``Accept-Language``, then the default."""
+    hint = request.query_params.get("lang")
+    if hint in LANGS:
+        return hint
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in LANGS:
+        return cookie
+    return accept_language(request.headers.get("accept-language")) or default
 
 
 def lang_switch_url(request: Request, lang: str) -> str:
     other = "en" if lang == "nl" else "nl"
-    return (
-        str(request.url.include_query_params(lang=other).path)
-        + "?"
-        + str(request.url.include_query_params(lang=other).query)
-    )
+    url = request.url.include_query_params(lang=other)
+    return f"{url.path}?{url.query}"
 
 
 def render(

@@ -41,6 +41,11 @@ async def personas(request: Request) -> Response:
 
 
 async def scenarios(request: Request) -> Response:
+    """The SAML scenarios; ``?protocol=oidc`` gives those of the OpenID Connect front."""
+    if request.query_params.get("protocol") == "oidc":
+        from ehkit.broker.oidc_scenarios import oidc_catalogue
+
+        return JSONResponse(oidc_catalogue())
     return JSONResponse(catalogue())
 
 
@@ -104,6 +109,8 @@ async def add_dv(request: Request) -> Response:
 async def _open(broker: Broker, body: dict[str, Any]) -> LoginFlow:
     if body.get("redirect_url"):
         parts = urlsplit(str(body["redirect_url"]))
+        if parts.path == "/oidc/authorize":
+            return _open_oidc(broker, parts.query)
         return await broker.accept(method="GET", query_string=parts.query, form={})
     if body.get("saml_request"):
         form = {"SAMLRequest": str(body["saml_request"])}
@@ -138,6 +145,30 @@ async def _open(broker: Broker, body: dict[str, Any]) -> LoginFlow:
     if service is None:
         raise ApiError(400, "service_unknown", f"no service {service_key!r} at {dv.entity_id}")
     return broker.unsolicited_flow(dv, service, body.get("relay_state"))
+
+
+def _open_oidc(broker: Broker, query: str) -> LoginFlow:
+    """An OpenID Connect authorization request, as the browser would bring it to /oidc/authorize."""
+    from urllib.parse import parse_qsl
+
+    from ehkit.broker.oidc_provider import OidcRefused
+
+    pairs = parse_qsl(query, keep_blank_values=True)
+    params = dict(pairs)
+    if len(params) != len(pairs):
+        raise ApiError(400, "invalid_request", "a parameter of the authorization request appears twice")
+    try:
+        return broker.oidc.authorize(params, lang=broker.settings.default_lang)  # type: ignore[no-any-return]
+    except OidcRefused as exc:
+        raise ApiError(400, exc.error, exc.description, redirect=exc.url) from None
+
+
+def _scenario_for(flow: LoginFlow | None, scenario_id: Any) -> Any:
+    from ehkit.broker.oidc_scenarios import get_oidc_scenario
+
+    if flow is not None and flow.oidc is not None:
+        return get_oidc_scenario(scenario_id)
+    return get_scenario(scenario_id)
 
 
 def _pick_ad(
@@ -223,7 +254,7 @@ def _grant_json(grant: Grant) -> dict[str, Any]:
 
 
 def _result(status: str, flow: LoginFlow | None, deliveries: list[Delivery], **extra: Any) -> JSONResponse:
-    scenario = get_scenario(flow.scenario if flow else None)
+    scenario = _scenario_for(flow, flow.scenario if flow else None)
     return JSONResponse(
         {
             "status": status,
@@ -253,16 +284,16 @@ async def login(request: Request) -> Response:
 
 async def _login(broker: Broker, body: dict[str, Any]) -> Response:
     try:
-        scenario = get_scenario(body.get("scenario"))
-    except KeyError as exc:
-        raise ApiError(400, "scenario_unknown", str(exc.args[0])) from None
-    try:
         flow = await _open(broker, body)
     except PageError as exc:
         raise ApiError(400, exc.reason, exc.message) from None
     except RequestRefused as refused:
         r = refused.refusal
         return _result("refused", None, [r.delivery], status_code=r.status, sub_status=r.sub_status, message=r.message)
+    try:
+        scenario = _scenario_for(flow, body.get("scenario"))
+    except KeyError as exc:
+        raise ApiError(400, "scenario_unknown", str(exc.args[0])) from None
     flow.scenario = scenario.id
     if body.get("response_binding") in ("artifact", "post"):
         flow.response_binding = body["response_binding"]

@@ -7,6 +7,7 @@ afsprakenstelsel's brokers do.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from starlette.requests import Request
@@ -14,42 +15,37 @@ from starlette.responses import RedirectResponse, Response
 
 from ehkit.broker.data import EidasPerson
 from ehkit.broker.engine import Broker
-from ehkit.broker.i18n import translator
+from ehkit.broker.grant import eidas_identifiers
+from ehkit.broker.i18n import LANGS, translator
+from ehkit.broker.oidc_scenarios import OIDC_SCENARIOS, get_oidc_scenario
 from ehkit.broker.pages import page_headers, render, request_lang
 from ehkit.broker.routes_saml import broker_of, deliver, error_page
 from ehkit.broker.scenarios import SCENARIOS, get_scenario
 from ehkit.broker.state import LoginFlow
 
 STEPS = 3
+#: The cookie that remembers the chosen authentication service in this browser (its id only).
+AD_COOKIE = "ehkit_broker_ad"
+AD_COOKIE_AGE = 365 * 24 * 3600
 
 
-def _flow(request: Request) -> tuple[Broker, LoginFlow | None, Response | None]:
+def _flow(request: Request) -> tuple[Broker, LoginFlow] | Response:
+    """The live login session of this URL, or the error page to show instead."""
     broker = broker_of(request)
     flow = broker.state.flow(request.path_params["flow_id"])
     lang = request_lang(request, broker.settings.default_lang)
     if flow is None:
-        return (
-            broker,
-            None,
-            error_page(
-                request,
-                "flow_unknown",
-                "This login session is unknown or has expired; start again at the service provider.",
-                lang=lang,
-                status=404,
-            ),
-        )
-    if request.query_params.get("lang") in ("nl", "en"):
+        return error_page(request, "flow_unknown", "", lang=lang, status=404)
+    if request.query_params.get("lang") in LANGS:
         flow.lang = request.query_params["lang"]
     if flow.finished:
-        return (
-            broker,
-            None,
-            error_page(
-                request, "flow_finished", "This login session is already completed.", lang=flow.lang, status=409
-            ),
-        )
-    return broker, flow, None
+        if request.method == "GET":
+            # The browser's Back button after the login: the answer went to the DV already and
+            # cannot be sent twice, so send the person back to the DV's ACS without a message;
+            # the DV shows where they are (the ehkit demo: the logged-in page).
+            return RedirectResponse(flow.acs.location, status_code=303, headers=page_headers())
+        return error_page(request, "flow_finished", "", lang=flow.lang, status=409)
+    return broker, flow
 
 
 def _context(request: Request, broker: Broker, flow: LoginFlow, step: int, **extra: Any) -> dict[str, Any]:
@@ -60,11 +56,15 @@ def _context(request: Request, broker: Broker, flow: LoginFlow, step: int, **ext
         "steps": STEPS,
         "url": lambda name: f"{base}/{name}" if name else base,
         "here": request.url.path,
-        "scenario": get_scenario(flow.scenario),
-        "scenarios": SCENARIOS,
+        "scenario": _scenario_of(flow),
+        "scenarios": OIDC_SCENARIOS if flow.oidc is not None else SCENARIOS,
         "show_options": broker.settings.show_test_options,
         **extra,
     }
+
+
+def _scenario_of(flow: LoginFlow) -> Any:
+    return get_oidc_scenario(flow.scenario) if flow.oidc is not None else get_scenario(flow.scenario)
 
 
 def _redirect(path: str) -> Response:
@@ -75,31 +75,55 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
 
 
+def _remembered_ad(request: Request, ads: list[Any]) -> str | None:
+    chosen = request.cookies.get(AD_COOKIE)
+    return chosen if chosen in {a.id for a in ads} else None
+
+
 async def choose_ad(request: Request) -> Response:
-    broker, flow, error = _flow(request)
-    if error:
-        return error
-    assert flow is not None
+    found = _flow(request)
+    if isinstance(found, Response):
+        return found
+    broker, flow = found
     ads = broker.eligible_ads(flow.service)
-    return render(request, "choose_ad.html", _context(request, broker, flow, 1, ads=ads), lang=flow.lang)
+    remembered = _remembered_ad(request, ads)
+    selected = flow.ad_id if flow.ad_id in {a.id for a in ads} else remembered
+    ctx = _context(
+        request,
+        broker,
+        flow,
+        1,
+        ads=ads,
+        selected=selected,
+        remembered=broker.data.ad(remembered) if remembered else None,
+    )
+    return render(request, "choose_ad.html", ctx, lang=flow.lang)
 
 
 async def choose_ad_post(request: Request) -> Response:
-    broker, flow, error = _flow(request)
-    if error:
-        return error
-    assert flow is not None
-    ad_id = (await _form(request)).get("ad", "")
+    found = _flow(request)
+    if isinstance(found, Response):
+        return found
+    broker, flow = found
+    form = await _form(request)
+    ad_id = form.get("ad", "")
     if ad_id not in {a.id for a in broker.eligible_ads(flow.service)}:
         return _redirect(f"/broker/login/{flow.id}")
     flow.ad_id = ad_id
-    return _redirect(f"/broker/login/{flow.id}/authenticate")
+    response = _redirect(f"/broker/login/{flow.id}/authenticate")
+    # "Onthoud deze keuze": this browser remembers the provider, nothing else; unticked forgets it.
+    if form.get("remember") == "1":
+        response.set_cookie(AD_COOKIE, ad_id, max_age=AD_COOKIE_AGE, httponly=True, samesite="lax")
+    elif AD_COOKIE in request.cookies:
+        response.delete_cookie(AD_COOKIE)
+    return response
 
 
 def _authenticate_page(
     request: Request, broker: Broker, flow: LoginFlow, *, error: str | None = None, selected: str | None = None
 ) -> Response:
-    assert flow.ad_id
+    if not flow.ad_id:
+        return _redirect(f"/broker/login/{flow.id}")
     ad = broker.data.ad(flow.ad_id)
     t = translator(flow.lang)
     error_text = None
@@ -123,20 +147,20 @@ def _authenticate_page(
 
 
 async def authenticate(request: Request) -> Response:
-    broker, flow, error = _flow(request)
-    if error:
-        return error
-    assert flow is not None
+    found = _flow(request)
+    if isinstance(found, Response):
+        return found
+    broker, flow = found
     if not flow.ad_id:
         return _redirect(f"/broker/login/{flow.id}")
     return _authenticate_page(request, broker, flow)
 
 
 async def authenticate_post(request: Request) -> Response:
-    broker, flow, error = _flow(request)
-    if error:
-        return error
-    assert flow is not None
+    found = _flow(request)
+    if isinstance(found, Response):
+        return found
+    broker, flow = found
     if not flow.ad_id:
         return _redirect(f"/broker/login/{flow.id}")
     form = await _form(request)
@@ -146,32 +170,37 @@ async def authenticate_post(request: Request) -> Response:
     except ValueError as exc:
         return _authenticate_page(request, broker, flow, error=str(exc), selected=form.get("persona"))
     persona = broker.data.find_persona(persona_id)
-    if isinstance(persona, EidasPerson):
-        if not broker.eidas_allowed(flow, persona):
-            return render(request, "not_authorised.html", _context(request, broker, flow, 3), lang=flow.lang)
+    if isinstance(persona, EidasPerson) and broker.eidas_allowed(flow, persona):
         return deliver(request, broker.finish(flow, broker.grant_for(flow, option=None)), lang=flow.lang)
+    # The next page (or the explanation that there is none) is a GET: reloadable, with a language switch.
     return _redirect(f"/broker/login/{flow.id}/represent")
 
 
 async def represent(request: Request) -> Response:
-    broker, flow, error = _flow(request)
-    if error:
-        return error
-    assert flow is not None
+    found = _flow(request)
+    if isinstance(found, Response):
+        return found
+    broker, flow = found
     if not flow.persona_id or flow.loa_used is None:
         return _redirect(f"/broker/login/{flow.id}")
-    person = broker.data.person(flow.persona_id)
+    person = broker.data.find_persona(flow.persona_id)
+    if isinstance(person, EidasPerson):
+        # Only reached when the service accepts no identifier an eIDAS person has.
+        return render(request, "not_authorised.html", _context(request, broker, flow, 3, chains=[]), lang=flow.lang)
     options = broker.representation_options(flow, person)
+    chains = [c.name for c in broker.chains_not_allowed(flow.service, person)]
     if not options:
-        return render(request, "not_authorised.html", _context(request, broker, flow, 3), lang=flow.lang)
-    return render(request, "represent.html", _context(request, broker, flow, 3, options=options), lang=flow.lang)
+        ctx = _context(request, broker, flow, 3, chains=chains)
+        return render(request, "not_authorised.html", ctx, lang=flow.lang)
+    ctx = _context(request, broker, flow, 3, options=options, chains=chains)
+    return render(request, "represent.html", ctx, lang=flow.lang)
 
 
 async def represent_post(request: Request) -> Response:
-    broker, flow, error = _flow(request)
-    if error:
-        return error
-    assert flow is not None
+    found = _flow(request)
+    if isinstance(found, Response):
+        return found
+    broker, flow = found
     if not flow.persona_id or flow.loa_used is None:
         return _redirect(f"/broker/login/{flow.id}")
     key = (await _form(request)).get("option", "")
@@ -183,24 +212,23 @@ async def represent_post(request: Request) -> Response:
 
 
 async def cancel(request: Request) -> Response:
-    broker, flow, error = _flow(request)
-    if error:
-        return error
-    assert flow is not None
+    found = _flow(request)
+    if isinstance(found, Response):
+        return found
+    broker, flow = found
     return deliver(request, [broker.cancel(flow)], lang=flow.lang)
 
 
 async def options(request: Request) -> Response:
     """The test-options control: scenario and response binding for this login."""
-    broker, flow, error = _flow(request)
-    if error:
-        return error
-    assert flow is not None
+    found = _flow(request)
+    if isinstance(found, Response):
+        return found
+    _, flow = found
     form = await _form(request)
-    try:
-        flow.scenario = get_scenario(form.get("scenario")).id
-    except KeyError:
-        pass
+    lookup = get_oidc_scenario if flow.oidc is not None else get_scenario
+    with contextlib.suppress(KeyError):  # an unknown scenario keeps the current one
+        flow.scenario = lookup(form.get("scenario")).id
     if form.get("binding") in ("artifact", "post"):
         flow.response_binding = form["binding"]  # type: ignore[assignment]
     target = form.get("next", "")
@@ -210,13 +238,33 @@ async def options(request: Request) -> Response:
 
 
 async def index(request: Request) -> Response:
+    """The overview: endpoints, DVs, test persons with their authorisations, who may do what per service."""
     broker = broker_of(request)
     lang = request_lang(request, broker.settings.default_lang)
+    services = [
+        (
+            dv,
+            service,
+            [
+                (p, options, max(m.loa for m in p.means) >= service.loa)
+                for p in broker.data.persons
+                if p.means and (options := broker.options_for(dv, service, p))
+            ],
+            [
+                (e, e.loa >= service.loa)
+                for e in broker.data.eidas_persons
+                if eidas_identifiers(service, dv, e, broker.pseudonyms) is not None
+            ],
+        )
+        for dv in broker.registry.all()
+        for service in sorted(dv.services.values(), key=lambda s: s.index)
+    ]
     ctx = {
         "settings": broker.settings,
         "dvs": broker.registry.all(),
         "data": broker.data,
         "scenarios": SCENARIOS,
         "key_name": broker.keys.hm.key_name,
+        "services": services,
     }
     return render(request, "index.html", ctx, lang=lang)

@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ehkit.broker.data import TestData
     from ehkit.broker.dv_registry import RegisteredDv
     from ehkit.broker.keys import BrokerKeys
+    from ehkit.broker.oidc_clients import OidcClient
     from ehkit.config import EhkitConfig
 
 #: Matches ``ehkit.config.example.EXAMPLE_BROKER_ENTITY_ID``, so the example ehkit.toml points here.
@@ -42,6 +43,9 @@ class BrokerSettings:
     config_files: list[Path] = field(default_factory=list)
     configs: list[EhkitConfig] = field(default_factory=list)
     dvs: list[RegisteredDv] = field(default_factory=list)
+    #: OpenID Connect clients: ``[[clients]]`` files (DVs from --config register their own).
+    oidc_client_files: list[Path] = field(default_factory=list)
+    oidc_clients: list[OidcClient] = field(default_factory=list)
     state_dir: Path | None = None
     keys: BrokerKeys | None = None
     #: Seconds an artifact stays resolvable (it is resolvable once).
@@ -95,3 +99,8 @@ class BrokerSettings:
     @property
     def metadata_url(self) -> str:
         return self.base_url + self.metadata_path
+
+    @property
+    def oidc_issuer(self) -> str:
+        """The OpenID provider's issuer; discovery at ``<issuer>/.well-known/openid-configuration``."""
+        return self.base_url + "/oidc"

@@ -10,7 +10,7 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from ehkit.broker.dv_registry import DvService, RegisteredDv
 from ehkit.domain.loa import LevelOfAssurance
@@ -20,6 +20,10 @@ from ehkit.saml.metadata import Endpoint
 FLOW_TTL = timedelta(hours=2)
 #: Request IDs are remembered this long to refuse a replayed AuthnRequest.
 REQUEST_ID_TTL = timedelta(hours=24)
+#: An error page reached by a POST is shown at a GET address this long (reload, language switch).
+ERROR_TTL = timedelta(minutes=30)
+#: At most this many such error records are kept; the oldest go first.
+MAX_ERRORS = 1000
 
 
 @dataclass
@@ -42,6 +46,12 @@ class LoginFlow:
     persona_id: str | None = None
     loa_used: LevelOfAssurance | None = None
     finished: bool = False
+    #: For a login through the OpenID Connect front: the authorization request (see oidc_provider).
+    oidc: Any = None
+
+    @property
+    def protocol(self) -> str:
+        return "oidc" if self.oidc is not None else "saml"
 
 
 @dataclass
@@ -54,12 +64,38 @@ class StoredArtifact:
     scenario: str = "none"
 
 
+@dataclass(frozen=True)
+class ErrorRecord:
+    """An error page to show again at ``/broker/error/<id>``: the POST that caused it is not repeated."""
+
+    reason: str
+    message: str
+    status: int
+    created: datetime
+
+
 @dataclass
 class BrokerState:
     flows: dict[str, LoginFlow] = field(default_factory=dict)
     artifacts: dict[str, StoredArtifact] = field(default_factory=dict)
     seen_requests: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    errors: dict[str, ErrorRecord] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add_error(self, record: ErrorRecord) -> str:
+        with self._lock:
+            for key in [k for k, e in self.errors.items() if record.created - e.created > ERROR_TTL]:
+                del self.errors[key]
+            while len(self.errors) >= MAX_ERRORS:
+                del self.errors[next(iter(self.errors))]
+            key = secrets.token_urlsafe(12)
+            self.errors[key] = record
+            return key
+
+    def error(self, key: str, now: datetime) -> ErrorRecord | None:
+        with self._lock:
+            record = self.errors.get(key)
+            return record if record is not None and now - record.created <= ERROR_TTL else None
 
     def add_flow(self, flow: LoginFlow) -> None:
         with self._lock:
@@ -102,9 +138,9 @@ class BrokerState:
             return entry
 
     def _purge(self, now: datetime) -> None:
-        for key in [k for k, f in self.flows.items() if now - f.created > FLOW_TTL]:
-            del self.flows[key]
-        for key in [k for k, a in self.artifacts.items() if a.expires <= now]:
-            del self.artifacts[key]
-        for key in [k for k, t in self.seen_requests.items() if now - t > REQUEST_ID_TTL]:
-            del self.seen_requests[key]
+        for flow_id in [k for k, f in self.flows.items() if now - f.created > FLOW_TTL]:
+            del self.flows[flow_id]
+        for artifact in [k for k, a in self.artifacts.items() if a.expires <= now]:
+            del self.artifacts[artifact]
+        for seen in [k for k, t in self.seen_requests.items() if now - t > REQUEST_ID_TTL]:
+            del self.seen_requests[seen]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass, field
+from typing import cast
 
 from cryptography import x509
 from lxml import etree
@@ -26,7 +27,7 @@ CATALOGUE_LIMITS = ParseLimits(max_bytes=16 * 1024 * 1024, max_depth=64, max_ele
 def text_of(el: etree._Element | None) -> str | None:
     if el is None:
         return None
-    return "".join(el.xpath("text()")).strip()
+    return "".join(cast("list[str]", el.xpath("text()"))).strip()
 
 
 def path_of(el: etree._Element) -> str:

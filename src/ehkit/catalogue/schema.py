@@ -29,10 +29,11 @@ _LOCAL_NAMES = {
 
 
 class _LocalResolver(etree.Resolver):
-    def resolve(self, url, public_id, context):  # type: ignore[no-untyped-def]
+    # lxml-stubs 0.5 declares resolve() without its context argument and lacks resolve_filename().
+    def resolve(self, url: str | None, public_id: str | None, context: object) -> object:  # type: ignore[override]
         name = (url or "").rstrip("/").rsplit("/", 1)[-1]
         if name in _LOCAL_NAMES:
-            return self.resolve_filename(str(_XSD_DIR / name), context)
+            return self.resolve_filename(str(_XSD_DIR / name), context)  # type: ignore[attr-defined]
         return None
 
 
@@ -46,7 +47,7 @@ def _schema_parser() -> etree.XMLParser:
 
 @lru_cache(maxsize=4)
 def load_schema(name: str) -> etree.XMLSchema:
-    tree = etree.parse(str(_XSD_DIR / name), _schema_parser())
+    tree = etree.parse(str(_XSD_DIR / name), _schema_parser())  # noqa: TID251 - packaged XSD files
     return etree.XMLSchema(tree)
 
 

@@ -85,9 +85,7 @@ def validate_sp_metadata(
     if catalogue is not None:
         cat_doc = read_catalogue_element(parse_xml(catalogue, CATALOGUE_LIMITS))
     report = Report("metadata", source, profiles=chosen)
-    ctx = MetadataContext(
-        root, now or datetime.now(UTC), list(trusted) if trusted is not None else None, cat_doc
-    )
+    ctx = MetadataContext(root, now or datetime.now(UTC), list(trusted) if trusted is not None else None, cat_doc)
     for r, check in REGISTRY.selected("metadata", chosen):
         report.findings.extend(finding(r, path, message) for path, message in check(ctx))
     report.notes = ctx.notes

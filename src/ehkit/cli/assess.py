@@ -22,15 +22,16 @@ if TYPE_CHECKING:
 
 
 class Language(str, enum.Enum):
-    nl = "nl"
     en = "en"
+    nl = "nl"
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``assess`` command to the ``ehkit`` app."""
     app.command(
         "assess",
-        help="Bepaal het betrouwbaarheidsniveau per dienst / choose the level of assurance per service.",
+        help="Choose the level of assurance per service (step 3): questionnaire or answers file, report, --apply. "
+        "Output in English; --lang nl for Dutch questions, messages and reports.",
     )(assess_command)
 
 
@@ -38,7 +39,9 @@ def assess_command(
     answers: Annotated[
         Path | None, typer.Option("--answers", help="YAML or JSON answers file; no questions are asked.")
     ] = None,
-    lang: Annotated[Language, typer.Option("--lang", help="Language of questions and reports.")] = Language.nl,
+    lang: Annotated[
+        Language, typer.Option("--lang", help="Language of questions, messages, reports and JSON prose.")
+    ] = Language.en,
     json_output: Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")] = False,
     report_dir: Annotated[
         Path | None, typer.Option("--report-dir", help="Write a Markdown and HTML report per service here.")
@@ -62,7 +65,7 @@ def assess_command(
     from ehkit.assess.apply import ApplyError
     from ehkit.assess.model import load_rules
 
-    code: Lang = lang.value  # type: ignore[assignment]
+    code: Lang = lang.value
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     ruleset = load_rules()
@@ -84,7 +87,9 @@ def assess_command(
             typer.echo(f"  - {problem.get(code)}", err=True)
         raise typer.Exit(2) from None
     except ApplyError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
+        from ehkit.assess.texts import say
+
+        typer.echo(say(code, "error", message=exc.text.get(code)), err=True)
         raise typer.Exit(2) from None
 
 
@@ -101,7 +106,7 @@ def _assessments(
         if service is not None:
             services = [s for s in services if s.key == service]
             if not services:
-                typer.echo(f"error: {answers}: no service with key {service!r}", err=True)
+                typer.echo(say(lang, "err_no_such_service", path=answers, service=service), err=True)
                 raise typer.Exit(2)
     else:
         try:
@@ -139,6 +144,9 @@ def _print_summary(console: Console, assessments: list[Assessment], lang: Lang) 
             eidas=eidas_name(a.level.eidas, lang),
         )
         console.print(f"[bold]{escape(line)}[/bold]")
+        # Why the level differs from what a rule named comes first, before the list of rules.
+        for warning in a.warnings:
+            console.print(f"  [yellow]! {escape(warning.get(lang))}[/yellow]")
         for firing in a.fired:
             mark = f" \\[{firing.rule.confirmation}]" if firing.rule.reconstructed else ""
             console.print(
@@ -146,8 +154,6 @@ def _print_summary(console: Console, assessments: list[Assessment], lang: Lang) 
             )
         if a.needs_eidas_service:
             console.print(escape(say(lang, "eidas_flag")))
-        for warning in a.warnings:
-            console.print(f"  [yellow]! {escape(warning.get(lang))}[/yellow]")
         for rule in a.advice:
             console.print(f"  [dim]{rule.id}: {escape(rule.note.get(lang))}[/dim]")
 
@@ -161,7 +167,7 @@ def _write_reports(
     try:
         paths = write_reports(assessments, ruleset, directory, lang)
     except OSError as exc:
-        typer.echo(f"error: cannot write reports to {directory}: {exc}", err=True)
+        typer.echo(say(lang, "err_write_reports", path=directory, error=exc), err=True)
         raise typer.Exit(2) from None
     for path in paths:
         console.print(say(lang, "report_written", path=path), markup=False)
@@ -183,6 +189,6 @@ def _apply(assessments: list[Assessment], path: Path, yes: bool, lang: Lang, con
     try:
         write_config(path, old, new)
     except OSError as exc:
-        typer.echo(f"error: cannot write {path}: {exc}", err=True)
+        typer.echo(say(lang, "err_write", path=path, error=exc), err=True)
         raise typer.Exit(2) from None
     console.print(say(lang, "apply_written", path=path), markup=False)

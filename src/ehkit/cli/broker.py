@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ehkit.cli.help import HelpGroup
 from ehkit.errors import EhkitError
 
+if TYPE_CHECKING:
+    from ehkit.broker.data import TestData
+
 broker_app = typer.Typer(
+    cls=HelpGroup,
     name="broker",
     help="The eHerkenning broker simulator: an HM with AD and MR behind it, test data and scenarios.",
     no_args_is_help=True,
@@ -37,18 +42,16 @@ def _fail(error: Exception) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-def persona_table(data: object, *, title: str = "Test persons (password: test)") -> Table:
-    from ehkit.broker.data import TestData
-
-    assert isinstance(data, TestData)
+def persona_table(data: TestData, *, title: str = "Test persons (password: test)") -> Table:
     table = Table(title=title, show_lines=False)
     for column in ("id", "name", "login means", "may act for"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # identifiers and UUIDs whole, never cut with "…"
     for p in data.persons:
         means = ", ".join(f"{m.ad} {m.loa.label}" for m in p.means)
         auths = (
             "; ".join(
-                f"{a.company}{f' ({a.vestiging})' if a.vestiging else ''}{f' via {a.via}' if a.via else ''}"
+                f"{a.company}{f' ({a.vestiging})' if a.vestiging else ''}"
+                f"{f' via {a.via} (chain authorisation)' if a.via else ''}"
                 f"{'' if a.services == ['*'] else ' [' + ', '.join(a.services) + ']'}"
                 for a in p.authorisations
             )
@@ -82,7 +85,7 @@ def personas(
     console.print(persona_table(test_data))
     companies = Table(title="Companies")
     for column in ("id", "name", "KvK", "RSIN / BSN", "vestigingen"):
-        companies.add_column(column)
+        companies.add_column(column, overflow="fold")
     for c in test_data.companies:
         companies.add_row(
             c.id, c.name, c.kvk, c.rsin or (f"BSN {c.bsn}" if c.bsn else ""), ", ".join(v.number for v in c.vestigingen)
@@ -130,6 +133,15 @@ def serve(
             "--config", "-c", help="An ehkit.toml whose DV to serve; repeatable.", dir_okay=False, show_default=False
         ),
     ] = None,
+    oidc_client: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--oidc-client",
+            help="OpenID Connect clients ([[clients]] tables, see docs/oidc.md); repeatable.",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
     base_url: Annotated[
         str | None,
         typer.Option(
@@ -139,8 +151,9 @@ def serve(
     state_dir: Annotated[
         Path | None,
         typer.Option(
+            "--state",
             "--state-dir",
-            help="Keep keys here so the metadata certificate survives restarts.",
+            help="Keep the CA and keys here (keys/hm.crt is the certificate to pin), so they survive restarts.",
             file_okay=False,
             show_default=False,
         ),
@@ -197,6 +210,7 @@ def serve(
         dv_metadata=list(dv_metadata or []),
         dv_catalogues=list(dv_catalogue or []),
         config_files=list(config or []),
+        oidc_client_files=list(oidc_client or []),
         state_dir=state_dir,
         client_cert_policy="require" if tls_client_ca else "auto",
         client_cert_header=client_cert_header,
@@ -214,9 +228,15 @@ def serve(
     console.print(f"  SSO             {escape(settings.sso_url)}")
     console.print(f"  Artifact res.   {escape(settings.ars_url)}")
     console.print(f"  JSON API        {escape(settings.base_url)}/api/login, /api/personas, /api/scenarios")
+    if broker.oidc is not None:
+        console.print(
+            f"  OpenID provider {escape(settings.oidc_issuer)}  (discovery: /.well-known/openid-configuration)"
+        )
+        for client in broker.oidc.clients.all():
+            console.print(f"    client {escape(client.client_id)}: {escape(client.profile.name)}, {client.auth_method}")
     if state_dir is None:
         console.print(
-            "  [yellow]Keys are new on every start; pass --state-dir to keep the metadata certificate.[/yellow]"
+            "  [yellow]Keys are new on every start; pass --state DIR to keep the metadata certificate.[/yellow]"
         )
     dvs = broker.registry.all()
     if not dvs:

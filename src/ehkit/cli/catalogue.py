@@ -20,9 +20,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ehkit.cli.help import HelpGroup, plural
 from ehkit.errors import EhkitError
 
 catalogue_app = typer.Typer(
+    cls=HelpGroup,
     name="catalogue",
     help="Service catalogue: build and sign it from ehkit.toml, validate it (XSD, rules, broker profiles), "
     "compare two versions, plan a certificate rollover.",
@@ -111,9 +113,24 @@ def load_trusted(paths: list[Path] | None) -> list[Any] | None:
 
 
 def load_config_for_cli(path: Path) -> Any:
-    from ehkit.config import load_config
+    """The configuration; the broker's trust files may be missing, these tools never read them.
 
-    return load_config(path)
+    ``write_example`` pins the certificate the simulator writes on its first
+    start, so building a catalogue before that start must still work. Every
+    problem is collected in one pass, so when only ``[broker]`` files are
+    missing, all of the DV's own files were found.
+    """
+    from ehkit.config import load_config
+    from ehkit.config.errors import ConfigInvalidError
+
+    try:
+        return load_config(path)
+    except ConfigInvalidError as exc:
+        if not exc.problems or not all(
+            p.path.startswith("broker.") and p.message.startswith("file not found") for p in exc.problems
+        ):
+            raise
+        return load_config(path, check_files=False)
 
 
 def print_report(report: Any, *, as_json: bool) -> None:
@@ -144,7 +161,8 @@ def print_report(report: Any, *, as_json: bool) -> None:
             )
         out.print(table)
         verdict = "[bold red]FAILED[/bold red]" if report.errors else "[bold yellow]passed with warnings[/bold yellow]"
-        out.print(f"{verdict} {escape(label)}: {len(report.errors)} errors, {len(report.warnings)} warnings")
+        counts = f"{plural(len(report.errors), 'error')}, {plural(len(report.warnings), 'warning')}"
+        out.print(f"{verdict} {escape(label)}: {counts}")
     for note in report.notes:
         out.print(f"[dim]note: {escape(note)}[/dim]")
 
@@ -193,7 +211,7 @@ def build_command(
         return
     write_output(output, data)
     stderr().print(
-        f"[green]wrote[/green] {escape(str(output))}: {len(cfg.services)} services, version "
+        f"[green]wrote[/green] {escape(str(output))}: {plural(len(cfg.services), 'service')}, version "
         f"{escape(cfg.catalogue.version_urn(style=version_style, sequence=sequence))}"
     )
 

@@ -71,15 +71,15 @@ def register(app: typer.Typer) -> None:
         entity_id: str | None = typer.Option(
             None, "--entity-id", help="Your entity ID, to pick the EncryptedKey addressed to you."
         ),
-        broker: str | None = typer.Option(
-            None, "--broker", help="Broker entity ID, to check an artifact's SourceID."
-        ),
+        broker: str | None = typer.Option(None, "--broker", help="Broker entity ID, to check an artifact's SourceID."),
         as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
         show_xml: bool = typer.Option(True, "--xml/--no-xml", help="Print the pretty-printed message."),
         strict: bool = typer.Option(False, "--strict", help="Also fail on signatures whose key is not given."),
     ) -> None:
         """Decode, pretty-print, verify and decrypt a SAML message (SAMLRequest,
         SAMLResponse, ArtifactResponse, a SAMLart URL, raw XML, base64 or deflated)."""
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
         from ehkit.inspect import analyse, decode_input
         from ehkit.pki import load_certificate, load_private_key
         from ehkit.xml.trust import TrustSet, certificate_key_names
@@ -103,7 +103,11 @@ def register(app: typer.Typer) -> None:
                 pk = load_private_key(kp)
                 names: set[str] = set()
                 for kc in key_certs:
-                    if kc.public_key().public_numbers() == pk.public_key().public_numbers():
+                    cert_key = kc.public_key()
+                    if (
+                        isinstance(cert_key, rsa.RSAPublicKey)
+                        and cert_key.public_numbers() == pk.public_key().public_numbers()
+                    ):
                         names |= certificate_key_names(kc)
                 keys.append((pk, frozenset(names)))
             report = analyse(

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from rich.console import Console
 from rich.markup import escape
 
+from ehkit.cli.help import HelpGroup, plural
 from ehkit.domain.identifiers import Oin
 from ehkit.errors import EhkitError, ValidationError
 from ehkit.pki import (
@@ -35,8 +36,10 @@ from ehkit.pki import (
 from ehkit.util.files import atomic_write
 
 keys_app = typer.Typer(
+    cls=HelpGroup,
     name="keys",
-    help="Test keys and certificates: generate a PKIoverheid-style key pair, show a certificate.",
+    help="Test keys and certificates: a PKIoverheid-style key pair, the simulator's TLS server certificate, "
+    "show a certificate.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -235,8 +238,8 @@ def generate(
     console.print(f"[bold green]Test key pair for {role_value} written[/bold green]")
     _print_rows(
         console,
-        _certificate_rows(info)
-        + [
+        [
+            *_certificate_rows(info),
             ("Private key", f"{key_file} (mode 0600)"),
             ("Certificate", str(cert_file)),
             ("Chain", f"{chain_file} (intermediate)"),
@@ -276,4 +279,90 @@ def show(
     console.print(f"[bold]{escape(str(file))}[/bold]")
     _print_rows(console, _certificate_rows(info))
     if len(certs) > 1:
-        console.print(f"  [dim]The file holds {len(certs)} certificates; this is the first.[/dim]")
+        console.print(f"  [dim]The file holds {plural(len(certs), 'certificate')}; this is the first.[/dim]")
+
+
+@keys_app.command("tls-server")
+def tls_server(
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="Directory to write server.key, server.crt (with chain) and the CA into.", file_okay=False
+        ),
+    ],
+    host: Annotated[
+        list[str] | None,
+        typer.Option("--host", help="Host name or IP address the simulator is reached at; repeatable."),
+    ] = None,
+    ca_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--ca-dir",
+            help="Test CA directory; reused when it holds a CA, created otherwise. Default: OUT/ca.",
+            file_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    days: Annotated[int, typer.Option("--days", help="Validity in days.", min=1, max=397)] = 365,
+    force: Annotated[bool, typer.Option("--force", help="Replace existing files.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a summary.")] = False,
+) -> None:
+    """Create a TEST TLS server certificate for the broker simulator (ehkit broker serve --tls-cert/--tls-key).
+
+    A DV trusts it through the CA root: [broker] tls_ca in ehkit.toml, --cacert for curl.
+    """
+    from ehkit.broker.tls import issue_server_certificate
+
+    hosts = host or ["127.0.0.1", "localhost"]
+    key_file, cert_file = out / "server.key", out / "server.crt"
+    existing = [str(p) for p in (key_file, cert_file) if p.exists()]
+    if existing and not force:
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"[bold red]Error:[/bold red] refusing to overwrite {escape(', '.join(existing))}. "
+            "Pass --force to replace them, or choose another --out."
+        )
+        raise typer.Exit(code=1)
+    ca_path = ca_dir if ca_dir is not None else out / "ca"
+    try:
+        if any((ca_path / name).exists() for name in CA_FILES.values()):
+            ca, ca_created = TestCA.load(ca_path), False
+        else:
+            ca, ca_created = TestCA.create("ehkit Simulator TLS"), True
+        try:
+            server = issue_server_certificate(ca, hosts, days=days)
+        except ValidationError as exc:
+            raise typer.BadParameter(
+                exc.message, param_hint="'--host'" if "host" in exc.reason else "'--days'"
+            ) from None
+        out.mkdir(parents=True, exist_ok=True)
+        if ca_created:
+            ca.save(ca_path)
+        atomic_write(key_file, server.private_pem(), mode=0o600)
+        atomic_write(cert_file, server.chain_pem)
+    except (EhkitError, OSError) as exc:
+        raise _fail(exc) from None
+    root = ca_path / CA_FILES["root_cert"]
+    info = {
+        "hosts": hosts,
+        "files": {"private_key": str(key_file), "certificate": str(cert_file), "ca_root": str(root)},
+        "ca": {"directory": str(ca_path), "created": ca_created},
+        "serve": f"ehkit broker serve --tls-cert {cert_file} --tls-key {key_file}",
+        "trust": f'[broker] tls_ca = "{root}"',
+    }
+    if as_json:
+        typer.echo(json.dumps(info, indent=2))
+        return
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(f"[bold green]TLS server certificate for {escape(', '.join(hosts))} written[/bold green]")
+    _print_rows(
+        console,
+        [
+            ("Private key", f"{key_file} (mode 0600)"),
+            ("Certificate", f"{cert_file} (with the intermediate: serve this file)"),
+            ("Test CA", f"{ca_path} ({'created' if ca_created else 'reused'})"),
+            ("Trust anchor", f"{root}: what the DV trusts for the broker connection"),
+        ],
+    )
+    console.print(f"Serve:  {escape(str(info['serve']))}")
+    console.print(f"Trust:  {escape(str(info['trust']))} in the DV's ehkit.toml (paths relative to that file)")
+    console.print("[yellow]Test CA only: no browser or real DV trusts it unless told to.[/yellow]")

@@ -7,7 +7,10 @@ import importlib
 
 import typer
 
+from ehkit.cli.help import HelpGroup
+
 app = typer.Typer(
+    cls=HelpGroup,
     name="ehkit",
     help="eHerkenning aansluitkit: connect, test and run an eHerkenning login.",
     no_args_is_help=True,

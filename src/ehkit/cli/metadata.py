@@ -24,8 +24,10 @@ from ehkit.cli.catalogue import (
     read_input,
     stderr,
 )
+from ehkit.cli.help import HelpGroup
 
 metadata_app = typer.Typer(
+    cls=HelpGroup,
     name="metadata",
     help="SP metadata: build one signed EntityDescriptor per service group, validate it against the XSD, "
     "the AS 1.24a rules and broker profiles.",

@@ -7,7 +7,7 @@ as ``<dotted.field.path>: <what is wrong> (<how to fix>)``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,7 +71,7 @@ def format_loc(loc: Iterable[Any]) -> str:
     return out
 
 
-def _fix_for(error: dict[str, Any]) -> str:
+def _fix_for(error: Mapping[str, Any]) -> str:
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
     hints = {
@@ -109,7 +109,7 @@ def _fix_for(error: dict[str, Any]) -> str:
     return hints.get(kind, DOCS_HINT)
 
 
-def problems_from_pydantic(errors: Sequence[dict[str, Any]]) -> list[ConfigProblem]:
+def problems_from_pydantic(errors: Sequence[Mapping[str, Any]]) -> list[ConfigProblem]:
     """Turn pydantic's error list into problems phrased for someone editing TOML."""
     problems: list[ConfigProblem] = []
     for error in errors:
@@ -135,7 +135,7 @@ def problems_from_pydantic(errors: Sequence[dict[str, Any]]) -> list[ConfigProbl
     return problems
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: Mapping[str, Any]) -> str:
     kind = error.get("type", "")
     if kind == "missing":
         return "required field is missing"

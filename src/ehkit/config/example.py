@@ -1,6 +1,10 @@
 """A commented example ``ehkit.toml`` for a fictitious municipality.
 
-The demo and the README start from this text. Its ServiceUUIDs are fresh on
+The demo and the README start from this text. ``write_example`` writes it
+pointed at ehkit's broker simulator, so the README's sequence (configure,
+start the simulator with a state folder, run the app, log in) works with keys
+and metadata that match: the configuration pins the certificate the simulator
+writes into its state folder on its first start. Its ServiceUUIDs are fresh on
 every call by default: copying one fixed example UUID into many installations
 is exactly what made every Open Forms tenant share a ServiceUUID
 (open-forms #880), and brokers register entitlements against that UUID.
@@ -8,6 +12,7 @@ is exactly what made every Open Forms tenant share a ServiceUUID
 
 from __future__ import annotations
 
+import sys
 import uuid
 from pathlib import Path
 
@@ -62,12 +67,7 @@ signing_cert = "keys/dv.crt"
 # activation = 2027-01-15T09:00:00+01:00
 
 [broker]
-# The herkenningsmakelaar (HM) you signed with; copy from its metadata.
-entity_id = "{broker_entity_id}"
-metadata_file = "broker/metadata.xml"
-# Trust the broker's metadata by pinning its signing certificate(s) ...
-pinned_certs = ["broker/metadata-signing.crt"]
-# ... or by PKIoverheid CA plus the broker's OIN:
+{broker_section}# ... or by PKIoverheid CA plus the broker's OIN:
 # ca_certs = ["pki/pkioverheid-private-root-g1.crt"]
 # expected_oin = "00000009876543210000"
 artifact_resolution_timeout = {{ connect = 5, read = 10 }}
@@ -149,18 +149,64 @@ entity_id = "urn:etoegang:DV:{oin}:entities:1"
 """
 
 
+_BROKER_FILE = """\
+# The herkenningsmakelaar (HM) you signed with; copy from its metadata.
+entity_id = "{broker_entity_id}"
+metadata_file = "broker/metadata.xml"
+# Trust the broker's metadata by pinning its signing certificate(s) ...
+pinned_certs = ["broker/metadata-signing.crt"]
+"""
+
+_BROKER_SIMULATOR = """\
+# The herkenningsmakelaar (HM). This points at ehkit's broker simulator, started with
+#   ehkit broker serve --config {config} --state {state_shown}
+# For a real broker: its EntityID, its metadata URL and its signing certificate.
+entity_id = "{broker_entity_id}"
+metadata_url = "{simulator_url}/broker/metadata/1.13"
+# Trust the broker's metadata by pinning its signing certificate(s): the simulator
+# writes its certificate to {state_shown}/keys/hm.crt on its first start and keeps it there ...
+pinned_certs = ["{state}/keys/hm.crt"]
+"""
+
+#: The folder ``write_example`` tells the simulator to keep its keys in, next to ``ehkit.toml``.
+SIMULATOR_STATE = "broker-state"
+#: Where the README's app listens (uvicorn's default port) and the simulator (``ehkit broker serve``'s default).
+EXAMPLE_APP_ACS_URL = "http://127.0.0.1:8000/eherkenning/acs"
+EXAMPLE_SIMULATOR_URL = "http://127.0.0.1:8801"
+
+
 def example_toml(
     *,
     oin: str = EXAMPLE_OIN,
     broker_entity_id: str = EXAMPLE_BROKER_ENTITY_ID,
     acs_url: str = "https://eherkenning.voorbeeldstad.example/acs",
     fresh_uuids: bool = True,
+    simulator_url: str | None = None,
+    config_path: str = "ehkit.toml",
 ) -> str:
-    """The example ``ehkit.toml`` text (three services: melding EH2+, vergunning EH3, eidas EH3)."""
+    """The example ``ehkit.toml`` text (three services: melding EH2+, vergunning EH3, eidas EH3).
+
+    Without ``simulator_url`` the ``[broker]`` table reads a metadata file and
+    pins a certificate file you get from your broker; with it, it reads the
+    simulator's metadata URL and pins the certificate the simulator keeps in
+    ``broker-state/`` next to the configuration (``config_path`` only names
+    the file in the comment that says how to start the simulator).
+    """
     uuids = {k: str(uuid.uuid4()) for k in FIXED_UUIDS} if fresh_uuids else dict(FIXED_UUIDS)
+    if simulator_url is None:
+        broker_section = _BROKER_FILE.format(broker_entity_id=broker_entity_id)
+    else:
+        folder = Path(config_path).parent.as_posix()
+        broker_section = _BROKER_SIMULATOR.format(
+            broker_entity_id=broker_entity_id,
+            simulator_url=simulator_url.rstrip("/"),
+            config=config_path,
+            state=SIMULATOR_STATE,
+            state_shown=SIMULATOR_STATE if folder == "." else f"{folder}/{SIMULATOR_STATE}",
+        )
     return _TEMPLATE.format(
         oin=oin,
-        broker_entity_id=broker_entity_id,
+        broker_section=broker_section,
         acs_url=acs_url,
         uuid_melding=uuids["melding"],
         uuid_vergunning=uuids["vergunning"],
@@ -168,30 +214,60 @@ def example_toml(
     )
 
 
-def write_example(directory: str | Path, *, fresh_uuids: bool = True, **options: str) -> Path:
-    """Write ``ehkit.toml`` plus test keys from a throw-away test CA into ``directory``.
+def write_example(
+    directory: str | Path,
+    *,
+    fresh_uuids: bool = True,
+    simulator_url: str | None = EXAMPLE_SIMULATOR_URL,
+    acs_url: str = EXAMPLE_APP_ACS_URL,
+    quiet: bool = False,
+    **options: str,
+) -> Path:
+    """Write ``ehkit.toml`` plus DV test keys from a throw-away test CA into ``directory``.
 
-    The keys are PKIoverheid look-alikes from :class:`ehkit.pki.TestCA`; no real
-    broker trusts them. Returns the path of the configuration file.
+    The configuration points at the broker simulator on ``simulator_url`` and
+    pins the certificate the simulator writes to ``<directory>/broker-state``
+    when started with ``--state`` there; the ACS is the README app's
+    (``acs_url``). The keys are PKIoverheid look-alikes from
+    :class:`ehkit.pki.TestCA`; no real broker trusts them. Prints what it wrote
+    and what to run next (``quiet=True`` prints nothing). Returns the path of
+    the configuration file.
     """
-    from cryptography.hazmat.primitives import serialization
-
-    from ehkit.domain.identifiers import EntityID
     from ehkit.pki import TestCA
 
     target = Path(directory)
     (target / "keys").mkdir(parents=True, exist_ok=True)
-    (target / "broker").mkdir(parents=True, exist_ok=True)
     oin = options.get("oin", EXAMPLE_OIN)
-    broker = EntityID(options.get("broker_entity_id", EXAMPLE_BROKER_ENTITY_ID))
-    ca = TestCA.create()
-    dv = ca.issue(oin, "DV")
-    hm = ca.issue(str(broker.oin), "HM")
-    pem = serialization.Encoding.PEM
-    key_bytes = dv.private_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    atomic_write(target / "keys" / "dv.key", key_bytes, mode=0o600)
-    atomic_write(target / "keys" / "dv.crt", dv.certificate.public_bytes(pem))
-    atomic_write(target / "broker" / "metadata-signing.crt", hm.certificate.public_bytes(pem))
+    ca = TestCA.create("ehkit Example DV PKI")
+    dv = ca.issue(oin, "DV", organisation="Gemeente Voorbeeldstad")
+    written = [target / "keys" / "dv.key", target / "keys" / "dv.crt"]
+    atomic_write(written[0], dv.private_pem(), mode=0o600)
+    atomic_write(written[1], dv.certificate_pem())
     config = target / "ehkit.toml"
-    atomic_write(config, example_toml(fresh_uuids=fresh_uuids, **options).encode("utf-8"))
+    shown = config.as_posix()
+    text = example_toml(
+        fresh_uuids=fresh_uuids, simulator_url=simulator_url, acs_url=acs_url, config_path=shown, **options
+    )
+    atomic_write(config, text.encode("utf-8"))
+    written.insert(0, config)
+    if not quiet:
+        _report(written, config, simulator_url)
     return config
+
+
+def _report(written: list[Path], config: Path, simulator_url: str | None) -> None:
+    """What a person running the README's one-liner needs to see: the files and the next command."""
+    lines = ["Wrote the example setup (Gemeente Voorbeeldstad, test keys only):"]
+    notes = {
+        "ehkit.toml": "the configuration (three services, fresh ServiceUUIDs)",
+        "dv.key": "the DV's private key (mode 0600)",
+        "dv.crt": "the DV's certificate (OIN in the subject serialNumber)",
+    }
+    lines += [f"  {path.as_posix():<28} {notes.get(path.name, '')}".rstrip() for path in written]
+    if simulator_url is not None:
+        state = (config.parent / SIMULATOR_STATE).as_posix()
+        lines += [
+            "Next: start the broker simulator; it writes the certificate ehkit.toml pins:",
+            f"  ehkit broker serve --config {config.as_posix()} --state {state}",
+        ]
+    sys.stdout.write("\n".join(lines) + "\n")

@@ -173,7 +173,8 @@ class EhkitConfig(BaseModel):
         groups = []
         for position, name in enumerate(order):
             entity_id = explicit.get(name) or (self.dv.entity_id if position == 0 else None)
-            assert entity_id is not None  # guaranteed by _check
+            if entity_id is None:  # validation refuses this; a model built without it may not
+                raise ConfigError(f"metadata group {name!r} has no entity_id (add it under [[metadata_groups]])")
             members = tuple(s for s in self.services if s.metadata_group == name)
             groups.append(ServiceGroup(name, entity_id, members))
         return tuple(groups)
@@ -184,6 +185,18 @@ class EhkitConfig(BaseModel):
                 return group
         known = ", ".join(g.name for g in self.service_groups())
         raise ConfigError(f"no metadata group {name!r} (known: {known})", reason="unknown_group")
+
+    def protocol_of(self, service: ServiceConfig) -> str:
+        """``saml`` or ``oidc``: the service's own choice, else the broker's."""
+        return service.protocol or self.broker.protocol
+
+    @property
+    def uses_saml(self) -> bool:
+        return any(self.protocol_of(s) == "saml" for s in self.services)
+
+    @property
+    def uses_oidc(self) -> bool:
+        return any(self.protocol_of(s) == "oidc" for s in self.services)
 
     def relay_state_key(self) -> bytes:
         """Key for protecting RelayState; derived from the signing key when none is configured.
@@ -268,6 +281,10 @@ def _check_keys(config: EhkitConfig) -> Iterator[ConfigProblem]:
 
 def _check_broker(config: EhkitConfig) -> Iterator[ConfigProblem]:
     broker = config.broker
+    yield from _check_oidc(config)
+    saml_parts = (broker.metadata_file, broker.metadata_url, broker.pinned_certs, broker.ca_certs)
+    if not config.uses_saml and not any(saml_parts):
+        return  # every service logs in over OIDC: the SAML metadata and its trust are not needed
     if (broker.metadata_file is None) == (broker.metadata_url is None):
         yield ConfigProblem(
             "broker.metadata_file",
@@ -287,6 +304,30 @@ def _check_broker(config: EhkitConfig) -> Iterator[ConfigProblem]:
             "broker.oin",
             f"{broker.oin} differs from the OIN in broker.entity_id ({broker.entity_id.oin}) "
             "(leave oin out to derive it, unless the broker told you otherwise)",
+        )
+
+
+def _check_oidc(config: EhkitConfig) -> Iterator[ConfigProblem]:
+    broker = config.broker
+    oidc_services = [(i, s) for i, s in enumerate(config.services) if config.protocol_of(s) == "oidc"]
+    if oidc_services and broker.oidc is None:
+        where = "broker.protocol" if broker.protocol == "oidc" else f"services[{oidc_services[0][0]}].protocol"
+        yield ConfigProblem(
+            where,
+            "OIDC needs a [broker.oidc] section (issuer, client_id, redirect_uri, profile, and the client "
+            'secret or auth_method = "private_key_jwt"; see docs/oidc.md)',
+        )
+    for i, service in enumerate(config.services):
+        if config.protocol_of(service) != "oidc" and (service.oidc_client_id or service.oidc_authorize_params):
+            field = "oidc_client_id" if service.oidc_client_id else "oidc_authorize_params"
+            yield ConfigProblem(
+                f"services[{i}].{field}",
+                'only applies to a service that logs in over OIDC (set protocol = "oidc", or remove it)',
+            )
+    if broker.oidc is not None and broker.oidc.redirect_uri in (config.dv.acs_url, config.dv.post_acs_url):
+        yield ConfigProblem(
+            "broker.oidc.redirect_uri",
+            "is the SAML ACS URL; the OIDC callback needs its own path (e.g. .../oidc/callback)",
         )
 
 
@@ -403,12 +444,11 @@ def _check_groups(config: EhkitConfig) -> Iterator[ConfigProblem]:
     for i, group in enumerate(config.metadata_groups):
         if names[group.name] > 1:
             yield ConfigProblem(f"metadata_groups[{i}].name", f"{group.name!r} is declared twice (merge them)")
-        if group.entity_id is not None:
-            if group.entity_id.role != "DV" or group.entity_id.oin != dv.oin:
-                yield ConfigProblem(
-                    f"metadata_groups[{i}].entity_id",
-                    f"{group.entity_id} is not an EntityID of this DV (write urn:etoegang:DV:{dv.oin}:entities:<n>)",
-                )
+        if group.entity_id is not None and (group.entity_id.role != "DV" or group.entity_id.oin != dv.oin):
+            yield ConfigProblem(
+                f"metadata_groups[{i}].entity_id",
+                f"{group.entity_id} is not an EntityID of this DV (write urn:etoegang:DV:{dv.oin}:entities:<n>)",
+            )
     explicit = {g.name: g.entity_id for g in config.metadata_groups}
     order: list[str] = []
     first_service: dict[str, int] = {}

@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from ehkit.config.oidc import OidcConfig
 from ehkit.config.types import (
     ConfigPath,
     DisplayName,
@@ -108,6 +109,9 @@ class BrokerConfig(_Section):
     # Identifiers must arrive encrypted for the DV (end-to-end). Only a broker contract with
     # "decrypt at broker" needs false.
     require_encrypted_identifiers: bool = True
+    #: How services log in unless they say otherwise: the SAML interface, or the broker's OIDC front.
+    protocol: Literal["saml", "oidc"] = "saml"
+    oidc: OidcConfig | None = None
 
     @model_validator(mode="before")
     @classmethod

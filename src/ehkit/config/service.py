@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import uuid
 from typing import Any, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from ehkit.config.oidc import check_authorize_params
 from ehkit.config.types import Description, DisplayName, HttpsUrl, IdentifierUrn, LoaField, Slug
 from ehkit.domain.identifiers import ServiceID
 from ehkit.domain.urns import ATTRIBUTES, IdentifierType, identifier_type, is_identifying
@@ -67,8 +69,8 @@ class ServiceConfig(BaseModel):
 
     key: Slug
     index: int = Field(ge=1, le=9999)
-    uuid: uuid.UUID
-    instance_uuid: uuid.UUID
+    uuid: UUID  # the field shadows the module inside the class body, hence the bare name
+    instance_uuid: UUID
     name_nl: DisplayName
     name_en: DisplayName
     description_nl: Description
@@ -91,6 +93,12 @@ class ServiceConfig(BaseModel):
     bsnk_structure_version: int | None = Field(default=None, ge=0)
     bsnk_recipient_key_set_version: int | None = Field(default=None, ge=0)
     metadata_group: Slug
+    #: "saml" or "oidc"; without it the service uses ``[broker] protocol``.
+    protocol: Literal["saml", "oidc"] | None = None
+    #: The client id at the OIDC front when this service has its own (else ``[broker.oidc] client_id``).
+    oidc_client_id: str | None = Field(default=None, min_length=1, max_length=255)
+    #: Authorize parameters for this service only (e.g. its own ``kc_idp_hint``).
+    oidc_authorize_params: dict[str, str] = Field(default_factory=dict)
 
     _service_id: ServiceID | None = PrivateAttr(default=None)
 
@@ -123,6 +131,11 @@ class ServiceConfig(BaseModel):
         if len({tuple(sorted(s)) for s in value}) != len(value):
             raise ValueError("two identifier sets are the same (remove the duplicate set)")
         return value
+
+    @field_validator("oidc_authorize_params")
+    @classmethod
+    def _oidc_params(cls, value: dict[str, str]) -> dict[str, str]:
+        return check_authorize_params(value)
 
     # -- derived values -----------------------------------------------------
 

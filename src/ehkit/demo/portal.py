@@ -3,6 +3,11 @@
 It shows how an application uses ``ehkit.sp``: ``start_login`` on the way out,
 ``finish_login`` at the ACS, the request ID kept in the user's session, and one
 clear page per way a login can end. Sessions are in memory: this is a demo.
+
+The ACS never renders a page itself: it processes the message once and
+redirects (POST/GET, redirect, GET), to the service page after a login or to
+an outcome page keyed by a short-lived record in the session. Reloading either
+page shows it again; the URL never holds the spent ``SAMLart``.
 """
 
 from __future__ import annotations
@@ -21,20 +26,31 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from ehkit.demo.result import summary
+from ehkit.demo.setup import ACS_PATH
 from ehkit.demo.texts import t as _t
-from ehkit.errors import EhkitError, LoginCancelled, LoginRejected
+from ehkit.errors import EhkitError, LoginRejected
+from ehkit.reasons import outcome
 
 log = logging.getLogger("ehkit.demo")
 SESSION_COOKIE = "voorbeeldstad_session"
 SESSION_TTL = 3600.0
-_UNREACHABLE = {
-    "artifact_resolution_failed",
-    "artifact_resolution_timeout",
-    "artifact_resolution_http",
-    "metadata_unavailable",
-    "store_unavailable",
-}
+#: How long an outcome page (cancelled, refused, unavailable) can be reloaded.
+OUTCOME_TTL = 600.0
+#: At most this many outcome records per session; the oldest go first (bounded memory per visitor).
+MAX_OUTCOMES = 20
 NO_CACHE = {"Cache-Control": "no-cache, no-store", "Pragma": "no-cache"}
+STATIC = resources.files("ehkit.demo").joinpath("static")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a login ended when it did not log the user in; shown at ``/uitkomst/<id>``."""
+
+    kind: str  # "cancelled" | "loa_too_low" | "unavailable" | "refused"
+    reason: str
+    service: str | None
+    created: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -43,6 +59,17 @@ class Session:
     pending_request_id: str | None = None
     pending_service: str | None = None
     logins: dict[str, dict[str, Any]] = field(default_factory=dict)
+    last_service: str | None = None
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+
+    def add_outcome(self, item: Outcome) -> str:
+        for key in [k for k, o in self.outcomes.items() if time.monotonic() - o.created > OUTCOME_TTL]:
+            del self.outcomes[key]
+        while len(self.outcomes) >= MAX_OUTCOMES:
+            del self.outcomes[next(iter(self.outcomes))]
+        key = secrets.token_urlsafe(9)
+        self.outcomes[key] = item
+        return key
 
 
 class SessionStore:
@@ -63,26 +90,9 @@ class SessionStore:
         self._sessions.pop(sid, None)
 
 
-def _summary(result: Any) -> dict[str, Any]:
-    """What the portal shows, taken from the typed LoginResult."""
-    legal = result.legal_subject
-    attrs = dict(result.attributes)
-    company = attrs.pop("urn:etoegang:1.11:attribute-represented:CompanyName", None)
-    inter = result.intermediary
-    return {
-        "legal_type": legal.type.label,
-        "legal_value": str(legal),
-        "company_name": ", ".join(company) if company else None,
-        "vestiging": result.vestigingsnummer,
-        "pseudonym": str(result.acting_subject),
-        "loa": result.loa.label,
-        "loa_required": result.loa_required.label,
-        "intermediary": (f"KvK {inter.kvk}" + (f" ({inter.company_name})" if inter.company_name else ""))
-        if inter
-        else None,
-        "attributes": [(k.rsplit(":", 1)[-1], ", ".join(v)) for k, v in sorted(attrs.items())],
-        "broker": result.broker,
-    }
+def with_lang_hint(url: str, lang: str) -> str:
+    """Tell the broker the portal's language: ``lang`` beside the SAML parameters (not signed over)."""
+    return f"{url}{'&' if '?' in url else '?'}lang={lang}"
 
 
 def create_portal(sp: Any, config: Any) -> Starlette:
@@ -93,6 +103,7 @@ def create_portal(sp: Any, config: Any) -> Starlette:
         autoescape=select_autoescape(["html"]),
     )
     sessions = SessionStore()
+    services = {s.key: s for s in config.services}
 
     def lang_of(request: Request) -> str:
         lang = request.query_params.get("lang") or request.cookies.get("lang") or "nl"
@@ -113,31 +124,36 @@ def create_portal(sp: Any, config: Any) -> Starlette:
         resp.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="lax", max_age=int(SESSION_TTL))
         return resp
 
-    def services_view(lang: str) -> list[dict[str, Any]]:
-        return [
-            {
-                "key": s.key,
-                "name": s.name_en if lang == "en" else s.name_nl,
-                "description": s.description_en if lang == "en" else s.description_nl,
-                "loa": s.loa.label,
-                "eidas": s.eidas,
-            }
-            for s in config.services
-        ]
+    def service_view(s: Any, lang: str) -> dict[str, Any]:
+        return {
+            "key": s.key,
+            "name": s.name_en if lang == "en" else s.name_nl,
+            "description": s.description_en if lang == "en" else s.description_nl,
+            "loa": s.loa.label,
+            "eidas": s.eidas,
+        }
 
-    def service_name(key: str, lang: str) -> str:
-        for s in services_view(lang):
-            if s["key"] == key:
-                return str(s["name"])
-        return key
+    def not_found(request: Request, what: str) -> HTMLResponse:
+        lang = lang_of(request)
+        return render(
+            request,
+            "problem.html",
+            404,
+            title=_t("not_found_title", lang),
+            text=_t(what, lang),
+            reason="not_found",
+            service=None,
+            show_code=False,
+        )
 
     async def home(request: Request) -> Response:
         sid, session = sessions.get(request)
-        message = _t("logged_out", lang_of(request)) if request.query_params.get("uitgelogd") else None
+        lang = lang_of(request)
+        message = _t("logged_out", lang) if request.query_params.get("uitgelogd") else None
         resp = render(
             request,
             "home.html",
-            services=services_view(lang_of(request)),
+            services=[service_view(s, lang) for s in config.services],
             logged_in=set(session.logins),
             message=message,
         )
@@ -145,29 +161,22 @@ def create_portal(sp: Any, config: Any) -> Starlette:
 
     async def login(request: Request) -> Response:
         key = request.path_params["service"]
-        if key not in {s.key for s in config.services}:
-            return render(
-                request,
-                "problem.html",
-                404,
-                title="404",
-                text=key,
-                reason="unknown_service",
-                service=None,
-                show_code=True,
-            )
+        if key not in services:
+            return not_found(request, "unknown_service")
         sid, session = sessions.get(request)
         try:
             # The SP does blocking I/O (metadata, artifact resolution) and RSA work: keep it off the event loop.
             start = await run_in_threadpool(sp.start_login, key, relay_state=f"/dienst/{key}")
         except EhkitError as exc:
             log.warning("start_login failed: %s (%s)", exc.reason, exc)
-            return problem(request, exc, key)
+            return with_session(to_outcome(session, exc.reason, key), sid)
         session.pending_request_id = start.request_id
         session.pending_service = key
+        lang = lang_of(request)
         if start.method == "redirect":
-            resp: Response = RedirectResponse(start.url, status_code=303, headers=dict(start.headers))
-        else:
+            target = with_lang_hint(start.url, lang)
+            resp: Response = RedirectResponse(target, status_code=303, headers=dict(start.headers))
+        else:  # the POST binding: the broker falls back on the browser's Accept-Language
             resp = HTMLResponse(start.form_html or "", headers=dict(start.headers))
         return with_session(resp, sid)
 
@@ -177,90 +186,93 @@ def create_portal(sp: Any, config: Any) -> Starlette:
         if request.method == "POST":
             form = await request.form()
             params.update({k: str(v) for k, v in form.items()})
-        try:
-            result = await run_in_threadpool(
-                sp.finish_login,
+        if not params.get("SAMLart") and not params.get("SAMLResponse"):
+            # No message: the broker sent the browser back after a finished login (Back button).
+            target = f"/dienst/{session.last_service}" if session.last_service in session.logins else "/"
+            return with_session(RedirectResponse(target, status_code=303, headers=NO_CACHE), sid)
+        return await complete(
+            sid,
+            session,
+            lambda: sp.finish_login(
                 saml_art=params.get("SAMLart"),
                 saml_response=params.get("SAMLResponse"),
                 relay_state=params.get("RelayState"),
                 request_id=session.pending_request_id,
-            )
+            ),
+        )
+
+    async def oidc_callback(request: Request) -> Response:
+        """Where the OpenID provider sends the browser back, for a service with protocol = "oidc" (docs/oidc.md)."""
+        sid, session = sessions.get(request)
+        query = request.query_params.multi_items()
+        return await complete(sid, session, lambda: sp.finish_oidc_login(query, request_id=session.pending_request_id))
+
+    async def complete(sid: str, session: Session, finish: Any) -> Response:
+        """The end of every login, over SAML or OIDC: the outcome page, or the service page."""
+        try:
+            result = await run_in_threadpool(finish)
         except LoginRejected as exc:
             service = session.pending_service
             session.pending_request_id = session.pending_service = None
-            return with_session(problem(request, exc, service), sid)
+            return with_session(to_outcome(session, exc.reason, service), sid)
         session.pending_request_id = session.pending_service = None
-        session.logins[result.service] = _summary(result)
+        session.logins[result.service] = summary(result)
+        session.last_service = result.service
         target = result.relay_state or f"/dienst/{result.service}"
         return with_session(RedirectResponse(target, status_code=303, headers=NO_CACHE), sid)
 
-    def problem(request: Request, exc: EhkitError, service: str | None) -> HTMLResponse:
+    def to_outcome(session: Session, reason: str, service: str | None) -> Response:
+        kind = "loa_too_low" if reason == "loa_too_low" else outcome(reason)
+        key = session.add_outcome(Outcome(kind, reason, service))
+        return RedirectResponse(f"/uitkomst/{key}", status_code=303, headers=NO_CACHE)
+
+    async def outcome_page(request: Request) -> Response:
+        sid, session = sessions.get(request)
+        item = session.outcomes.get(request.path_params["outcome_id"])
+        if item is None or time.monotonic() - item.created > OUTCOME_TTL:
+            return with_session(not_found(request, "outcome_gone"), sid)
         lang = lang_of(request)
-        if isinstance(exc, LoginCancelled):
-            return render(
-                request,
-                "problem.html",
-                title=_t("cancelled_title", lang),
-                text=_t("cancelled", lang),
-                reason=exc.reason,
-                service=service,
-                show_code=False,
-            )
-        if exc.reason == "loa_too_low":
-            required = next((s.loa.label for s in config.services if s.key == service), "?")
-            text = _t("loa_text", lang).format(required=required)
-            return render(
-                request,
-                "problem.html",
-                403,
-                title=_t("loa_title", lang),
-                text=text,
-                reason=exc.reason,
-                service=service,
-                show_code=False,
-            )
-        if exc.reason in _UNREACHABLE:
-            return render(
-                request,
-                "problem.html",
-                503,
-                title=_t("unreachable_title", lang),
-                text=_t("unreachable", lang),
-                reason=exc.reason,
-                service=service,
-                show_code=True,
-            )
-        return render(
+        pages = {
+            "cancelled": (200, "cancelled_title", "cancelled", False),
+            "loa_too_low": (403, "loa_title", "loa_text", False),
+            "unavailable": (503, "unreachable_title", "unreachable", True),
+            "refused": (400, "failed_title", "failed", True),
+        }
+        status, title, text, show_code = pages[item.kind]
+        required = services[item.service].loa.label if item.service in services else "?"
+        page = render(
             request,
             "problem.html",
-            400,
-            title=_t("failed_title", lang),
-            text=_t("failed", lang),
-            reason=exc.reason,
-            service=service,
-            show_code=True,
+            status,
+            title=_t(title, lang),
+            text=_t(text, lang).format(required=required),
+            reason=item.reason,
+            service=item.service,
+            show_code=show_code,
         )
+        return with_session(page, sid)
 
     async def service_page(request: Request) -> Response:
         key = request.path_params["service"]
+        if key not in services:
+            return not_found(request, "unknown_service")
         sid, session = sessions.get(request)
-        summary = session.logins.get(key)
         lang = lang_of(request)
-        if summary is None:
-            return with_session(
-                render(
-                    request,
-                    "problem.html",
-                    401,
-                    title=service_name(key, lang),
-                    text=_t("not_logged_in", lang),
-                    reason="not_logged_in",
-                    service=key,
-                    show_code=False,
-                ),
-                sid,
+        name = service_view(services[key], lang)["name"]
+        summary_ = session.logins.get(key)
+        if summary_ is None:
+            page = render(
+                request,
+                "problem.html",
+                401,
+                title=name,
+                text=_t("not_logged_in", lang),
+                reason="not_logged_in",
+                service=key,
+                show_code=False,
             )
-        return with_session(render(request, "service.html", r=summary, service_name=service_name(key, lang)), sid)
+            return with_session(page, sid)
+        return with_session(render(request, "service.html", r=summary_, service_name=name), sid)
 
     async def logout(request: Request) -> Response:
         sid, _ = sessions.get(request)
@@ -269,12 +281,27 @@ def create_portal(sp: Any, config: Any) -> Starlette:
         resp.delete_cookie(SESSION_COOKIE)
         return resp
 
+    async def favicon(request: Request) -> Response:
+        return Response(STATIC.joinpath("favicon.svg").read_bytes(), media_type="image/svg+xml")
+
+    async def european_login_mark(request: Request) -> Response:
+        return Response(STATIC.joinpath("european-login.svg").read_bytes(), media_type="image/svg+xml")
+
+    async def unknown_path(request: Request, exc: Exception) -> Response:
+        return not_found(request, "unknown_page")
+
     return Starlette(
         routes=[
             Route("/", home),
             Route("/login/{service}", login),
-            Route("/acs", acs, methods=["GET", "POST"]),
+            Route(ACS_PATH, acs, methods=["GET", "POST"]),
+            Route("/oidc/callback", oidc_callback),
+            Route("/uitkomst/{outcome_id}", outcome_page),
             Route("/dienst/{service}", service_page),
             Route("/logout", logout, methods=["POST"]),
-        ]
+            Route("/favicon.svg", favicon),
+            Route("/favicon.ico", favicon),
+            Route("/static/european-login.svg", european_login_mark),
+        ],
+        exception_handlers={404: unknown_path},
     )

@@ -12,6 +12,9 @@ from pathlib import Path
 
 from ehkit.util.files import atomic_write
 
+#: The portal's ACS path: the same as the README's integration example.
+ACS_PATH = "/eherkenning/acs"
+
 DEMO_OIN = "00000001234567890000"
 PORTAL_PORT = 8800
 BROKER_PORT = 8801
@@ -73,9 +76,12 @@ def prepare(
         text = example_toml(
             oin=DEMO_OIN,
             broker_entity_id=EXAMPLE_BROKER_ENTITY_ID,
-            acs_url=_portal_url(host, portal_port) + "/acs",
+            acs_url=_portal_url(host, portal_port) + ACS_PATH,
             fresh_uuids=False,
         )
+        import secrets
+
+        atomic_write(paths.root / "oidc-client-secret.txt", secrets.token_urlsafe(32).encode(), mode=0o600)
         atomic_write(paths.config, _demo_adjust(text).encode("utf-8"))
     _refresh_urls(paths, host, portal_port, broker_port)
     return paths
@@ -89,14 +95,64 @@ def _demo_adjust(text: str) -> str:
     text = text.replace('pinned_certs = ["broker/metadata-signing.crt"]', 'pinned_certs = ["broker-state/keys/hm.crt"]')
     # Let intermediaries (accountants) report on behalf of their clients: shows ketenmachtiging.
     text = text.replace('loa = "EH2+"\n', 'loa = "EH2+"\nintermediation = "generalAvailable"\n', 1)
+    # Ask for the company name in "melding" too, so the result page names the company for every
+    # company service (vergunning asks for it already).
+    melding_end = text.index('service_url_en = "https://www.voorbeeldstad.example/en/report"\n')
+    melding_end = text.index("\n", melding_end) + 1
+    text = text[:melding_end] + _COMPANY_NAME_ATTRIBUTE + text[melding_end:]
+    # A fourth service logs in over the simulator's OpenID Connect front instead of SAML (docs/oidc.md).
+    text += OIDC_BLOCK
     return text
+
+
+OIDC_BLOCK = """
+# ---------------------------------------------------------------- OpenID Connect
+# The service "subsidie" logs in over the broker's OIDC front (the simulator's
+# OpenID provider) instead of SAML: see docs/oidc.md. Same screens, same LoginResult.
+[broker.oidc]
+issuer = "http://127.0.0.1:8801/oidc"
+client_id = "voorbeeldstad-demo"
+redirect_uri = "http://127.0.0.1:8800/oidc/callback"
+client_secret_file = "oidc-client-secret.txt"
+profile = "urn-claims"
+
+[[services]]
+key = "subsidie"
+index = 4
+uuid = "0b7f6a0e-1c7d-4a36-9a55-3f1d0c2e8a04"
+name_nl = "Subsidie aanvragen (OpenID Connect)"
+name_en = "Apply for a grant (OpenID Connect)"
+description_nl = "Vraag namens uw bedrijf een subsidie aan; deze dienst logt in via OpenID Connect."
+description_en = "Apply for a grant on behalf of your company; this service logs in over OpenID Connect."
+loa = "EH3"
+identifier_sets = [["KvKnr"]]
+vestiging_restriction = true
+protocol = "oidc"
+"""
+
+
+_COMPANY_NAME_ATTRIBUTE = """privacy_url_nl = "https://www.voorbeeldstad.example/privacy"
+privacy_url_en = "https://www.voorbeeldstad.example/en/privacy"
+
+[[services.attributes]]
+urn = "urn:etoegang:1.11:attribute-represented:CompanyName"
+required = false
+purpose_nl = "Om uw melding aan uw bedrijf te koppelen."
+purpose_en = "To link your report to your company."
+"""
 
 
 def _refresh_urls(paths: DemoPaths, host: str, portal_port: int, broker_port: int) -> None:
     text = paths.config.read_text(encoding="utf-8")
-    new = re.sub(r'(?m)^acs_url = "[^"]*"', f'acs_url = "{_portal_url(host, portal_port)}/acs"', text)
+    new = re.sub(r'(?m)^acs_url = "[^"]*"', f'acs_url = "{_portal_url(host, portal_port)}{ACS_PATH}"', text)
     new = re.sub(
         r'(?m)^metadata_url = "[^"]*"', f'metadata_url = "{broker_url(host, broker_port)}/broker/metadata/1.13"', new
+    )
+    new = re.sub(r'(?m)^issuer = "http://[^"]*/oidc"', f'issuer = "{broker_url(host, broker_port)}/oidc"', new)
+    new = re.sub(
+        r'(?m)^redirect_uri = "[^"]*/oidc/callback"',
+        f'redirect_uri = "{_portal_url(host, portal_port)}/oidc/callback"',
+        new,
     )
     if new != text:
         atomic_write(paths.config, new.encode("utf-8"))

@@ -53,7 +53,9 @@ def _digits(kind: str, value: str, length: int, reason: str) -> None:
 def elfproef(value: str, *, bsn: bool) -> bool:
     """The 11-check of BSN and RSIN. For a BSN the last weight is -1."""
     weights = [9, 8, 7, 6, 5, 4, 3, 2, -1 if bsn else 1]
-    total = sum(int(d) * w for d, w in zip(value, weights))
+    if len(value) != len(weights):
+        return False
+    total = sum(int(d) * w for d, w in zip(value, weights, strict=True))
     return total % 11 == 0 and (not bsn or value != "000000000")
 
 
@@ -168,7 +170,7 @@ class EntityID(_Identifier):
         return Oin(_ENTITY_RE.match(self).group(2))  # type: ignore[union-attr]
 
     @property
-    def index(self) -> int:
+    def index(self) -> int:  # type: ignore[override]  # shadows str.index: the public name of the URN's index
         return int(_ENTITY_RE.match(self).group(3))  # type: ignore[union-attr]
 
     @property
@@ -200,7 +202,7 @@ class ServiceID(_Identifier):
         return Oin(_SERVICE_RE.match(self).group(1))  # type: ignore[union-attr]
 
     @property
-    def index(self) -> int:
+    def index(self) -> int:  # type: ignore[override]  # shadows str.index: the public name of the URN's index
         return int(_SERVICE_RE.match(self).group(2))  # type: ignore[union-attr]
 
     @classmethod

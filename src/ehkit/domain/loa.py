@@ -44,7 +44,7 @@ class LevelOfAssurance(enum.Enum):
         return self.label
 
     @classmethod
-    def parse(cls, text: str) -> LevelOfAssurance:
+    def parse(cls, text: str | LevelOfAssurance) -> LevelOfAssurance:
         """Accept the names people use: "EH3", "eh2+", "loa2plus", the full URN."""
         if isinstance(text, LevelOfAssurance):
             return text

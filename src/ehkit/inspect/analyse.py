@@ -5,7 +5,7 @@ labels where each value came from; the SP library is stricter by design."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
@@ -63,7 +63,7 @@ class Report:
         return d
 
 
-def _path(el: etree._Element) -> str:
+def _path(el: etree._Element | None) -> str:
     parts = []
     while el is not None:
         parts.append(etree.QName(el).localname)
@@ -74,7 +74,7 @@ def _path(el: etree._Element) -> str:
 def _text(el: etree._Element | None) -> str | None:
     if el is None:
         return None
-    return "".join(el.xpath("text()")).strip()
+    return "".join(cast("list[str]", el.xpath("text()"))).strip()
 
 
 def _owner_assertion(el: etree._Element) -> etree._Element | None:
@@ -123,7 +123,7 @@ def analyse(
 
 def _pretty_copy(xml: bytes) -> etree._Element:
     parser = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True, load_dtd=False)
-    return etree.fromstring(xml, parser)
+    return etree.fromstring(xml, parser)  # noqa: TID251 - only after parse_document accepted the same bytes
 
 
 def _artifact_report(art: str, encoding: list[str], relay_state: str | None, expected_issuer: str | None) -> Report:
@@ -186,7 +186,8 @@ def _summarise(root: etree._Element, rep: Report) -> None:
         ref = root.find(f"{q(SAMLP, 'RequestedAuthnContext')}/{q(SAML, 'AuthnContextClassRef')}")
         if ref is not None:
             s["RequestedLoA"] = _text(ref)
-            s["Comparison"] = ref.getparent().get("Comparison", "exact")
+            requested = ref.getparent()
+            s["Comparison"] = requested.get("Comparison", "exact") if requested is not None else "exact"
     statuses = []
     for st in root.iter(q(SAMLP, "Status")):
         codes = [c.get("Value") for c in st.iter(q(SAMLP, "StatusCode"))]
@@ -220,18 +221,17 @@ def _summarise(root: etree._Element, rep: Report) -> None:
                 authn.find(f"{q(SAML, 'AuthnContext')}/{q(SAML, 'AuthenticatingAuthority')}")
             )
         assertions.append(info)
-        for attr in a.findall(f"{q(SAML, 'AttributeStatement')}/{q(SAML, 'Attribute')}"):
-            values = []
-            for v in attr.findall(q(SAML, "AttributeValue")):
+        for attribute in a.findall(f"{q(SAML, 'AttributeStatement')}/{q(SAML, 'Attribute')}"):
+            values: list[str | None] = []
+            for v in attribute.findall(q(SAML, "AttributeValue")):
                 if v.find(q(SAML, "EncryptedID")) is not None:
                     values.append("[EncryptedID]")
-                elif v.find(q(SAML, "NameID")) is not None:
-                    n = v.find(q(SAML, "NameID"))
-                    values.append(f"{_text(n)} ({n.get('NameQualifier')})")
+                elif (name_id := v.find(q(SAML, "NameID"))) is not None:
+                    values.append(f"{_text(name_id)} ({name_id.get('NameQualifier')})")
                 else:
                     values.append(_text(v))
             rep.attributes.append(
-                {"assertion": a.get("ID"), "in_advice": _in_advice(a), "name": attr.get("Name"), "values": values}
+                {"assertion": a.get("ID"), "in_advice": _in_advice(a), "name": attribute.get("Name"), "values": values}
             )
         for xa in a.iter(q(XACML_CONTEXT, "Attribute")):
             if _owner_assertion(xa) is not a:
@@ -264,6 +264,18 @@ def _check_signatures(root: etree._Element, rep: Report, trust: TrustSet | None)
         parent = sig.getparent()
         kn_el = sig.find(f"{q(DS, 'KeyInfo')}/{q(DS, 'KeyName')}")
         key_name = _text(kn_el)
+        if parent is None:  # a bare Signature pasted on its own signs nothing here
+            rep.signatures.append(
+                SignatureCheck(
+                    element="/",
+                    id=None,
+                    key_name=key_name,
+                    status="invalid",
+                    reason="signature_position",
+                    detail="the Signature is the document element: it has no parent to sign",
+                )
+            )
+            continue
         check = SignatureCheck(element=_path(parent), id=parent.get("ID"), key_name=key_name, status="not-checked")
         if trust:
             known = key_name is None or any(key_name.lower() in k.key_names for k in trust.keys)
@@ -289,7 +301,8 @@ def _identifiers(
 
         policy = DecryptionPolicy(keys=tuple(DecryptionKey(k, names) for k, names in keys), entity_id=entity_id)
     for enc in root.iter(q(SAML, "EncryptedID")):
-        attr = enc.getparent().getparent() if enc.getparent() is not None else None
+        value_el = enc.getparent()
+        attr = value_el.getparent() if value_el is not None else None
         name = attr.get("Name") or attr.get("AttributeId") if attr is not None else None
         ident = Identifier(
             attribute=name or _path(enc),
@@ -305,7 +318,7 @@ def _identifiers(
             try:
                 plain = decrypt_element(enc, policy)
                 ident.qualifier = plain.get("NameQualifier")
-                ident.value = "".join(plain.xpath("text()")).strip()
+                ident.value = "".join(cast("list[str]", plain.xpath("text()"))).strip()
                 ident.decrypted = True
             except EhkitError as exc:
                 ident.error = f"{exc.reason}: {exc} (recipients: {', '.join(r or '?' for r in recipients)})"
@@ -315,11 +328,13 @@ def _identifiers(
             ident.error = f"not decrypted (give --key); recipients: {', '.join(r or '?' for r in recipients)}"
         rep.identifiers.append(ident)
     for nid in root.iter(q(SAML, "NameID")):
-        if nid.getparent() is not None and nid.getparent().tag in (
-            q(SAML, "AttributeValue"),
-            q(XACML_CONTEXT, "AttributeValue"),
+        value_el = nid.getparent()
+        attr = value_el.getparent() if value_el is not None else None
+        if (
+            value_el is not None
+            and attr is not None
+            and value_el.tag in (q(SAML, "AttributeValue"), q(XACML_CONTEXT, "AttributeValue"))
         ):
-            attr = nid.getparent().getparent()
             rep.identifiers.append(
                 Identifier(
                     attribute=attr.get("Name") or attr.get("AttributeId") or "",

@@ -81,7 +81,7 @@ def decode_input(data: bytes) -> DecodedInput:
     if re.match(r"^https?://", text):
         query = urlsplit(text).query
         out.encoding.append("url")
-    elif "=" in text and any(text.startswith(p + "=") or ("&" + p + "=") in text for p in _PARAMS + ("RelayState",)):
+    elif "=" in text and any(text.startswith(p + "=") or ("&" + p + "=") in text for p in (*_PARAMS, "RelayState")):
         query = text
         out.encoding.append("form")
     if query is not None:

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import cast
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from ehkit.errors import ConfigError
 
@@ -141,10 +143,14 @@ def load_private_key(data_or_path: Source, password: bytes | None = None) -> rsa
 
     key = _load_key_blob(blob, loader, password, label)
     check_key_strength(key, source=label)
-    return key  # type: ignore[return-value]
+    return cast(rsa.RSAPrivateKey, key)  # check_key_strength refused every other kind
 
 
-def _load_key_blob(blob: bytes, loader, password: bytes | None, label: str):
+# serialization.load_pem_private_key or load_der_private_key
+_KeyLoader = Callable[..., PrivateKeyTypes]
+
+
+def _load_key_blob(blob: bytes, loader: _KeyLoader, password: bytes | None, label: str) -> PrivateKeyTypes:
     try:
         return loader(blob, password=password)
     except TypeError:
@@ -177,7 +183,7 @@ def _load_key_blob(blob: bytes, loader, password: bytes | None, label: str):
     )
 
 
-def _is_encrypted(blob: bytes, loader) -> bool:
+def _is_encrypted(blob: bytes, loader: _KeyLoader) -> bool:
     # Loading without a password tells an encrypted key (TypeError) from garbage (ValueError).
     try:
         loader(blob, password=None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal, overload
+
 from lxml import etree
 
 from ehkit.errors import LoginRejected
@@ -14,6 +16,16 @@ NSMAP_P = {"samlp": SAMLP, "saml": SAML}
 def children(el: etree._Element) -> list[etree._Element]:
     """Element children only, filtered inside lxml (about half the cost of an isinstance per child)."""
     return list(el.iterchildren(etree.Element))
+
+
+@overload
+def child(el: etree._Element, tag: str, *, required: Literal[True], what: str | None = None) -> etree._Element: ...
+
+
+@overload
+def child(
+    el: etree._Element, tag: str, *, required: bool = False, what: str | None = None
+) -> etree._Element | None: ...
 
 
 def child(el: etree._Element, tag: str, *, required: bool = False, what: str | None = None) -> etree._Element | None:

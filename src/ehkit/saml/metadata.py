@@ -13,13 +13,14 @@ import binascii
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
 from cryptography import x509
 from lxml import etree
 
 from ehkit.errors import EhkitError
 from ehkit.saml import constants as c
-from ehkit.saml.timefmt import parse_instant
+from ehkit.saml.timefmt import format_instant, parse_instant
 from ehkit.xml.ns import DS, MD, q
 from ehkit.xml.parse import ParseLimits, parse_document
 from ehkit.xml.signature import find_signature, verify_element
@@ -189,7 +190,7 @@ def parse_idp_metadata(
             t = parse_instant(vu, "validUntil")
             valid_until = t if valid_until is None else min(valid_until, t)
     if valid_until is not None and valid_until <= now:
-        raise MetadataError(f"metadata expired at {vu}", reason="metadata_expired")  # type: ignore[possibly-undefined]
+        raise MetadataError(f"metadata expired at {format_instant(valid_until)}", reason="metadata_expired")
     cache = None
     for el in (root, entity):
         cd = el.get("cacheDuration")
@@ -198,7 +199,8 @@ def parse_idp_metadata(
             cache = d if cache is None else min(cache, d)
 
     idp = entity.find(q(MD, "IDPSSODescriptor"))
-    assert idp is not None
+    if idp is None:  # only entities with one were selected above
+        raise MetadataError("the EntityDescriptor has no IDPSSODescriptor", reason="metadata_entity")
     signing, names = _certs_of(idp, "signing")
     encryption, enc_names = _certs_of(idp, "encryption")
     if not signing:
@@ -208,7 +210,7 @@ def parse_idp_metadata(
     except EhkitError as exc:
         raise MetadataError(str(exc), reason="metadata_weak_key") from None
     version = None
-    for k, v in entity.attrib.items():
+    for k, v in cast("list[tuple[str, str]]", entity.attrib.items()):  # parsed XML: names and values are str
         if k.endswith("}version") and "etoegang" in k:
             version = v
     return IdpMetadata(

@@ -154,9 +154,7 @@ def _instant(element: etree._Element, attr: str, what: str) -> datetime:
 
 def read_status(response: etree._Element) -> Status:
     status = child(response, SAMLP_STATUS, required=True, what="Status")
-    assert status is not None
     top = child(status, SAMLP_STATUS_CODE, required=True, what="StatusCode")
-    assert top is not None
     code = top.get("Value")
     if not code:
         raise _reject("StatusCode has no Value", "status_malformed")
@@ -396,7 +394,6 @@ def _optional_instant(el: etree._Element, attr: str, what: str) -> datetime | No
 
 def _subject(assertion: etree._Element) -> tuple[NameID | None, tuple[SubjectConfirmation, ...]]:
     subject = child(assertion, SAML_SUBJECT, required=True, what="Subject")
-    assert subject is not None
     name_id = None
     nid = child(subject, SAML_NAMEID, what="Subject NameID")
     if nid is not None:
@@ -458,7 +455,6 @@ def _authn(assertion: etree._Element) -> AuthnInfo:
         )
     st = statements[0]
     ctx = child(st, SAML_AUTHN_CONTEXT, required=True, what="AuthnContext")
-    assert ctx is not None
     ref = child(ctx, SAML_AUTHN_CONTEXT_CLASS_REF, what="AuthnContextClassRef")
     authorities = tuple(element_text(a).strip() for a in children(ctx) if a.tag == SAML_AUTHENTICATING_AUTHORITY)
     return AuthnInfo(
@@ -556,7 +552,8 @@ def read_assertion(verified: VerifiedMessage) -> AssertionContent:
     name_id, confirmations = _subject(a)
     attributes, encrypted = _attributes(a)
     issuer = issuer_of(a)
-    assert issuer is not None  # checked by verify_message
+    if issuer is None:  # verify_message refuses this already; a VerifiedMessage built by hand may not
+        raise _reject("the Assertion has no Issuer", "issuer_missing")
     return AssertionContent(
         id=verified.assertion_id,
         issuer=issuer,

@@ -149,7 +149,8 @@ class IdentityReader:
     # -- primitives
 
     def _decrypted_name_id(self, value: AttributeValue, what: str) -> NameID:
-        assert value.element is not None
+        if value.element is None:
+            raise _reject(f"{what}: the encrypted value holds no EncryptedID", "attribute_value_invalid")
         try:
             plain = self._decrypt(value.element)
         except EhkitError as exc:
@@ -194,7 +195,8 @@ class IdentityReader:
         additional: list[Identifier] = []
         for attr in typed_plain:
             kind = identifier_type(attr.name)
-            assert kind is not None
+            if kind is None:  # an attribute literally named "type:..." shares the key space
+                raise _reject(f"attribute {attr.name[:120]!r} is not an identifier type", "attribute_value_invalid")
             if len(attr.values) != 1 or attr.values[0].kind != "text":
                 raise _reject(f"attribute {attr.name} must hold one plain value", "attribute_value_invalid")
             raw = attr.values[0].text or ""
@@ -337,9 +339,13 @@ def _registry(assertion: AssertionContent, attributes: dict[str, Attribute]) -> 
     if attr is not None and len(attr.values) == 1 and attr.values[0].kind == "text":
         return (attr.values[0].text or "").strip() or None
     nid = assertion.subject_name_id
-    if nid is not None and nid.name_qualifier and EntityID.is_valid(nid.name_qualifier):
-        if EntityID(nid.name_qualifier).role == "MR":
-            return nid.name_qualifier
+    if (
+        nid is not None
+        and nid.name_qualifier
+        and EntityID.is_valid(nid.name_qualifier)
+        and EntityID(nid.name_qualifier).role == "MR"
+    ):
+        return nid.name_qualifier
     return None
 
 

@@ -153,11 +153,15 @@ class MetadataCache:
                     f"cannot read metadata file {self._file}: {exc.strerror}", reason="metadata_unavailable"
                 ) from None
             return data
-        assert self._url is not None
+        if self._url is None:
+            raise MetadataError("no metadata file or URL is configured", reason="metadata_unavailable")
         try:
-            with httpx.Client(
-                transport=self._transport, timeout=self._timeout, follow_redirects=False, trust_env=False
-            ) as client, client.stream("GET", self._url) as response:
+            with (
+                httpx.Client(
+                    transport=self._transport, timeout=self._timeout, follow_redirects=False, trust_env=False
+                ) as client,
+                client.stream("GET", self._url) as response,
+            ):
                 if response.status_code != 200:
                     raise MetadataError(
                         f"metadata URL answered HTTP {response.status_code}", reason="metadata_unavailable"

@@ -46,7 +46,7 @@ def raise_for_status(status: Status) -> None:
         exc = LoginFailed(f"the broker does not support this request ({detail})", reason="request_unsupported")
     else:
         exc = LoginFailed(f"the broker reported a failure ({detail})")
-    exc.status = status  # type: ignore[attr-defined]
+    exc.status = status
     raise exc
 
 

@@ -64,7 +64,10 @@ from ehkit.xml.parse import DEFAULT_LIMITS, ParsedDocument, ParseLimits, parse_d
 from ehkit.xml.trust import TrustSet
 
 if TYPE_CHECKING:  # the HTTP client is imported only where it is used: the core stays sans-IO
+    from collections.abc import Iterable
+
     from ehkit.sp.artifact_client import ArtifactClient
+    from ehkit.sp.oidc_login import OidcLogin
 
 NO_CACHE_HEADERS: Mapping[str, str] = MappingProxyType({"Cache-Control": "no-cache, no-store", "Pragma": "no-cache"})
 _RELAY_PREFIX = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -125,8 +128,10 @@ class ServiceProvider:
         store: StateStore | str = "memory://",
         artifact_client: ArtifactClient | None = None,
         limits: ParseLimits = DEFAULT_LIMITS,
+        oidc: OidcLogin | None = None,
     ) -> None:
         self.settings = settings
+        self.oidc = oidc
         self._metadata: MetadataSource = _FixedMetadata(metadata) if isinstance(metadata, IdpMetadata) else metadata
         self.store = open_store(store) if isinstance(store, str) else store
         self._artifact_client = artifact_client
@@ -153,12 +158,14 @@ class ServiceProvider:
         metadata_transport: Any = None,
         request_binding: RequestBinding = "redirect",
         validate_identifier_formats: bool = True,
+        oidc_transport: Any = None,
     ) -> ServiceProvider:
         """Build from ``ehkit.toml`` (a path) or an already loaded ``EhkitConfig``.
 
         ``transport``/``metadata_transport`` are httpx transports for tests;
         without them artifact resolution uses mutual TLS with the DV signing
-        certificate.
+        certificate. ``oidc_transport`` does the same for the OpenID provider
+        of services with ``protocol = "oidc"``.
         """
         from ehkit.sp.artifact_client import ArtifactClient, tls_context
         from ehkit.sp.config_bridge import provider_parts
@@ -174,11 +181,17 @@ class ServiceProvider:
         if transport is None:
             client_ctx = tls_context(client_cert=parts.tls_cert, client_key=parts.tls_key, ca_file=parts.tls_ca)
         client = ArtifactClient(transport=transport, ssl_context=client_ctx, timeouts=parts.timeouts)
+        oidc = None
+        if any(s.protocol == "oidc" for s in parts.settings.services):
+            from ehkit.sp.config_bridge import oidc_login
+
+            oidc = oidc_login(parts.config, parts, transport=oidc_transport)
         return cls(
             parts.settings,
             metadata=parts.metadata,
             store=store if store is not None else parts.store,
             artifact_client=client,
+            oidc=oidc,
         )
 
     @property
@@ -248,6 +261,8 @@ class ServiceProvider:
                 )
         elif svc.send_requested_authn_context:
             requested = svc.loa
+        if svc.protocol == "oidc":
+            return self._start_oidc(svc, target, requested, now)
         request_binding = binding or settings.request_binding
         if request_binding not in ("redirect", "post"):
             raise ValueError(f"unknown request binding {request_binding!r}")
@@ -288,7 +303,54 @@ class ServiceProvider:
         form = post_form(sso, {"SAMLRequest": b64encode(xml), "RelayState": token})
         return LoginStart(request.id, "post", sso, token, pending.expires_at, form_html=form)
 
+    def _start_oidc(
+        self, svc: ServiceSettings, target: str | None, requested: LevelOfAssurance | None, now: datetime
+    ) -> LoginStart:
+        """An OIDC service: a redirect to the provider's authorize endpoint (see ehkit.sp.oidc_login)."""
+        if self.oidc is None:
+            raise ConfigError(
+                f"service {svc.key!r} uses OIDC but no [broker.oidc] is configured", reason="config_invalid"
+            )
+
+        def put(pending: PendingRequest, *, now: datetime) -> None:
+            self._store_call(self.store.put_pending, pending, now=now)
+
+        try:
+            started = self.oidc.start(self.settings, put, svc, target=target, requested=requested, now=now)
+        except EhkitError as exc:
+            raise _as_rejection(exc) from None
+        return LoginStart(started.request_id, "redirect", started.url, started.state, started.expires_at)
+
     # ------------------------------------------------------------------ finish
+
+    def finish_oidc_login(
+        self,
+        params: Mapping[str, str] | Iterable[tuple[str, str]],
+        *,
+        request_id: str | None = None,
+        now: datetime | None = None,
+    ) -> LoginResult:
+        """Complete an OIDC login from the callback's query parameters, as received.
+
+        Pass the whole query (``request.query_params``, or its pairs so a
+        repeated parameter is seen) and the ``request_id`` of
+        :meth:`start_login` from the user's session. ``error=access_denied``
+        raises :class:`~ehkit.errors.LoginCancelled`; every other refusal a
+        :class:`~ehkit.errors.LoginRejected` with a stable reason, as for SAML.
+        """
+        now = _aware(now)
+        audit = self._audit_start("oidc", request_id)
+        try:
+            if self.oidc is None:
+                raise LoginRejected("no service of this SP uses OIDC", reason="binding_not_enabled")
+            result = self.oidc.finish(
+                self.settings, self.store, self._store_call, params, request_id=request_id, now=now, audit=audit
+            )
+        except BaseException as exc:
+            audit.emit_error(exc)
+            raise
+        audit.emit("success")
+        return result
 
     def finish_login(
         self,
@@ -310,9 +372,7 @@ class ServiceProvider:
         now = _aware(now)
         audit = self._audit_start("artifact" if saml_art is not None else "post", request_id)
         try:
-            if (saml_art is None) == (saml_response is None):
-                raise LoginRejected("expected exactly one of SAMLart and SAMLResponse", reason="message_missing")
-            if saml_art is not None:
+            if saml_art is not None and saml_response is None:
                 doc, resolve_id = self._resolve(saml_art, relay_state, now)
                 result = self._process(
                     doc,
@@ -323,8 +383,7 @@ class ServiceProvider:
                     relay_state=relay_state,
                     audit=audit,
                 )
-            else:
-                assert saml_response is not None
+            elif saml_response is not None and saml_art is None:
                 if self.settings.post_acs_url is None:
                     raise LoginRejected("the POST response binding is not enabled", reason="binding_not_enabled")
                 xml = decode_post(saml_response, max_chars=self._limits.max_bytes * 4 // 3 + 4)
@@ -338,6 +397,8 @@ class ServiceProvider:
                     relay_state=relay_state,
                     audit=audit,
                 )
+            else:
+                raise LoginRejected("expected exactly one of SAMLart and SAMLResponse", reason="message_missing")
         except BaseException as exc:
             audit.emit_error(exc)
             raise
@@ -475,14 +536,14 @@ class ServiceProvider:
         except EhkitError as exc:
             # Context for the web layer (where to send the user after a cancel, for instance).
             rejection = _as_rejection(exc)
-            rejection.request_id = pending.request_id  # type: ignore[attr-defined]
-            rejection.service = pending.service  # type: ignore[attr-defined]
+            rejection.request_id = pending.request_id
+            rejection.service = pending.service
             relay_ok = (
                 relay_state is not None
                 and pending.relay_token is not None
                 and hmac.compare_digest(relay_state.encode("utf-8", "replace"), pending.relay_token.encode())
             )
-            rejection.relay_target = pending.relay_target if relay_ok else None  # type: ignore[attr-defined]
+            rejection.relay_target = pending.relay_target if relay_ok else None
             if rejection is exc:
                 raise
             raise rejection from None
@@ -609,6 +670,8 @@ class ServiceProvider:
         self.store.close()
         if self._artifact_client is not None:
             self._artifact_client.close()
+        if self.oidc is not None:
+            self.oidc.close()
 
 
 def audit_key_from(material: bytes) -> bytes:

@@ -46,6 +46,13 @@ class ServiceSettings:
     identifier_types: frozenset[IdentifierType] = frozenset()
     send_requested_authn_context: bool = False
     entity_id: str | None = None
+    #: The ServiceDefinition UUID, when known: an OIDC login without a ServiceUUID claim reports it.
+    definition_uuid: str | None = None
+    #: "saml" or "oidc" (the broker's OpenID Connect front, see ehkit.sp.oidc_login).
+    protocol: str = "saml"
+    #: OIDC: this service's own client id, and its own authorize parameters.
+    oidc_client_id: str | None = None
+    oidc_params: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         sid = ServiceID(self.service_id)
@@ -55,6 +62,8 @@ class ServiceSettings:
                 reason="config_invalid",
             )
         object.__setattr__(self, "uuids", frozenset(u.lower() for u in self.uuids))
+        if self.definition_uuid is not None:
+            object.__setattr__(self, "definition_uuid", self.definition_uuid.lower())
         if self.entity_id is not None:
             EntityID(self.entity_id)
 

@@ -8,6 +8,7 @@ on disk, even for a moment, with permissions wider than asked for.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -60,10 +61,8 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int | None = N
             os.close(fd)
         os.replace(tmp, target)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
     _fsync_directory(directory)
 

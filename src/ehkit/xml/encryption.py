@@ -243,7 +243,7 @@ def decrypt_element(container: etree._Element, policy: DecryptionPolicy) -> etre
         raise _refuse(f"data encryption algorithm {data_uri!r} is not allowed", "encryption_algorithm")
     if data.get("Type") not in (None, ELEMENT_TYPE):
         raise _refuse("only encrypted elements are accepted", "encryption_structure")
-    mode, key_len = alg.DATA_ALGORITHMS[data_uri]  # type: ignore[index]
+    mode, key_len = alg.DATA_ALGORITHMS[data_uri]
     ek, candidates = select_encrypted_key(keys, policy)
     oaep = _oaep_for(ek, policy)
     wrapped = _cipher_value(ek)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import cast
 
 from lxml import etree
 
@@ -123,7 +124,7 @@ def parse_document(data: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> ParsedD
 
 def _check_tree(root: etree._Element, limits: ParseLimits) -> ParsedDocument:
     docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None:
+    if docinfo.doctype or docinfo.internalDTD is not None:  # type: ignore[attr-defined]  # not in lxml-stubs 0.5
         raise XmlParseError("XML with a DOCTYPE is refused", reason="xml_dtd")
     # Anything next to the root (a processing instruction such as xml-stylesheet) is refused,
     # also when a comment stands between it and the root.
@@ -192,23 +193,24 @@ _FAST_MIN_ELEMENTS = 48  # below this the walk is cheaper than the XPath calls
 def _fast_id_index(root: etree._Element, limits: ParseLimits) -> dict[str, etree._Element] | None:
     """The ID index the walk in :func:`_check_tree` would build, or None when the
     walk must run (small document, or something it would refuse)."""
-    count = _COUNT_ELEMENTS(root)
+    count = cast(float, _COUNT_ELEMENTS(root))
     if count < _FAST_MIN_ELEMENTS or count > limits.max_elements or limits.max_depth < 1:
         return None
     probe = _DEPTH_PROBES.get(limits.max_depth)
     if probe is None:
         # true when an element exists at depth max_depth + 1 (the root is depth 1)
         probe = _DEPTH_PROBES[limits.max_depth] = etree.XPath("boolean(" + "/".join(["*"] * limits.max_depth) + ")")
-    if probe(root):
+    if cast(bool, probe(root)):
         return None
     for _ in root.iter(etree.ProcessingInstruction):
         return None
     for _ in root.iter("{%s}*" % XINCLUDE):
         return None
-    values = _ID_VALUES(root)
+    # Attribute results: each is a str that knows its attribute name and element.
+    values = cast("list[etree._ElementUnicodeResult]", _ID_VALUES(root))
     if len(set(values)) != len(values):
         return None
-    return {str(v): v.getparent() for v in values if v.attrname == "ID"}
+    return {str(v): cast(etree._Element, v.getparent()) for v in values if v.attrname == "ID"}
 
 
 def element_text(el: etree._Element) -> str:

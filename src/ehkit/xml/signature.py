@@ -18,6 +18,7 @@ import base64
 import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -182,7 +183,8 @@ def _digest_without(
     place, since the enveloped transform removes only the element node.
     """
     parent = signature.getparent()
-    assert parent is not None
+    if parent is None:  # callers pass a child of element; refuse rather than digest the wrong thing
+        raise SignatureError("the Signature has no parent element", reason="signature_position")
     index = parent.index(signature)
     tail = signature.tail
     prev = signature.getprevious()
@@ -277,7 +279,7 @@ def verify_element(element: etree._Element, trust: TrustSet, *, required: bool =
     si_prefixes = _prefix_list(c14n_method)
     sig_alg = sig_method.get("Algorithm")
     sig_hash = alg.SIGNATURE_METHODS.get(sig_alg or "")
-    if sig_hash is None or _children(sig_method):
+    if sig_hash is None or sig_alg is None or _children(sig_method):
         raise _fail(
             f"signature algorithm {sig_alg!r} is not allowed; use rsa-sha256 or stronger", "signature_algorithm"
         )
@@ -333,7 +335,7 @@ def verify_element(element: etree._Element, trust: TrustSet, *, required: bool =
     actual = _digest_without(element, signature, ref_prefixes, digest_hash)
     if not _consteq(actual, expected_digest):
         raise _fail("digest mismatch: the signed element was changed", "signature_digest")
-    return VerifiedSignature(element, verified_key, sig_alg, key_name)  # type: ignore[arg-type]
+    return VerifiedSignature(element, verified_key, sig_alg, key_name)
 
 
 def _consteq(a: bytes, b: bytes) -> bool:
@@ -379,7 +381,7 @@ def sign_element(
         _require_stable_context(element, prefixes)
     digest = base64.b64encode(_digest_plain(element, prefixes, dig_hash)).decode("ascii")
 
-    E = _DsBuilder()
+    E = _DsBuilder()  # noqa: N806 - named like lxml's E-factory
     signature = E.el("Signature", nsmap={"ds": DS})
     signed_info = E.sub(signature, "SignedInfo")
     E.sub(signed_info, "CanonicalizationMethod", Algorithm=alg.EXC_C14N)
@@ -428,10 +430,10 @@ def _require_stable_context(element: etree._Element, prefixes: Sequence[str]) ->
     parent = element.getparent()
     if parent is None or not any(p in parent.nsmap for p in prefixes):
         return  # nothing declared outside the element can be rendered for these prefixes
-    element_id = element.get("ID")
+    element_id = element.get("ID", "")  # sign_element has refused an element without one
     root = element.getroottree().getroot()
     again = etree.fromstring(etree.tostring(root))
-    found = again.xpath("//*[@ID=$id]", id=element_id)
+    found = cast("list[etree._Element]", again.xpath("//*[@ID=$id]", id=element_id))
     if len(found) != 1:
         raise SignatureError("the element to sign has no unique ID in its document", reason="signature_reference")
     reparsed = found[0]

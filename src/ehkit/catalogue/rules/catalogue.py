@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from typing import cast
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ehkit.catalogue.findings import Hit, Severity, rule
-from ehkit.catalogue.model import Localized, ServiceView, path_of
+from ehkit.catalogue.model import DefinitionEntry, InstanceEntry, Localized, ServiceView, path_of
 from ehkit.catalogue.ns import EIDAS_INBOUND, KNOWN_CLASSIFIERS, esc
 from ehkit.catalogue.rules import common as c
 from ehkit.catalogue.schema import CATALOGUE_XSD, validate_xsd
@@ -96,7 +97,7 @@ _LIMITS = (
 def lengths(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for tag, limit in _LIMITS:
         for el in ctx.doc.root.iter(esc(tag)):
-            value = "".join(el.xpath("text()"))
+            value = "".join(cast("list[str]", el.xpath("text()")))
             if len(value) > limit:
                 yield (path_of(el), f"{tag} is {len(value)} characters, at most {limit} allowed")
 
@@ -132,7 +133,7 @@ def oins(ctx: c.CatalogueContext) -> Iterator[Hit]:
         "ServiceIntermediationAllowed",
     ):
         for el in ctx.doc.root.iter(esc(tag)):
-            value = "".join(el.xpath("text()")).strip()
+            value = "".join(cast("list[str]", el.xpath("text()"))).strip()
             if not c.OIN_RE.match(value):
                 yield (path_of(el), f"{tag} {value!r} is not an OIN (20 digits)")
 
@@ -166,7 +167,8 @@ def uuid_format(ctx: c.CatalogueContext) -> Iterator[Hit]:
 def uuid_unique(ctx: c.CatalogueContext) -> Iterator[Hit]:
     seen: dict[str, str] = {}
     for provider in ctx.doc.providers:
-        for entry in [*provider.definitions, *provider.instances]:
+        entries: list[DefinitionEntry | InstanceEntry] = [*provider.definitions, *provider.instances]
+        for entry in entries:
             if not entry.uuid:
                 continue
             path = path_of(entry.element) + "/ServiceUUID"
@@ -346,12 +348,13 @@ def identifying_attr(ctx: c.CatalogueContext) -> Iterator[Hit]:
 def vestiging(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for provider in ctx.doc.providers:
         for d in provider.definitions:
-            if VESTIGINGSNR in d.restrictions:
-                if not any(identifier_type(u) is IdentifierType.KVK for u, _, _ in d.ecta):
-                    yield (
-                        path_of(d.element),
-                        "the Vestigingsnr restriction needs KvKnr among the accepted identifiers",
-                    )
+            if VESTIGINGSNR in d.restrictions and not any(
+                identifier_type(u) is IdentifierType.KVK for u, _, _ in d.ecta
+            ):
+                yield (
+                    path_of(d.element),
+                    "the Vestigingsnr restriction needs KvKnr among the accepted identifiers",
+                )
 
 
 @rule("CAT-PURPOSE", E, "catalogue", "every RequestedAttribute has a non-empty PurposeStatement", c.AS_SC)
@@ -528,20 +531,22 @@ def certificate_count(ctx: c.CatalogueContext) -> Iterator[Hit]:
 )
 def bsnk(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for view in ctx.doc.services():
-        if _bsnk_types(view):
-            if view.instance.bsnk_structure is None or view.instance.bsnk_key_set is None:
-                yield (
-                    path_of(view.instance.element),
-                    "the service uses BSN or PseudoID: add BsnkStructureVersion and BsnkRecipientKeySetVersion",
-                )
+        if _bsnk_types(view) and (view.instance.bsnk_structure is None or view.instance.bsnk_key_set is None):
+            yield (
+                path_of(view.instance.element),
+                "the service uses BSN or PseudoID: add BsnkStructureVersion and BsnkRecipientKeySetVersion",
+            )
 
 
 @rule("CAT-SSO-LOA4", E, "catalogue", "SSOSupport is not true for a loa4 service", c.AS_SSO)
 def sso_loa4(ctx: c.CatalogueContext) -> Iterator[Hit]:
     for view in ctx.doc.services():
-        if view.instance.sso in ("true", "1") and view.definition is not None:
-            if c.loa_of(view.definition.loa) is LevelOfAssurance.EH4:
-                yield (path_of(view.instance.element) + "/SSOSupport", "single sign-on is never allowed at loa4")
+        if (
+            view.instance.sso in ("true", "1")
+            and view.definition is not None
+            and c.loa_of(view.definition.loa) is LevelOfAssurance.EH4
+        ):
+            yield (path_of(view.instance.element) + "/SSOSupport", "single sign-on is never allowed at loa4")
 
 
 @rule(

@@ -49,20 +49,19 @@ def kpn_eidas_definition(ctx: c.CatalogueContext) -> Iterator[Hit]:
     profile="kpn",
 )
 def kpn_eidas_text(ctx: c.CatalogueContext) -> Iterator[Hit]:
-    views = [v for v in ctx.doc.services() if v.definition is not None]
-    regular = [v for v in views if EIDAS_INBOUND not in v.instance.classifiers]
-    for v in views:
+    views = [(v, v.definition) for v in ctx.doc.services() if v.definition is not None]
+    regular = [(v, d) for v, d in views if EIDAS_INBOUND not in v.instance.classifiers]
+    for v, definition in views:
         if EIDAS_INBOUND not in v.instance.classifiers:
             continue
-        for other in regular:
-            assert v.definition is not None and other.definition is not None
+        for other, other_definition in regular:
             for what in ("names", "descriptions"):
-                mine = getattr(v.definition, what).as_dict()
-                theirs = getattr(other.definition, what).as_dict()
+                mine = getattr(definition, what).as_dict()
+                theirs = getattr(other_definition, what).as_dict()
                 same = [lang for lang, text in mine.items() if text and theirs.get(lang) == text]
                 if same:
                     yield (
-                        path_of(v.definition.element),
+                        path_of(definition.element),
                         f"eIDAS service uses the same {what[:-1]} as "
                         f"{other.instance.service_id} ({', '.join(same)}); describe the eIDAS login separately",
                     )

@@ -47,6 +47,9 @@ class PendingRequest:
     expires_at: datetime
     relay_target: str | None = None
     relay_token: str | None = None
+    #: An OpenID Connect login (``response_binding`` "oidc") keeps its secrets here, server-side:
+    #: nonce, PKCE verifier, client id. ``request_id`` is then derived from the ``state``.
+    protocol_data: dict[str, str] | None = None
 
     def to_json(self) -> str:
         data: dict[str, Any] = asdict(self)

@@ -7,6 +7,7 @@ exactly one gets the request. The replay cache is ``SET key NX PX ttl``.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Any
 
@@ -68,7 +69,5 @@ class RedisStore(StateStore):
         return bool(self._client.set(self._seen_key(key), b"1", nx=True, px=ttl_ms(expires_at, now)))
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # closing is best effort: the pool may already be gone
             self._client.close()
-        except Exception:  # noqa: BLE001  # pragma: no cover
-            pass

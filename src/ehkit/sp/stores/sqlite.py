@@ -9,6 +9,7 @@ Each thread gets its own connection (sqlite3 connections are not shareable).
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from datetime import datetime
@@ -116,9 +117,7 @@ class SQLiteStore(StateStore):
     def close(self) -> None:
         with self._all_lock:
             for conn in self._all:
-                try:
+                with contextlib.suppress(sqlite3.Error):  # closing is best effort
                     conn.close()
-                except sqlite3.Error:  # pragma: no cover
-                    pass
             self._all.clear()
         self._local = threading.local()
