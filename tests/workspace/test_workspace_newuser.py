@@ -24,11 +24,13 @@ from ehkit.workspace.db import Database
 
 pytestmark = [pytest.mark.browser, pytest.mark.network]
 EHKIT = [str(Path(sys.executable).with_name("ehkit"))]
-PASSWORD = "a long test password"
+PASSWORD = "a long test password"  # noqa: S105 - a test account
 
 
 def _cli(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*EHKIT, *args], cwd=cwd, input=stdin, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [*EHKIT, *args], cwd=cwd, input=stdin, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def _db_url(kind: str, tmp: Path) -> str:

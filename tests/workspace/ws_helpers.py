@@ -15,7 +15,7 @@ from ehkit.workspace.services.audit import Actor
 from support.services import missing
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/ehkit_ws_test"
-PASSWORD = "correct horse battery staple"
+PASSWORD = "correct horse battery staple"  # noqa: S105 - a test account
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "workspace" / "voorbeeldstad.yaml"
 ANSWERS = Path(__file__).resolve().parents[2] / "examples" / "loa-answers.yaml"
 
