@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -294,3 +295,25 @@ def test_audit_trail_has_before_and_after(db: Database, owner: Any) -> None:
         event = s.query(AuditEvent).filter_by(entity="services", action="update").one()
         assert event.changes == {"name_en": ["Report an issue", "Report a problem"]} and event.actor == owner.email
         assert s.get(Service, svc.id).version == 2  # type: ignore[union-attr]
+
+
+def test_the_dashboard_cache_sees_every_change(db: Database, owner: Any, site: Site) -> None:
+    project = _keys(db, owner, site)
+    with db.session() as s:
+        p = _project(s, project)
+        first = s5.generate_cached(s, p)
+        assert s5.generate_cached(s, p) is first  # nothing changed: reused
+        s5.save_settings(
+            s,
+            p,
+            s5.settings_form(p.settings) | {"acs_url": "https://dv.example/acs"},
+            actor_of(owner),
+            site,
+            version=None,
+        )
+        second = s5.generate_cached(s, p)
+        assert second is not first and "no_acs_url" not in {b.key for b in second.blockers}
+        key_file = Path(p.settings.signing_cert_path)  # type: ignore[arg-type]
+        key_file.write_bytes(key_file.read_bytes())  # same content, new mtime: the files are part of the key
+        os.utime(key_file, ns=(1, 1))
+        assert s5.generate_cached(s, p) is not second

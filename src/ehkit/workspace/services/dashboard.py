@@ -103,7 +103,7 @@ def _step4(project: Project) -> tuple[str, list[Item], list[Item]]:
 
 
 def _step5(session: Session, project: Project, step3: str) -> tuple[str, list[Item], list[Item]]:
-    artefacts = step5_connect.generate(session, project)
+    artefacts = step5_connect.generate_cached(session, project)
     blockers = [Item(f"block_{b.key}", b.params) for b in artefacts.blockers if b.key in ("no_services", "no_level")]
     todo = [Item(f"todo_{b.key}", b.params) for b in artefacts.blockers if b.key not in ("no_services", "no_level")]
     if artefacts.config_problems:

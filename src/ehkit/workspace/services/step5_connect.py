@@ -10,6 +10,10 @@ URL, no keys), each pointing at the page where it is fixed.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -350,6 +354,55 @@ def generate(
                 source=f"metadata-{group}.xml",
             )
         )  # fmt: skip
+    return result
+
+
+_CACHE: dict[str, tuple[float, Artefacts]] = {}
+_CACHE_LOCK = threading.Lock()
+CACHE_SECONDS = 300.0
+_CACHE_SIZE = 512
+
+
+def _fingerprint(data: dict[str, Any], blockers: list[Blocker], profiles: Sequence[str] | None) -> str:
+    """Everything the build reads: the configuration data and the files it names (size and mtime)."""
+    files = []
+    for value in (
+        *data.get("keys", {}).values(),
+        data.get("broker", {}).get("metadata_file"),
+        *data.get("broker", {}).get("pinned_certs", []),
+    ):
+        if isinstance(value, str):
+            try:
+                stat = Path(value).stat()
+                files.append((value, stat.st_size, stat.st_mtime_ns))
+            except OSError:
+                files.append((value, -1, -1))
+    raw = json.dumps(
+        [data, [b.key for b in blockers], files, list(profiles) if profiles is not None else None],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def generate_cached(session: Session, project: Project, *, profiles: Sequence[str] | None = None) -> Artefacts:
+    """The dashboard's view of step 5: the same result as :func:`generate`, reused while nothing it reads changed.
+
+    Building and validating signs two documents and runs every rule; a
+    portfolio over many projects would otherwise do that for each on every view.
+    """
+    data, blockers = config_data(session, project)
+    key = _fingerprint(data, blockers, profiles)
+    now = time.monotonic()
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None and now - hit[0] < CACHE_SECONDS:
+            return hit[1]
+    result = generate(session, project, profiles=profiles)
+    with _CACHE_LOCK:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()
+        _CACHE[key] = (now, result)
     return result
 
 
