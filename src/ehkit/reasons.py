@@ -361,6 +361,10 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
     "relay_state_invalid": (K.POLICY, "the RelayState token is missing, changed, foreign or longer than 80 bytes"),
     "relay_target_invalid": (K.CONFIG, "a return target is not a relative path on this site"),
     "replay": (K.AUTHENTICITY, "the Response or Assertion ID was seen before"),
+    "request_binding_missing": (
+        K.AUTHENTICITY,
+        "the ACS was reached without this browser's login cookie (started elsewhere, expired, or dropped by SameSite)",
+    ),
     "request_expired": (K.POLICY, "the pending request expired (pending_ttl, 15 minutes)"),
     "request_id_duplicate": (K.AUTHENTICITY, "a pending request with this ID already exists"),
     "request_id_mismatch": (K.AUTHENTICITY, "InResponseTo is not the request of this browser session"),
@@ -379,6 +383,7 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
     "service_id_invalid": (K.INPUT, "a ServiceID is not urn:etoegang:DV:<OIN>:services:<index>"),
     "service_id_mismatch": (K.POLICY, "the broker names another service than requested"),
     "service_uuid_mismatch": (K.POLICY, "the broker names another service than requested"),
+    "session_too_large": (K.CONFIG, "the login is too large for the framework's cookie session (too many attributes)"),
     "signature_algorithm": (
         K.AUTHENTICITY,
         "the signature breaks the strict profile: empty value, extra elements, Reference not to the parent's ID, other transforms, HMAC/SHA-1/other c14n, not in its schema position, two signatures, canonicalisation error",
@@ -452,6 +457,7 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
     "unknown_person": (K.INPUT, "the simulator knows no such person"),
     "unknown_service": (K.CONFIG, "no service with that key is configured"),
     "unsolicited": (K.AUTHENTICITY, "the Response has no InResponseTo"),
+    "user_unknown": (K.POLICY, "the login maps to no local user and the integration may not create one"),
     "version_unsupported": (K.AUTHENTICITY, "Response, Assertion or ArtifactResponse Version is not 2.0"),
     "vestigingsnummer_invalid": (
         K.POLICY,

@@ -22,6 +22,14 @@ DV_OIN = "00000001234567890000"
 NOW = datetime.now(UTC) + timedelta(hours=1)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_now() -> None:
+    """The moment of each test, not of collection: in a long run the fixtures issue their
+    certificates (valid from five minutes before issue) more than five minutes after collection."""
+    global NOW
+    NOW = datetime.now(UTC)
+
+
 def _attr(name: x509.Name, oid: x509.ObjectIdentifier) -> list[str]:
     return [a.value for a in name.get_attributes_for_oid(oid)]
 

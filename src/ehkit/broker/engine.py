@@ -8,6 +8,7 @@ the same messages.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, NoReturn
@@ -179,6 +180,9 @@ class Broker:
         self.network = Network(settings.hm_entity_id, data.machtigingenregister.entity_id, keys)
         self._http_transport = http_transport
         self._last_responses: dict[str, bytes] = {}
+        #: Called with (DV EntityID, AuthnRequest XML) for every request that reaches a DV's checks,
+        #: whatever binding carried it: the conformance suite judges the request the DV really sent.
+        self.request_observer: Callable[[str, bytes], None] | None = None
         #: The OpenID Connect front (ehkit.broker.oidc_provider), set by build_broker.
         self.oidc: Any = None
 
@@ -208,8 +212,11 @@ class Broker:
         query = dict(parse_qsl(query_string, keep_blank_values=True))
         params = {**query, **form} if method == "POST" else query
         relay_state = params.get("RelayState")
-        if relay_state is not None and len(relay_state.encode("utf-8")) > 80:
-            raise PageError("relay_state_too_long", "RelayState is longer than 80 bytes (the afsprakenstelsel limit).")
+        limit = self.settings.relay_state_limit
+        if relay_state is not None and limit is not None and len(relay_state.encode("utf-8")) > limit:
+            raise PageError(
+                "relay_state_too_long", f"RelayState is longer than {limit} bytes (the afsprakenstelsel limit)."
+            )
         if "SAMLart" in params:
             xml, dv = await self._pull_request(params["SAMLart"])
             return self._open_flow(xml, dv, relay_state, query_signed=False, pre_verified=True)
@@ -297,6 +304,8 @@ class Broker:
         self, xml: bytes, dv: RegisteredDv, relay_state: str | None, *, query_signed: bool, pre_verified: bool
     ) -> LoginFlow:
         _, request_id = self._identify(xml)
+        if self.request_observer is not None:
+            self.request_observer(dv.entity_id, xml)
         try:
             parsed = parse_authn_request(
                 xml, None if pre_verified else dv.trust_set(), require_signature=not (query_signed or pre_verified)
@@ -586,7 +595,7 @@ class Broker:
             first, StoredArtifact(dv.entity_id, xml, expires, uses, scenario.resolution, scenario.id)
         )
         deliveries = [Delivery(acs.location, "artifact", relay_state, saml_art=first)]
-        if scenario.delivery == "twice_same_artifact":
+        if scenario.delivery in ("twice_same_artifact", "twice_spent_artifact"):
             deliveries.append(deliveries[0])
         elif scenario.delivery == "twice_new_artifact":
             second = self._new_artifact()

@@ -10,6 +10,7 @@ refusal itself is what a conformance run checks.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -21,7 +22,11 @@ from ehkit.domain.identifiers import ServiceID
 from ehkit.domain.loa import LevelOfAssurance
 from ehkit.saml.ids import new_id
 
-Delivery = Literal["once", "twice_same_artifact", "twice_new_artifact"]
+_OTHER_UUID_NS = uuid.UUID("6f1c2b7e-4d8a-4c3e-9b0f-1a2d3c4e5f60")
+
+#: "twice_spent_artifact": the same artifact handed out twice but resolvable once, as when a browser
+#: goes back or a form is submitted twice; the second resolution gets an empty ArtifactResponse.
+Delivery = Literal["once", "twice_same_artifact", "twice_new_artifact", "twice_spent_artifact"]
 Resolution = Literal["normal", "slow", "http_500"]
 
 LOA1_URN = "urn:etoegang:core:assurance-class:loa1"
@@ -70,6 +75,11 @@ def _other_service(grant: Grant) -> Tamper:
     index = grant.service.index
     other = index + 100 if index + 100 <= 9999 else index - 1
     return Tamper(service_id=str(ServiceID.build(grant.dv.oin, other)))
+
+
+def _other_service_uuid(grant: Grant) -> Tamper:
+    """A UUID derived from the real one, so it is stable per service and never equal to it."""
+    return Tamper(service_uuid=str(uuid.uuid5(_OTHER_UUID_NS, grant.service.uuid)))
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -164,6 +174,16 @@ SCENARIOS: tuple[Scenario, ...] = (
         tamper=lambda g: Tamper(assertion_key="rogue"),
     ),
     Scenario(
+        "tampered_assertion",
+        "Assertion gewijzigd na ondertekening",
+        "Assertion changed after signing",
+        "The HM assertion's Subject was changed after it was signed, so its signature no longer matches; "
+        "the Response and ArtifactResponse are signed over the changed assertion.",
+        "signature_digest",
+        "signature",
+        tamper=lambda g: Tamper(corrupt_assertion=True),
+    ),
+    Scenario(
         "xsw3",
         "XSW3: kwaadaardige assertion ervoor",
         "XSW3: evil assertion first",
@@ -209,6 +229,16 @@ SCENARIOS: tuple[Scenario, ...] = (
         delivery="twice_new_artifact",
     ),
     Scenario(
+        "spent_artifact",
+        "Artifact twee keer aangeboden",
+        "Artifact offered twice",
+        "The browser brings the same artifact a second time (back button, double submit); the broker resolves "
+        "it once, so the second resolution gets an ArtifactResponse without a message.",
+        "artifact_response_empty",
+        "replay",
+        delivery="twice_spent_artifact",
+    ),
+    Scenario(
         "slow_resolution",
         "Trage artifact resolution",
         "Slow artifact resolution",
@@ -244,6 +274,15 @@ SCENARIOS: tuple[Scenario, ...] = (
         "service_id_mismatch",
         "content",
         tamper=_other_service,
+    ),
+    Scenario(
+        "wrong_service_uuid",
+        "Verkeerde ServiceUUID",
+        "Wrong ServiceUUID",
+        "The ServiceUUID attribute names a service that is not the one requested (the ServiceID is right).",
+        "service_uuid_mismatch",
+        "content",
+        tamper=_other_service_uuid,
     ),
     Scenario(
         "plaintext_identifiers",

@@ -54,6 +54,9 @@ class BrokerSettings:
     assertion_lifetime: float = 120.0
     #: How old (or how far in the future) an AuthnRequest's IssueInstant may be.
     request_max_age: float = 300.0
+    #: Longest RelayState accepted (bytes); None accepts any length. The conformance suite sets None
+    #: and reports a longer RelayState itself, so that one fault does not stop every other check.
+    relay_state_limit: int | None = 80
     #: The "slow artifact resolution" scenario waits this long before answering.
     slow_resolution_seconds: float = 15.0
     #: Check the DV's TLS client certificate at the artifact resolution service.

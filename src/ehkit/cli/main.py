@@ -27,6 +27,8 @@ _COMMAND_MODULES = [
     "ehkit.cli.catalogue",
     "ehkit.cli.metadata",
     "ehkit.cli.broker",
+    "ehkit.cli.conformance",
+    "ehkit.cli.integration",
     "ehkit.cli.workspace",
 ]
 

@@ -18,7 +18,9 @@ from ehkit.broker.messages.assertions import (
 )
 from ehkit.broker.messages.context import BuildContext, Network, Tamper
 from ehkit.broker.messages.xacml import build_mr_assertion
+from ehkit.broker.messages.xmltext import SAML, parse_own, serialize
 from ehkit.saml.ids import new_id
+from ehkit.xml.ns import q
 
 __all__ = [
     "BuildContext",
@@ -44,6 +46,8 @@ def build_login_response(grant: Grant, ctx: BuildContext, *, hm_acs: str) -> byt
     if tamper.sign_assertion:
         signer = keys.rogue if tamper.assertion_key == "rogue" else keys.hm
     signed, signed_id = build_hm_assertion(grant, ctx, advice=[ad_xml, mr_xml], sign_with=signer)
+    if tamper.corrupt_assertion:
+        signed = _change_after_signing(signed)
 
     if tamper.wrapping is None:
         return build_response(grant, ctx, assertions=[signed])
@@ -62,3 +66,13 @@ def build_login_response(grant: Grant, ctx: BuildContext, *, hm_acs: str) -> byt
         evil_xml, _ = build_hm_assertion(evil, ctx, advice=[evil_ad, evil_mr], sign_with=None, assertion_id=signed_id)
         return build_response(grant, ctx, assertions=[evil_xml, signed])
     raise ValueError(f"unknown wrapping {tamper.wrapping!r}")
+
+
+def _change_after_signing(assertion_xml: bytes) -> bytes:
+    """The signed assertion with its Subject NameID altered: the signature stays, the digest no longer fits."""
+    root = parse_own(assertion_xml)
+    name_id = root.find(f"{q(SAML, 'Subject')}/{q(SAML, 'NameID')}")
+    if name_id is None:  # pragma: no cover - build_hm_assertion always writes one
+        raise ValueError("the HM assertion has no Subject NameID")
+    name_id.text = "changed-after-signing-" + (name_id.text or "")
+    return serialize(root)

@@ -128,7 +128,7 @@ def build_hm_assertion(
     if grant.vestiging:
         _string_attribute(statement, VESTIGINGSNR, grant.vestiging)
     _string_attribute(statement, SERVICE_ID, tamper.service_id or grant.service.service_id)
-    _string_attribute(statement, SERVICE_UUID, grant.service.uuid)
+    _string_attribute(statement, SERVICE_UUID, tamper.service_uuid or grant.service.uuid)
     if grant.intermediary is not None:
         # The intermediary is identified by KvK number, encrypted like every identifier.
         kvk = LegalIdentifier(IdentifierType.KVK, str(grant.intermediary.kvk))

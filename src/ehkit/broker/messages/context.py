@@ -34,6 +34,10 @@ class Tamper:
     #: A level URN to claim instead of the one used (may be an invalid one such as loa1).
     loa_urn: str | None = None
     service_id: str | None = None
+    service_uuid: str | None = None
+    #: Change the HM assertion's content after it was signed (its digest no longer matches);
+    #: the Response around it is signed over the changed assertion, so only that signature is wrong.
+    corrupt_assertion: bool = False
     plaintext_identifiers: bool = False
 
 
