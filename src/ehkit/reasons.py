@@ -479,6 +479,28 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
         K.POLICY,
         "an identifier has the wrong form (validation on: 8-digit KvK, 12-digit vestigingsnummer, 11-check for RSIN/BSN, base64 BSNk blobs, 64hex@32hex pseudonym, XX/YY/… eIDAS; validation off: only empty/overlong/control characters)",
     ),
+    "workspace_auth_failed": (
+        K.INPUT,
+        "workspace sign-in refused: wrong e-mail address or password (one answer for every cause)",
+    ),
+    "workspace_conflict": (
+        K.INPUT,
+        "a workspace record was changed by someone else since the form was opened; nothing was overwritten",
+    ),
+    "workspace_db_url": (
+        K.CONFIG,
+        "the workspace --db value is not a supported database URL (sqlite:/// or postgresql://)",
+    ),
+    "workspace_error": (K.INPUT, "generic workspace error (base class)"),
+    "workspace_forbidden": (K.INPUT, "the user's role in the workspace project does not allow this change"),
+    "workspace_invalid_input": (
+        K.INPUT,
+        "a workspace form or import file does not validate; every wrong field is named",
+    ),
+    "workspace_not_found": (
+        K.INPUT,
+        "no such workspace record in this project, or the project is not the user's (404)",
+    ),
     "xml": (K.AUTHENTICITY, "XML security failure (generic base reason)"),
     "xml_dtd": (K.AUTHENTICITY, "DOCTYPE/entities, processing instruction, XInclude, or not UTF-8"),
     "xml_empty": (

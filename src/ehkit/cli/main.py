@@ -29,6 +29,7 @@ _COMMAND_MODULES = [
     "ehkit.cli.broker",
     "ehkit.cli.conformance",
     "ehkit.cli.integration",
+    "ehkit.cli.workspace",
 ]
 
 
