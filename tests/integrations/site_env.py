@@ -124,6 +124,31 @@ def copy_setup(
     return config
 
 
+OIDC_SECRET = "integration-test-oidc-secret-0123456789"  # noqa: S105 - a test secret for the simulator
+
+
+def use_oidc(config: Path, *, site_url: str, broker_url: str, prefix: str = "/eherkenning") -> Path:
+    """Switch the copied ehkit.toml to the simulator's OpenID Connect front: ``[broker] protocol``
+    and a ``[broker.oidc]`` table, nothing else (the application's code stays as it is)."""
+    text = config.read_text(encoding="utf-8")
+    (config.parent / "oidc-secret.txt").write_text(OIDC_SECRET + "\n", encoding="utf-8")
+    text = text.replace("\n[broker]\n", '\n[broker]\nprotocol = "oidc"\n', 1)
+    # One client per service beyond the first, as brokers register them (the simulator needs to know
+    # which catalogue service a login is for).
+    for key in ("vergunning", "eidas"):
+        text = text.replace(f'\nkey = "{key}"\n', f'\nkey = "{key}"\noidc_client_id = "integration-test-{key}"\n', 1)
+    text += (
+        "\n[broker.oidc]\n"
+        f'issuer = "{broker_url}/oidc"\n'
+        'client_id = "integration-test"\n'
+        f'redirect_uri = "{site_url}{prefix}/oidc/callback/"\n'
+        'client_secret_file = "oidc-secret.txt"\n'
+        'profile = "urn-claims"\n'
+    )
+    config.write_text(text, encoding="utf-8")
+    return config
+
+
 def broker_app(config: Path, broker_url: str, **settings: Any) -> Any:
     from ehkit.broker import BrokerSettings, create_app
 

@@ -25,6 +25,13 @@ def acs(request: HttpRequest) -> HttpResponse:
     return respond(request, get_core().acs(web_request(request), DjangoSession(request)))
 
 
+# The OpenID provider redirects the browser here (a top-level GET): bound to this browser by the request
+# cookie (its state) and to the provider by the ID token's signature.
+@require_GET
+def oidc_callback(request: HttpRequest) -> HttpResponse:
+    return respond(request, get_core().oidc_callback(web_request(request), DjangoSession(request)))
+
+
 @require_GET
 def metadata(request: HttpRequest, group: str) -> HttpResponse:
     return respond(request, get_core().metadata_document(group))

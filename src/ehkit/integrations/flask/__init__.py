@@ -182,6 +182,10 @@ def _blueprint() -> Blueprint:
     def acs() -> Response:
         return _response(EHerkenning.core().acs(_web_request(), FlaskSession()))
 
+    @bp.get("/oidc/callback/")
+    def oidc_callback() -> Response:
+        return _response(EHerkenning.core().oidc_callback(_web_request(), FlaskSession()))
+
     @bp.get("/metadata/<group>/")
     def metadata(group: str) -> Response:
         return _response(EHerkenning.core().metadata_document(group))
@@ -277,7 +281,8 @@ def _commands() -> AppGroup:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         with app.test_request_context():  # url_for needs a request (or SERVER_NAME)
             acs = flask.url_for("ehkit.acs")
-        findings = run_checks(lambda: settings_from(app), acs_route=acs, offline=offline)
+            callback = flask.url_for("ehkit.oidc_callback")
+        findings = run_checks(lambda: settings_from(app), acs_route=acs, offline=offline, callback_route=callback)
         _print(findings, as_json)
         if failed(findings):
             raise SystemExit(1)

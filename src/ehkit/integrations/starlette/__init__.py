@@ -187,6 +187,7 @@ class EHerkenning:
         return [
             ("/login/", "login", self.login_view, ["GET"]),
             ("/acs/", "acs", self.acs_view, ["GET", "POST"]),
+            ("/oidc/callback/", "oidc_callback", self.oidc_callback_view, ["GET"]),
             ("/metadata/{group}/", "metadata", self.metadata_view, ["GET"]),
             ("/catalogue/", "catalogue", self.catalogue_view, ["GET"]),
             ("/logout/", "logout", self.logout_view, ["GET", "POST"]),
@@ -201,7 +202,8 @@ class EHerkenning:
         ]
 
     def mount(self, path: str = "/eherkenning") -> Mount:
-        """The routes under ``path`` (``dv.acs_url`` must then end in ``<path>/acs/``)."""
+        """The routes under ``path`` (``dv.acs_url`` must then end in ``<path>/acs/``, and
+        ``broker.oidc.redirect_uri``, for an OIDC front, in ``<path>/oidc/callback/``)."""
         return Mount(path, routes=self.routes)
 
     def urls(self, request: Request) -> Urls:
@@ -272,6 +274,12 @@ class EHerkenning:
         web = await self.web_request(request, read_form=True)
         session = StarletteSession(request)
         return self.response(await run_in_threadpool(self.core.acs, web, session))
+
+    async def oidc_callback_view(self, request: Request) -> Response:
+        web = await self.web_request(request)
+        session = StarletteSession(request)
+        # The code is redeemed at the provider's token endpoint: blocking I/O, off the event loop.
+        return self.response(await run_in_threadpool(self.core.oidc_callback, web, session))
 
     async def error_view(self, request: Request) -> Response:
         web = await self.web_request(request)
