@@ -336,3 +336,18 @@ def test_the_simulator_overview_says_who_may_act_for_whom_per_service(demo: Any)
     assert "acts for themself (eIDAS)" in item(3, "giulia") and "too low" not in item(3, "giulia")
     assert "login means too low" in item(3, "sophie")
     assert 'data-testid="who-3-anna"' not in page
+
+
+def test_back_after_an_oidc_login_shows_the_logged_in_page(page: Any, demo: Any) -> None:
+    """ "subsidie" logs in over OIDC through the same integration; Back from its result page never gives a 403."""
+    start_login(page, demo, "subsidie")
+    choose_ad(page, "alfa")
+    log_in(page, "bram-app")
+    page.get_by_test_id("option-korenaar-000012345602-direct").check()
+    page.get_by_test_id("represent-submit").click()
+    r = at_result(page, demo, "subsidie")
+    assert r["legal-subject"] == "30123456" and r["loa-required"] == "EH3"
+    response = page.go_back()
+    assert response is None or response.status < 400
+    page.get_by_test_id("result").wait_for()
+    assert page.url == f"{demo.portal_url}/dienst/subsidie"

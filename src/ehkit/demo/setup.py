@@ -12,8 +12,11 @@ from pathlib import Path
 
 from ehkit.util.files import atomic_write
 
-#: The portal's ACS path: the same as the README's integration example.
-ACS_PATH = "/eherkenning/acs"
+#: The portal's ACS path: where ``ehkit.integrations.starlette`` mounted at /eherkenning has it,
+#: as in the README's integration example.
+ACS_PATH = "/eherkenning/acs/"
+#: The portal's OpenID Connect callback (``broker.oidc.redirect_uri``), from the same mount.
+CALLBACK_PATH = "/eherkenning/oidc/callback/"
 
 DEMO_OIN = "00000001234567890000"
 PORTAL_PORT = 8800
@@ -112,7 +115,7 @@ OIDC_BLOCK = """
 [broker.oidc]
 issuer = "http://127.0.0.1:8801/oidc"
 client_id = "voorbeeldstad-demo"
-redirect_uri = "http://127.0.0.1:8800/oidc/callback"
+redirect_uri = "http://127.0.0.1:8800/eherkenning/oidc/callback/"
 client_secret_file = "oidc-client-secret.txt"
 profile = "urn-claims"
 
@@ -149,9 +152,10 @@ def _refresh_urls(paths: DemoPaths, host: str, portal_port: int, broker_port: in
         r'(?m)^metadata_url = "[^"]*"', f'metadata_url = "{broker_url(host, broker_port)}/broker/metadata/1.13"', new
     )
     new = re.sub(r'(?m)^issuer = "http://[^"]*/oidc"', f'issuer = "{broker_url(host, broker_port)}/oidc"', new)
+    # Also moves a folder made before the portal used the integration (/oidc/callback) to the mount's path.
     new = re.sub(
-        r'(?m)^redirect_uri = "[^"]*/oidc/callback"',
-        f'redirect_uri = "{_portal_url(host, portal_port)}/oidc/callback"',
+        r'(?m)^redirect_uri = "[^"]*/oidc/callback/?"',
+        f'redirect_uri = "{_portal_url(host, portal_port)}{CALLBACK_PATH}"',
         new,
     )
     if new != text:
