@@ -85,7 +85,7 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture(
     params=[(framework, protocol) for framework in sorted(EXAMPLES) for protocol in ("saml", "oidc")],
-    ids=lambda p: "-".join(p),
+    ids="-".join,
 )
 def example(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
     framework, protocol = request.param
