@@ -142,10 +142,11 @@ class PortalEHerkenning(EHerkenning):
         return response
 
 
-def create_portal(config: str | Path) -> Starlette:
+def create_portal(config: str | Path, *, sp: Any = None) -> Starlette:
     """The portal for the ``ehkit.toml`` at ``config``; the integration is started here, so a
     configuration error stops the demo before it serves anything. ``app.state.ehkit`` is the
-    integration (``app.state.ehkit.stop()`` closes its connections)."""
+    integration (``app.state.ehkit.stop()`` closes its connections). ``sp``: a ServiceProvider
+    built by the caller for the same configuration (the conformance tests give it their transports)."""
     env = Environment(
         loader=FileSystemLoader(str(resources.files("ehkit.demo").joinpath("templates"))),
         autoescape=select_autoescape(["html"]),
@@ -169,7 +170,7 @@ def create_portal(config: str | Path) -> Starlette:
             "ERROR_HOOK": error_hook,
         }
     )
-    core = eh.start()
+    core = eh.start(sp=sp)
     services = {s.key: s for s in core.config.services}
 
     def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:

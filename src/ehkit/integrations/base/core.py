@@ -280,7 +280,7 @@ class EHerkenningCore:
         revisit = self.revisit(session)
         if revisit is not None:
             return revisit
-        return self.refused(req, "refused", "request_binding_missing", None, None)
+        return self.refused(req, outcome("request_binding_missing"), "request_binding_missing", None, None)
 
     def finish(
         self, req: WebRequest, session: SessionPort, complete: Callable[[], LoginResult], *, oidc: bool = False
@@ -309,7 +309,8 @@ class EHerkenningCore:
             self._audit_refusal(
                 reason="session_too_large", stage="session", service=result.service, request=result.request_id
             )
-            return self.refused(req, "refused", "session_too_large", result.service, result.relay_state)
+            reason = "session_too_large"
+            return self.refused(req, outcome(reason), reason, result.service, result.relay_state)
         except EhkitError as exc:
             self._audit_refusal(reason=exc.reason, stage="session", service=result.service, request=result.request_id)
             response = self.refused(req, outcome(exc.reason), exc.reason, result.service, result.relay_state)

@@ -54,6 +54,7 @@ from ehkit.integrations.base import (
     WebResponse,
 )
 from ehkit.integrations.base.jinja import environment, render
+from ehkit.sp.provider import ServiceProvider
 from ehkit.sp.result import LoginResult
 
 __all__ = ["EHerkenning", "NoStoreMiddleware", "StarletteSession"]
@@ -144,10 +145,11 @@ class EHerkenning:
             self._values, label=lambda key: f"settings[{key!r}]", source="EHerkenning(settings=...)"
         )
 
-    def start(self) -> EHerkenningCore:
-        """Load and validate everything; raises ConfigError naming the field. Idempotent."""
+    def start(self, *, sp: ServiceProvider | None = None) -> EHerkenningCore:
+        """Load and validate everything; raises ConfigError naming the field. Idempotent.
+        ``sp``: a ServiceProvider built by the caller (e.g. with its own transports)."""
         if self._core is None:
-            self._core = EHerkenningCore(self.settings())
+            self._core = EHerkenningCore(self.settings(), sp=sp)
         return self._core
 
     def stop(self) -> None:
