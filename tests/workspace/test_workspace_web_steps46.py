@@ -62,7 +62,7 @@ def test_step4_shows_the_ranked_comparison_and_the_dated_broker_data(world: dict
     c = client(world, "viewer@x.nl")
     r = c.get("/p/voorbeeldstad/step4")
     assert r.status_code == 200
-    order = [m for m in re.findall(r'data-testid="quote-([a-z]+)" data-place="(\d)"', r.text)]
+    order = re.findall(r'data-testid="quote-([a-z]+)" data-place="(\d)"', r.text)
     assert order == [("signicat", "1"), ("digidentity", "2"), ("kpn", "3")]
     assert "€ 11640.00" in r.text and "broker data as of 2026-12-06" in r.text
     assert 'data-testid="sensitivity"' in r.text and "andere winnaar" in r.text

@@ -78,7 +78,7 @@ async def quote_new(ctx: Ctx) -> Response:
         return ctx.redirect(ctx.purl("/step4"), "saved")
     wanted = ctx.request.query_params.get("broker", "")
     choice = step4_broker.brokers(ctx.db, ctx.p).get(wanted)
-    values: dict[str, Any] = {"broker": wanted, "recurring_period": "year",
+    values = {"broker": wanted, "recurring_period": "year",
                               "interfaces": list(choice.interfaces) if choice else [], "sla_options": []}  # fmt: skip
     return _quote_page(ctx, None, values)
 
@@ -153,8 +153,8 @@ async def quote_scores(ctx: Ctx) -> Response:
         except InvalidInput as exc:
             problems += [Problem(f"score_{found.id}_{c.key}", p.key, p.params) for p in exc.problems]
     if problems:
-        exc = InvalidInput(problems, source="score")
-        return _step4(ctx, 400, errors=ctx.errors(exc), summary=ctx.error_summary(exc))
+        wrapped = InvalidInput(problems, source="score")
+        return _step4(ctx, 400, errors=ctx.errors(wrapped), summary=ctx.error_summary(wrapped))
     return ctx.redirect(ctx.purl("/step4#ranking"), "saved")
 
 
