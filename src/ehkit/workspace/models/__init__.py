@@ -16,6 +16,7 @@ steps, so those migrations only add.
 from ehkit.workspace.models.accounts import ROLES, Invitation, Membership, User, WebSession
 from ehkit.workspace.models.audit import AuditEvent
 from ehkit.workspace.models.base import Base, utcnow
+from ehkit.workspace.models.conformance import CONFORMANCE_OUTCOMES, ConformanceReport, ConformanceTarget
 from ehkit.workspace.models.group import CONNECTION_ROLES, RACI_LETTERS, GroupMember, RaciEntry
 from ehkit.workspace.models.inventory import (
     AUDIENCES,
@@ -44,6 +45,7 @@ __all__ = [
     "CHANGE_STATUSES",
     "CHANNELS",
     "CHECKLIST_ITEMS",
+    "CONFORMANCE_OUTCOMES",
     "CONNECTION_ROLES",
     "INTERMEDIATION",
     "QUESTION_STATUSES",
@@ -56,6 +58,8 @@ __all__ = [
     "Base",
     "ChecklistMark",
     "CommunicationQuestion",
+    "ConformanceReport",
+    "ConformanceTarget",
     "GroupMember",
     "Invitation",
     "Membership",

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ehkit.workspace.db import Database
 from ehkit.workspace.services.site import Site
 from ehkit.workspace.web import routes_account as a
+from ehkit.workspace.web import routes_conformance as c
 from ehkit.workspace.web import routes_project as p
 from ehkit.workspace.web import routes_steps as s
 from ehkit.workspace.web.i18n import T, t
@@ -112,6 +113,9 @@ def create_app(database: Database, site: Site | None = None) -> Starlette:
         Route(P + "/step5/checklist/{item}", s.step5_checklist, methods=["POST"]),
         Route(P + "/step5/run", s.step5_run, methods=["POST"]),
         Route(P + "/step5/download/{name}", s.download),
+        Route(P + "/step5/conformance", c.conformance_start, methods=["POST"]),
+        Route(P + "/step5/conformance/{run_id:int}", c.conformance_page),
+        Route(P + "/step5/conformance/{run_id:int}/{name}", c.conformance_file),
         Mount("/static", StaticFiles(directory=static), name="static"),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ehkit.workspace.errors import Problem
+from ehkit.workspace.texts import TEXTS
 
 LANGS = ("nl", "en")
 
@@ -515,6 +516,10 @@ T: dict[str, tuple[str, str]] = {
     "field_role": ("Rol", "Role"),
     "field_question_text": ("Vraag", "Question"),
 }  # fmt: skip
+
+# The texts the exports share with the pages (ehkit.workspace.texts); a key in both tables is a bug.
+assert not set(TEXTS) & set(T), sorted(set(TEXTS) & set(T))  # noqa: S101
+T.update(TEXTS)
 
 
 def t(lang: str, key: str, /, **params: Any) -> str:
