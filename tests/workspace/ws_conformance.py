@@ -51,9 +51,7 @@ def start_project_dv(db: Database, slug: str, site: Site, root: Path) -> Running
         project.settings.acs_url = f"http://127.0.0.1:{dv_port}{ACS_PATH}"
         s.flush()
         keys = simulator.simulator_keys(site)
-        atomic_write(
-            site.key_dir(slug) / "simulator-metadata.xml", simulator.simulator_metadata(keys, simulator_url)
-        )
+        atomic_write(site.key_dir(slug) / "simulator-metadata.xml", simulator.simulator_metadata(keys, simulator_url))
         artefacts = step5_connect.generate(s, project, profiles=())
         assert artefacts.toml is not None and artefacts.config is not None, artefacts.blockers
         toml = artefacts.toml
