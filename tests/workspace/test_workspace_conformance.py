@@ -136,3 +136,61 @@ def test_another_projects_run_is_not_found(db: Database, owner: Any, site: Site,
             conformance_runs.run_of(s, s.merge(other), run_id)
         with pytest.raises(NotFound):  # no report before the run finished
             conformance_runs.report(s, s.query(Project).filter_by(slug="voorbeeldstad").one(), run_id)
+
+
+def test_viewers_read_the_kept_reports_editors_run_and_other_projects_see_nothing(
+    db: Database, owner: Any, site: Site
+) -> None:
+    import re
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    from ws_helpers import PASSWORD
+
+    from ehkit.workspace.models import ConformanceReport
+    from ehkit.workspace.services import access
+    from ehkit.workspace.web import create_app
+
+    project = new_project(db, owner)
+    with db.session() as s:
+        viewer = access.create_user(s, email="v@x.nl", display_name="V", password=PASSWORD, actor=Actor.cli())
+        other = access.create_user(s, email="o@x.nl", display_name="O", password=PASSWORD, actor=Actor.cli())
+        s.flush()
+        access.add_member(s, s.merge(project), viewer, "viewer", Actor.cli())
+    new_project(db, other, slug="andersdorp")
+    with db.session() as s:
+        run = TestRun(project_id=project.id, kind="conformance", outcome="failed", finished_at=datetime.now(UTC),
+                      result={"summary": {"line": "1 passed, 1 failed, 0 manual", "mandatory_failures": ["X-1"]}})  # fmt: skip
+        s.add(run)
+        s.flush()
+        s.add(ConformanceReport(test_run_id=run.id, project_id=project.id, html="<html><style>p{}</style>ok</html>",
+                                json='{"results": []}', junit="<testsuites/>"))  # fmt: skip
+        run_id = run.id
+
+    def client(email: str) -> Any:
+        c = TestClient(create_app(db, site), follow_redirects=False)
+        token = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text).group(1)  # type: ignore[union-attr]
+        c.post("/login", data={"email": email, "password": PASSWORD, "csrf": token, "next": "/"})
+        return c
+
+    c = client("v@x.nl")
+    page = c.get("/p/voorbeeldstad/step5")
+    assert page.status_code == 200 and 'data-testid="conformance-form"' not in page.text
+    assert "1 passed, 1 failed, 0 manual" in page.text and "X-1" in page.text
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    refused = c.post("/p/voorbeeldstad/step5/conformance", data={"csrf": token, "login_url": "https://a.example/"})
+    assert refused.status_code == 403
+    html = c.get(f"/p/voorbeeldstad/step5/conformance/{run_id}/report.html")
+    assert html.status_code == 200 and html.text.endswith("ok</html>")
+    assert "style-src 'unsafe-inline'" in html.headers["content-security-policy"]
+    junit = c.get(f"/p/voorbeeldstad/step5/conformance/{run_id}/report.junit.xml")
+    assert junit.headers["content-disposition"] == f'attachment; filename="voorbeeldstad-conformance-{run_id}-report.junit.xml"'
+    assert c.get(f"/p/voorbeeldstad/step5/conformance/{run_id}/other.txt").status_code == 404
+    assert "1 passed, 1 failed" in c.get("/p/voorbeeldstad").text  # the dashboard shows the latest result
+    o = client("o@x.nl")
+    for suffix in ("", "/report.html", "/report.json"):
+        assert o.get(f"/p/voorbeeldstad/step5/conformance/{run_id}{suffix}").status_code == 404
+        assert o.get(f"/p/andersdorp/step5/conformance/{run_id}{suffix}").status_code == 404
