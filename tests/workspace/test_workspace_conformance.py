@@ -187,7 +187,10 @@ def test_viewers_read_the_kept_reports_editors_run_and_other_projects_see_nothin
     assert html.status_code == 200 and html.text.endswith("ok</html>")
     assert "style-src 'unsafe-inline'" in html.headers["content-security-policy"]
     junit = c.get(f"/p/voorbeeldstad/step5/conformance/{run_id}/report.junit.xml")
-    assert junit.headers["content-disposition"] == f'attachment; filename="voorbeeldstad-conformance-{run_id}-report.junit.xml"'
+    assert (
+        junit.headers["content-disposition"]
+        == f'attachment; filename="voorbeeldstad-conformance-{run_id}-report.junit.xml"'
+    )
     assert c.get(f"/p/voorbeeldstad/step5/conformance/{run_id}/other.txt").status_code == 404
     assert "1 passed, 1 failed" in c.get("/p/voorbeeldstad").text  # the dashboard shows the latest result
     o = client("o@x.nl")

@@ -34,7 +34,10 @@ async def project_new(ctx: Ctx) -> Response:
 @view(need="viewer")
 async def project_dashboard(ctx: Ctx) -> Response:
     overview = dashboard.overview(ctx.db, ctx.p, ctx.r)
-    latest = {"simulator": step5_connect.last_run(ctx.db, ctx.p), "conformance": conformance_runs.last_run(ctx.db, ctx.p)}
+    latest = {
+        "simulator": step5_connect.last_run(ctx.db, ctx.p),
+        "conformance": conformance_runs.last_run(ctx.db, ctx.p),
+    }
     return ctx.render(
         "dashboard.html", overview=overview, statuses=STATUSES, steps=STEPS,
         members=step1_group.members(ctx.db, ctx.p), errors={}, summary=[], values={}, latest=latest,
