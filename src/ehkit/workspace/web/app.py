@@ -22,6 +22,7 @@ from ehkit.workspace.db import Database
 from ehkit.workspace.services.site import Site
 from ehkit.workspace.web import routes_account as a
 from ehkit.workspace.web import routes_conformance as c
+from ehkit.workspace.web import routes_dossier as d
 from ehkit.workspace.web import routes_project as p
 from ehkit.workspace.web import routes_steps as s
 from ehkit.workspace.web.i18n import T, t
@@ -95,6 +96,7 @@ def create_app(database: Database, site: Site | None = None) -> Starlette:
         Route(P + "/access/{user_id:int}", p.access_role, methods=["POST"]),
         Route(P + "/audit", p.audit_page),
         Route(P + "/export.yaml", p.export_yaml),
+        Route(P + "/dossier", d.dossier_download),
         Route(P + "/step1", s.step1, methods=["GET", "POST"]),
         Route(P + "/members/{member_id:int}", s.member_edit, methods=["GET", "POST"]),
         Route(P + "/step2", s.step2),

@@ -1,0 +1,185 @@
+"""The project dossier: all six steps in HTML, Markdown and PDF (text read back with pdftotext), and the CLI."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+from ws_helpers import EXAMPLE
+
+from ehkit.cli.main import app
+from ehkit.workspace.db import Database
+from ehkit.workspace.errors import InvalidInput
+from ehkit.workspace.export import dossier, import_project
+from ehkit.workspace.models import (
+    Action,
+    BrokerDecision,
+    BrokerQuote,
+    CommunicationPlan,
+    ConformanceReport,
+    KeyMessage,
+    Project,
+    TestRun,
+)
+from ehkit.workspace.services.audit import Actor
+from ehkit.workspace.services.site import Site
+from ehkit.workspace.texts import text
+
+HEADINGS = {lang: [text(lang, "dossier_step", n=n, title=text(lang, f"step_{n}")) for n in range(1, 7)]
+            for lang in ("nl", "en")}  # fmt: skip
+NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+
+
+def pdf_text(data: bytes, tmp_path: Path) -> str:
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        from support.services import missing
+
+        missing("pdftotext", "install poppler-utils (apt-get install poppler-utils)")
+    path = tmp_path / "dossier.pdf"
+    path.write_bytes(data)
+    done = subprocess.run([str(tool), "-layout", str(path), "-"], capture_output=True, check=True, timeout=60)
+    return " ".join(done.stdout.decode("utf-8").split())
+
+
+def _example(db: Database, owner: Any, site: Site) -> None:
+    with db.session() as s:
+        import_project(s, EXAMPLE.read_text(encoding="utf-8"), Actor.cli(), site, owner=s.merge(owner))
+
+
+def _project(s: Any) -> Project:
+    return s.query(Project).filter_by(slug="voorbeeldstad").one()
+
+
+def _runs(s: Any, project: Project) -> None:
+    s.add(TestRun(project_id=project.id, kind="simulator", outcome="passed", started_at=NOW, finished_at=NOW,
+                  result={"services": [{"service": "melding", "status": "passed"}, {"service": "eidas", "status": "failed"}]}))  # fmt: skip
+    run = TestRun(project_id=project.id, kind="conformance", outcome="failed", started_at=NOW, finished_at=NOW,
+                  result={"summary": {"line": "40 passed, 1 failed, 4 manual", "mandatory_failures": ["REFUSE-LOA"]}})  # fmt: skip
+    s.add(run)
+    s.flush()
+    s.add(ConformanceReport(test_run_id=run.id, project_id=project.id, html="<html></html>", json="{}", junit="<x/>"))
+
+
+def test_every_format_has_all_six_steps_with_what_the_project_recorded(
+    db: Database, owner: Any, site: Site, tmp_path: Path
+) -> None:
+    _example(db, owner, site)
+    with db.session() as s:
+        project = _project(s)
+        _runs(s, project)
+        md = dossier.render(s, project, "md", now=NOW).decode("utf-8")
+        html = dossier.render(s, project, "html", now=NOW).decode("utf-8")
+        pdf = dossier.render(s, project, "pdf", now=NOW)
+    assert pdf.startswith(b"%PDF-")
+    words = pdf_text(pdf, tmp_path)
+    for heading in HEADINGS["nl"]:
+        assert f"## {heading}" in md
+        assert f">{heading}</h2>" in html
+        assert heading in words
+    for document in (md, html, words):
+        assert "Gemeente Voorbeeldstad" in document and "00000001234567890000" in document
+        assert "Ingrid Bakker" in document  # step 1
+        assert "Melding openbare ruimte" in document  # step 2
+        assert "EH3" in document and "EH2+" in document  # step 3
+        assert "40 passed, 1 failed, 4 manual" in document  # step 5: the last conformance result
+        assert "REFUSE-LOA" in document
+        assert text("nl", "dossier_sim_services", passed=1, total=2) in document
+        # steps 4 and 6 have no data in the example: said so, not left out
+        assert document.count(text("nl", "dossier_not_recorded")) == 2
+    assert "Gemaakt op 2026-12-06 12:00 UTC" in md
+    assert '<html lang="nl">' in html and "http" not in html.split("<body>")[0]  # no external resources
+
+
+def test_steps_4_and_6_show_quotes_decision_plan_messages_and_tasks(db: Database, owner: Any, site: Site) -> None:
+    _example(db, owner, site)
+    with db.session() as s:
+        project = _project(s)
+        quote = BrokerQuote(project_id=project.id, broker_key="own-broker", one_off_cost=Decimal("1250.00"),
+                            recurring_cost=Decimal("99.50"), recurring_period="month", interfaces=["saml_1_13"])  # fmt: skip
+        s.add(quote)
+        s.flush()
+        s.add(BrokerDecision(project_id=project.id, quote_id=quote.id, broker_key="own-broker",
+                             justification="Laagste kosten over vijf jaar.", decided_on=date(2026, 12, 1),
+                             ranking=[{"broker_key": "own-broker", "rank": 1, "score": "8.4", "tco": "7220.00"}]))  # fmt: skip
+        s.add(CommunicationPlan(project_id=project.id, required_from=date(2027, 3, 1), info_url="https://x.example/eh",
+                                contact="KCC"))  # fmt: skip
+        s.add(KeyMessage(project_id=project.id, key="required_from", text_nl="Vanaf 1 maart 2027 eHerkenning.",
+                         text_en="From 1 March 2027 eHerkenning."))  # fmt: skip
+        s.add(Action(project_id=project.id, step=6, title="Brief aan ondernemers", due=date(2027, 1, 15)))
+        s.flush()
+        md = dossier.render(s, project, "md", now=NOW).decode("utf-8")
+        en = dossier.render(s, project, "md", lang="en", now=NOW).decode("utf-8")
+    assert text("nl", "dossier_not_recorded") not in md
+    assert "| own-broker | € 1 250.00 | € 99.50 per maand | saml\\_1\\_13 |" in md
+    assert "Gekozen: own-broker op 2026-12-01" in md and "Laagste kosten over vijf jaar." in md
+    assert "| 1 | own-broker | 8.4 | 7220.00 |" in md
+    assert "2027-03-01" in md and "Vanaf 1 maart 2027 eHerkenning." in md and "Brief aan ondernemers" in md
+    for heading in HEADINGS["en"]:
+        assert f"## {heading}" in en
+    assert "From 1 March 2027 eHerkenning." in en and "€ 99.50 per month" in en
+
+
+def test_what_people_typed_cannot_break_the_markdown_or_the_html(db: Database, owner: Any, site: Site) -> None:
+    _example(db, owner, site)
+    with db.session() as s:
+        project = _project(s)
+        service = next(x for x in project_services(s, project) if x.key == "melding")
+        service.loa_justification = "<script>alert(1)</script> | *niet* vet\nnieuwe regel"
+        s.flush()
+        md = dossier.render(s, project, "md", now=NOW).decode("utf-8")
+        html = dossier.render(s, project, "html", now=NOW).decode("utf-8")
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "\\<script\\>alert(1)\\</script\\> \\| \\*niet\\* vet nieuwe regel" in md
+
+
+def project_services(s: Any, project: Project) -> list[Any]:
+    from ehkit.workspace.services import step2_inventory
+
+    return step2_inventory.services(s, project)
+
+
+def test_an_unknown_format_is_refused() -> None:
+    with pytest.raises(InvalidInput) as exc:
+        dossier.check_format("docx")
+    assert exc.value.problems[0].field == "format"
+
+
+runner = CliRunner()
+
+
+def test_the_cli_writes_each_format_atomically_and_names_what_is_wrong(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'ws.db'}"
+    runner.invoke(app, ["workspace", "create-user", "a@x.nl", "--password-stdin", "--db", db_url],
+                  input="a good password\n")  # fmt: skip
+    imported = runner.invoke(app, ["workspace", "import", str(EXAMPLE), "--db", db_url, "--data-dir", str(tmp_path)])
+    assert imported.exit_code == 0, imported.output
+    out = tmp_path / "out" / "dossier.pdf"
+    out.parent.mkdir()
+    done = runner.invoke(app, ["workspace", "dossier", "voorbeeldstad", "--format", "pdf", "--out", str(out),
+                               "--db", db_url])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert f"wrote {out}" in " ".join(done.output.split())
+    words = pdf_text(out.read_bytes(), tmp_path)
+    assert all(h in words for h in HEADINGS["nl"])
+    assert [p.name for p in out.parent.iterdir()] == ["dossier.pdf"]  # no temporary file left behind
+    for fmt, lang in (("md", "en"), ("html", "nl")):
+        target = tmp_path / f"d.{fmt}"
+        done = runner.invoke(app, ["workspace", "dossier", "voorbeeldstad", "--format", fmt, "--out", str(target),
+                                   "--lang", lang, "--db", db_url])  # fmt: skip
+        assert done.exit_code == 0, done.output
+        assert all(h in target.read_text(encoding="utf-8") for h in HEADINGS[lang])
+    unknown = runner.invoke(app, ["workspace", "dossier", "nergensdorp", "--db", db_url])
+    assert unknown.exit_code == 2
+    assert "no project 'nergensdorp' in this workspace (projects: voorbeeldstad)" in " ".join(unknown.output.split())
+    bad = runner.invoke(app, ["workspace", "dossier", "voorbeeldstad", "--format", "docx", "--db", db_url])
+    assert bad.exit_code == 2 and "--format 'docx' is not supported (use html, md, pdf)" in bad.output
+    nowhere = runner.invoke(app, ["workspace", "dossier", "voorbeeldstad", "--format", "md", "--out",
+                                  str(tmp_path / "missing" / "d.md"), "--db", db_url])  # fmt: skip
+    assert nowhere.exit_code == 2 and "cannot write" in nowhere.output
