@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +16,7 @@ from ehkit.cli.main import app
 from ehkit.workspace.db import Database
 from ehkit.workspace.errors import InvalidInput
 from ehkit.workspace.export import dossier, import_project
-from ehkit.workspace.models import (
-    Action,
-    BrokerDecision,
-    BrokerQuote,
-    CommunicationPlan,
-    ConformanceReport,
-    KeyMessage,
-    Project,
-    TestRun,
-)
+from ehkit.workspace.models import ConformanceReport, Project, TestRun
 from ehkit.workspace.services.audit import Actor
 from ehkit.workspace.services.site import Site
 from ehkit.workspace.texts import text
@@ -91,39 +81,49 @@ def test_every_format_has_all_six_steps_with_what_the_project_recorded(
         assert "40 passed, 1 failed, 4 manual" in document  # step 5: the last conformance result
         assert "REFUSE-LOA" in document
         assert text("nl", "dossier_sim_services", passed=1, total=2) in document
-        # steps 4 and 6 have no data in the example: said so, not left out
-        assert document.count(text("nl", "dossier_not_recorded")) == 2
+        # step 4 has no data in the example: said so, not left out; step 6 is computed from the go-live date
+        assert document.count(text("nl", "dossier_not_recorded")) == 1
+        assert "Laatste oproep: vraag eHerkenning nu aan" in document and "2027-01-25" in document
     assert "Gemaakt op 2026-12-06 12:00 UTC" in md
     assert '<html lang="nl">' in html and "http" not in html.split("<body>")[0]  # no external resources
 
 
-def test_steps_4_and_6_show_quotes_decision_plan_messages_and_tasks(db: Database, owner: Any, site: Site) -> None:
+def test_steps_4_and_6_show_the_comparison_decision_timeline_messages_and_tasks(
+    db: Database, owner: Any, site: Site
+) -> None:
+    from ehkit.workspace.services import step4_broker as s4
+    from ehkit.workspace.services import step6_communication as s6
+
     _example(db, owner, site)
+    actor = Actor.cli()
     with db.session() as s:
         project = _project(s)
-        quote = BrokerQuote(project_id=project.id, broker_key="own-broker", one_off_cost=Decimal("1250.00"),
-                            recurring_cost=Decimal("99.50"), recurring_period="month", interfaces=["saml_1_13"])  # fmt: skip
-        s.add(quote)
+        s4.save_comparison(s, project, {"horizon_years": "5", "logins_per_year": "2000", "services_count": "2"}, actor,
+                           version=None)  # fmt: skip
+        s4.add_quote(s, project, {"broker": "signicat", "one_off_cost": "1000", "recurring_cost": "100",
+                                  "recurring_period": "month", "price_per_login": "0.10",
+                                  "interfaces": ["saml_1_13", "oidc"]}, actor)  # fmt: skip
+        s4.add_quote(s, project, {"broker": "kpn", "recurring_cost": "1500", "recurring_period": "year",
+                                  "price_per_service": "100"}, actor)  # fmt: skip
         s.flush()
-        s.add(BrokerDecision(project_id=project.id, quote_id=quote.id, broker_key="own-broker",
-                             justification="Laagste kosten over vijf jaar.", decided_on=date(2026, 12, 1),
-                             ranking=[{"broker_key": "own-broker", "rank": 1, "score": "8.4", "tco": "7220.00"}]))  # fmt: skip
-        s.add(CommunicationPlan(project_id=project.id, required_from=date(2027, 3, 1), info_url="https://x.example/eh",
-                                contact="KCC"))  # fmt: skip
-        s.add(KeyMessage(project_id=project.id, key="required_from", text_nl="Vanaf 1 maart 2027 eHerkenning.",
-                         text_en="From 1 March 2027 eHerkenning."))  # fmt: skip
-        s.add(Action(project_id=project.id, step=6, title="Brief aan ondernemers", due=date(2027, 1, 15)))
+        s4.record_decision(s, project, {"broker": "signicat", "justification": "Laagste kosten over vijf jaar."},
+                           actor, today=date(2026, 12, 1))  # fmt: skip
+        s6.save_plan(s, project, {"info_url": "https://voorbeeldstad.example/eherkenning", "contact": "KCC 14 0123"},
+                     actor, version=None)  # fmt: skip
+        s6.plan_tasks(s, project, actor)
         s.flush()
         md = dossier.render(s, project, "md", now=NOW).decode("utf-8")
         en = dossier.render(s, project, "md", lang="en", now=NOW).decode("utf-8")
     assert text("nl", "dossier_not_recorded") not in md
-    assert "| own-broker | € 1 250.00 | € 99.50 per maand | saml\\_1\\_13 |" in md
-    assert "Gekozen: own-broker op 2026-12-01" in md and "Laagste kosten over vijf jaar." in md
-    assert "| 1 | own-broker | 8.4 | 7220.00 |" in md
-    assert "2027-03-01" in md and "Vanaf 1 maart 2027 eHerkenning." in md and "Brief aan ondernemers" in md
+    assert "| 1 | Signicat | € 1 000.00 | € 100.00 per maand | SAML 1.13, OIDC | € 8 000.00 | 4.00 |" in md
+    assert "| 2 | KPN | € 0.00 | € 1 500.00 per jaar |  | € 8 500.00 | 3.76 |" in md
+    assert "Gekozen: Signicat op 2026-12-01" in md and "Laagste kosten over vijf jaar." in md
+    assert "broker data as of" in md and "Horizon: 5 jaar, 2000 logins per jaar" in md
+    assert "Meer informatie: https://voorbeeldstad.example/eherkenning. Vragen? KCC 14 0123" in md
+    assert "| 2027-01-25 | Laatste oproep: vraag eHerkenning nu aan | extern | Lotte Visser |" in md
     for heading in HEADINGS["en"]:
         assert f"## {heading}" in en
-    assert "From 1 March 2027 eHerkenning." in en and "€ 99.50 per month" in en
+    assert "€ 100.00 per month" in en and "From 1 March 2027 you log in to Municipality of Voorbeeldstad" in en
 
 
 def test_what_people_typed_cannot_break_the_markdown_or_the_html(db: Database, owner: Any, site: Site) -> None:

@@ -12,11 +12,10 @@ with the pages live in :mod:`ehkit.workspace.texts`.
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -30,25 +29,16 @@ from sqlalchemy.orm import Session
 import ehkit
 from ehkit.util.files import atomic_write
 from ehkit.workspace.errors import InvalidInput, Problem
-from ehkit.workspace.models import (
-    STEPS,
-    Action,
-    BrokerComparison,
-    BrokerDecision,
-    BrokerQuote,
-    CommunicationPlan,
-    GroupMember,
-    KeyMessage,
-    Project,
-    ProjectBroker,
-)
+from ehkit.workspace.models import CONNECTION_ROLES, STEPS, Action, GroupMember, Project
 from ehkit.workspace.services import (
     conformance_runs,
     dashboard,
     step1_group,
     step2_inventory,
     step3_assurance,
+    step4_broker,
     step5_connect,
+    step6_communication,
 )
 from ehkit.workspace.texts import text
 
@@ -57,6 +47,8 @@ __all__ = ["FORMATS", "MEDIA_TYPES", "collect", "file_name", "render", "write"]
 FORMATS = ("html", "md", "pdf")
 MEDIA_TYPES = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8", "pdf": "application/pdf"}
 _TEMPLATES = "templates"
+_ROLES = set(CONNECTION_ROLES)
+INTERFACE_LABELS = {"saml_1_13": "SAML 1.13", "oidc": "OIDC", "eidas": "eIDAS"}
 
 
 def check_format(fmt: str) -> str:
@@ -188,53 +180,41 @@ def _levels(session: Session, project: Project, tx: _T) -> list[dict[str, Any]]:
     return out
 
 
-def _broker_names(session: Session, project: Project) -> dict[str, str]:
-    names = {
-        b.key: b.name for b in session.scalars(select(ProjectBroker).where(ProjectBroker.project_id == project.id))
-    }
-    try:
-        step4_broker = importlib.import_module("ehkit.workspace.services.step4_broker")
-    except ImportError:  # pragma: no cover - step 4's services arrive with their own branch
-        return names
-    shipped = getattr(step4_broker, "broker_names", None)
-    return {**shipped(), **names} if callable(shipped) else names
-
-
-def _broker(session: Session, project: Project, tx: _T) -> dict[str, Any]:
-    quotes = list(
-        session.scalars(select(BrokerQuote).where(BrokerQuote.project_id == project.id).order_by(BrokerQuote.id))
-    )
-    decision = session.scalar(select(BrokerDecision).where(BrokerDecision.project_id == project.id))
-    comparison = session.scalar(select(BrokerComparison).where(BrokerComparison.project_id == project.id))
-    names = _broker_names(session, project)
+def _broker(session: Session, project: Project, tx: _T, today: date) -> dict[str, Any]:
+    """Step 4 through its service: the quotes with their TCO, the weighted ranking, its sensitivity, the decision."""
+    found = step4_broker.comparison(session, project, today=today)
+    lang_name = "name_en" if tx.lang == "en" else "name_nl"
     rows = [
         {
-            "broker": names.get(q.broker_key, q.broker_key),
-            "one_off": _money(q.one_off_cost),
-            "recurring": f"{_money(q.recurring_cost)} {tx(f'dossier_period_{q.recurring_period}')}",
-            "interfaces": ", ".join(q.interfaces),
-            "custom_work": q.custom_work,
-            "support": q.support,
+            "place": str(r.place) if r.place is not None else "",
+            "broker": r.broker.name,
+            "one_off": _money(r.quote.one_off_cost),
+            "recurring": f"{_money(r.quote.recurring_cost)} {tx(f'dossier_period_{r.quote.recurring_period}')}",
+            "interfaces": ", ".join(INTERFACE_LABELS.get(i, i) for i in r.quote.interfaces),
+            "tco": _money(r.tco.total),
+            "score": str(r.scored.weighted_shown) if r.scored is not None else "",
         }
-        for q in quotes
+        for r in found.rows
     ]
-    ranking = []
-    if decision is not None:
-        for i, entry in enumerate(decision.ranking or [], start=1):
-            key = str(entry.get("broker_key") or entry.get("broker") or "")
-            ranking.append(
-                {
-                    "rank": str(entry.get("rank", i)),
-                    "broker": names.get(key, key),
-                    "score": str(entry.get("score", "")),
-                    "tco": str(entry.get("tco", "")),
-                }
-            )
+    sensitivity = None
+    if found.sensitivity is not None and found.sensitivity.cases:
+        changes = len(found.sensitivity.winner_changes)
+        sensitivity = (
+            tx("dossier_robust", cases=len(found.sensitivity.cases))
+            if changes == 0
+            else tx("dossier_sensitive", changes=changes, cases=len(found.sensitivity.cases))
+        )
+    names = {r.key: r.broker.name for r in found.rows}
+    decision = found.decision
     return {
-        "recorded": bool(quotes or decision),
+        "recorded": bool(found.rows or decision),
+        "horizon": found.settings.horizon_years,
+        "logins": found.settings.logins_per_year,
+        "criteria": [(getattr(c, lang_name), f"{c.weight}") for c in found.criteria],
         "quotes": rows,
-        "horizon": comparison.horizon_years if comparison else None,
-        "ranking": ranking,
+        "ranked": found.ranking is not None,
+        "sensitivity": sensitivity,
+        "data_label": found.data_label,
         "decision": None
         if decision is None
         else {
@@ -290,48 +270,63 @@ def _connection(session: Session, project: Project, tx: _T) -> dict[str, Any]:
     }
 
 
-def _timeline(session: Session, project: Project, tx: _T) -> list[dict[str, str]]:
-    try:
-        step6_communication = importlib.import_module("ehkit.workspace.services.step6_communication")
-    except ImportError:  # pragma: no cover - step 6's services arrive with their own branch
-        return []
-    compute = getattr(step6_communication, "dossier_timeline", None)
-    return list(compute(session, project, tx.lang)) if callable(compute) else []
-
-
-def _communication(session: Session, project: Project, tx: _T) -> dict[str, Any]:
-    plan = session.scalar(select(CommunicationPlan).where(CommunicationPlan.project_id == project.id))
-    messages = list(
-        session.scalars(select(KeyMessage).where(KeyMessage.project_id == project.id).order_by(KeyMessage.id))
-    )
-    tasks = list(
-        session.scalars(
-            select(Action).where(Action.project_id == project.id, Action.step == 6).order_by(Action.due, Action.id)
-        )
-    )
+def _communication(session: Session, project: Project, tx: _T, today: date) -> dict[str, Any]:
+    """Step 6 through its service: the timeline back from go-live, the key messages filled in, the tasks."""
+    timeline = step6_communication.plan(session, project, today=today)
+    settings = step6_communication.plan_settings(session, project)
     members = {m.id: m.name for m in session.scalars(select(GroupMember).where(GroupMember.project_id == project.id))}
-    timeline = _timeline(session, project, tx)
-    return {
-        "recorded": bool(plan or messages or tasks),
-        "plan": None
-        if plan is None
-        else {
-            "required_from": _date(plan.required_from or project.go_live) or tx("dossier_not_set"),
-            "info_url": plan.info_url or "",
-            "contact": plan.contact,
-        },
-        "timeline": timeline,
-        "messages": [{"key": m.key, "text": m.text_en if tx.lang == "en" else m.text_nl} for m in messages],
-        "tasks": [
+    tasks = step6_communication.tasks(session, project)
+    if timeline is None:
+        return {
+            "recorded": bool(tasks),
+            "plan": None,
+            "timeline": [],
+            "messages": [],
+            "tasks": _tasks(tasks, members, tx),
+        }
+    by_milestone = {a.milestone: a for a in tasks if a.milestone}
+    rows = []
+    for m in timeline.milestones:
+        task = by_milestone.get(m.key)
+        owner = members.get(task.owner_id or 0, "") if task is not None else ""
+        rows.append(
             {
-                "title": a.title,
-                "owner": members.get(a.owner_id or 0, ""),
-                "due": _date(a.due),
-                "done": tx.yes_no(a.done),
+                "date": m.due.isoformat(),
+                "milestone": m.name(tx.lang),
+                "audience": tx(f"dossier_audience_{m.audience}"),
+                "owner": owner if owner or m.role not in _ROLES else tx(f"crole_{m.role}"),
             }
-            for a in tasks
-        ],
+        )
+    messages = []
+    for msg in step6_communication.messages(session, project, timeline):
+        if msg.applies:
+            shown = msg.text(tx.lang)
+            open_names = sorted(set(re.findall(r"\{(\w+)\}", shown)))
+            messages.append(shown + (f" ({tx('dossier_unfilled', names=', '.join(open_names))})" if open_names else ""))
+    return {
+        "recorded": True,
+        "plan": {
+            "required_from": timeline.required_from.isoformat(),
+            "level": timeline.level,
+            "lead": tx("dossier_lead", weeks=timeline.lead_weeks, level=timeline.level),
+            "too_close": tx("dossier_too_close", date=timeline.recommended_go_live.isoformat())
+            if timeline.too_close
+            else "",
+            "info_url": settings.info_url or "",
+            "contact": settings.contact,
+            "data_label": timeline.data_label,
+        },
+        "timeline": rows,
+        "messages": messages,
+        "tasks": _tasks(tasks, members, tx),
     }
+
+
+def _tasks(tasks: list[Action], members: dict[int, str], tx: _T) -> list[dict[str, str]]:
+    return [
+        {"title": a.title, "owner": members.get(a.owner_id or 0, ""), "due": _date(a.due), "done": tx.yes_no(a.done)}
+        for a in tasks
+    ]
 
 
 def collect(session: Session, project: Project, *, lang: str = "nl", now: datetime | None = None) -> dict[str, Any]:
@@ -342,7 +337,7 @@ def collect(session: Session, project: Project, *, lang: str = "nl", now: dateti
     return {
         "lang": tx.lang,
         "project": {
-            "name": project.name,
+            "name": (project.settings.name_en if tx.lang == "en" else None) or project.name,
             "oin": project.oin,
             "kvk": project.kvk or "",
             "sector": project.sector,
@@ -355,9 +350,9 @@ def collect(session: Session, project: Project, *, lang: str = "nl", now: dateti
         "group": _group(session, project, tx),
         "inventory": _inventory(session, project, tx),
         "levels": _levels(session, project, tx),
-        "broker": _broker(session, project, tx),
+        "broker": _broker(session, project, tx, moment.date()),
         "connection": _connection(session, project, tx),
-        "communication": _communication(session, project, tx),
+        "communication": _communication(session, project, tx, moment.date()),
     }
 
 
