@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
+from ws_dossier import HEADINGS, pdf_text
 from ws_helpers import EXAMPLE
 
 from ehkit.cli.main import app
@@ -21,21 +20,7 @@ from ehkit.workspace.services.audit import Actor
 from ehkit.workspace.services.site import Site
 from ehkit.workspace.texts import text
 
-HEADINGS = {lang: [text(lang, "dossier_step", n=n, title=text(lang, f"step_{n}")) for n in range(1, 7)]
-            for lang in ("nl", "en")}  # fmt: skip
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
-
-
-def pdf_text(data: bytes, tmp_path: Path) -> str:
-    tool = shutil.which("pdftotext")
-    if tool is None:
-        from support.services import missing
-
-        missing("pdftotext", "install poppler-utils (apt-get install poppler-utils)")
-    path = tmp_path / "dossier.pdf"
-    path.write_bytes(data)
-    done = subprocess.run([str(tool), "-layout", str(path), "-"], capture_output=True, check=True, timeout=60)
-    return " ".join(done.stdout.decode("utf-8").split())
 
 
 def _example(db: Database, owner: Any, site: Site) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from ws_browser import ServerThread, log_in
 from ws_conformance import RunningDv, start_project_dv
+from ws_dossier import HEADINGS, pdf_text
 from ws_helpers import EXAMPLE, PASSWORD, empty
 
 from ehkit.workspace.db import Database
@@ -75,3 +76,29 @@ def test_an_editor_runs_the_conformance_test_and_a_viewer_reads_the_report(world
     assert page.get_by_test_id("conformance-run").first.get_attribute("data-status") == "passed"
     page.get_by_test_id("conformance-html").first.click()
     assert "LOGIN-SUCCESS" in page.content()
+
+
+def test_the_dashboard_downloads_the_dossier_as_pdf_and_html(world: dict[str, Any], page: Any) -> None:
+    base, tmp = world["url"], world["tmp"]
+    log_in(page, base, "viewer@x.nl", PASSWORD)  # a viewer may download it too
+    page.goto(base + "/p/voorbeeldstad")
+    form = page.get_by_test_id("dossier-form")
+    with page.expect_download() as pdf:
+        form.get_by_role("button", name=t("nl", "dossier_download")).click()
+    assert pdf.value.suggested_filename == "voorbeeldstad-dossier.pdf"
+    saved = tmp / "downloaded.pdf"
+    pdf.value.save_as(str(saved))
+    words = pdf_text(saved.read_bytes(), tmp)
+    assert all(heading in words for heading in HEADINGS["nl"]), words[:500]
+    page.goto(base + "/p/voorbeeldstad?lang=en")
+    form = page.get_by_test_id("dossier-form")
+    form.get_by_label(t("en", "dossier_format")).select_option("html")
+    with page.expect_download() as html:
+        form.get_by_role("button", name=t("en", "dossier_download")).click()
+    assert html.value.suggested_filename == "voorbeeldstad-dossier.html"
+    saved = tmp / "downloaded.html"
+    html.value.save_as(str(saved))
+    content = saved.read_text(encoding="utf-8")
+    assert all(f">{heading}</h2>" in content for heading in HEADINGS["en"])
+    page.goto(base + "/p/voorbeeldstad/dossier?format=docx")
+    assert t("en", "dossier_format_wrong", given="docx") in page.content()
