@@ -168,3 +168,19 @@ def test_the_cli_writes_each_format_atomically_and_names_what_is_wrong(tmp_path:
     nowhere = runner.invoke(app, ["workspace", "dossier", "voorbeeldstad", "--format", "md", "--out",
                                   str(tmp_path / "missing" / "d.md"), "--db", db_url])  # fmt: skip
     assert nowhere.exit_code == 2 and "cannot write" in nowhere.output
+
+
+def test_the_export_and_the_services_never_import_the_web_layer() -> None:
+    import ast
+
+    import ehkit.workspace
+
+    root = Path(ehkit.workspace.__file__).parent
+    offenders = []
+    for path in [*root.glob("export/*.py"), *root.glob("services/*.py"), root / "texts.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{path.name}: {n}" for n in names if n.startswith(("ehkit.workspace.web", "starlette"))]
+    assert offenders == []
