@@ -479,6 +479,26 @@ def add_criterion(session: Session, project: Project, raw: Mapping[str, Any], ac
     return found
 
 
+def set_criteria(
+    session: Session, project: Project, raws: Sequence[Mapping[str, Any]], actor: Actor
+) -> list[QuoteCriterion]:
+    """Give a project without criteria exactly these (an import); their weights must not sum to zero."""
+    data = [parse(CriterionIn, raw, source="criterion", prefix=f"criteria[{i}]") for i, raw in enumerate(raws)]
+    if session.scalar(select(QuoteCriterion.id).where(QuoteCriterion.project_id == project.id)) is not None:
+        raise InvalidInput([Problem("criteria", "criteria_exist")], source="criteria")
+    keys = [c.key for c in data]
+    for i, key in enumerate(keys):
+        if key in keys[:i]:
+            raise InvalidInput([Problem(f"criteria[{i}].key", "criterion_key_taken", {"key": key})], source="criteria")
+    if sum((c.weight for c in data), ZERO) == 0:
+        raise WeightsSumZero()
+    for i, c in enumerate(data):
+        found = QuoteCriterion(project_id=project.id, position=i, **c.model_dump())
+        session.add(found)
+        created(session, actor, found, project_id=project.id, label=c.key)
+    return criteria(session, project)
+
+
 def delete_criterion(session: Session, project: Project, criterion_id: int, actor: Actor) -> None:
     found = session.get(QuoteCriterion, criterion_id)
     if found is None or found.project_id != project.id:
@@ -726,6 +746,7 @@ __all__ = [
     "score_quotes",
     "scores",
     "sensitivity",
+    "set_criteria",
     "set_score",
     "tco",
     "update_quote",
