@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 from ws_dossier import HEADINGS, pdf_text
-from ws_helpers import EXAMPLE
+from ws_helpers import EXAMPLE, new_project
 
 from ehkit.cli.main import app
 from ehkit.workspace.db import Database
@@ -66,23 +66,35 @@ def test_every_format_has_all_six_steps_with_what_the_project_recorded(
         assert "40 passed, 1 failed, 4 manual" in document  # step 5: the last conformance result
         assert "REFUSE-LOA" in document
         assert text("nl", "dossier_sim_services", passed=1, total=2) in document
-        # step 4 has no data in the example: said so, not left out; step 6 is computed from the go-live date
-        assert document.count(text("nl", "dossier_not_recorded")) == 1
-        assert "Laatste oproep: vraag eHerkenning nu aan" in document and "2027-01-25" in document
+        # the example records all six steps: three quotes ranked by TCO and score, a communication plan
+        assert text("nl", "dossier_not_recorded") not in document
+        assert "Signicat" in document and "€ 11 640.00" in document and "8.01" in document  # step 4
+        assert text("nl", "dossier_sensitive", changes=1, cases=8) in document
+        assert "Laatste oproep: vraag eHerkenning nu aan" in document and "2027-01-25" in document  # step 6
+        assert "Klantcontactcentrum, telefoon 14 0123" in document
     assert "Gemaakt op 2026-12-06 12:00 UTC" in md
     assert '<html lang="nl">' in html and "http" not in html.split("<body>")[0]  # no external resources
 
 
-def test_steps_4_and_6_show_the_comparison_decision_timeline_messages_and_tasks(
-    db: Database, owner: Any, site: Site
-) -> None:
+def test_a_new_project_says_which_steps_have_nothing_recorded_yet(db: Database, owner: Any) -> None:
+    project = new_project(db, owner, slug="leegdorp", go_live="")
+    with db.session() as s:
+        md = dossier.render(s, s.merge(project), "md", now=NOW).decode("utf-8")
+    sections = md.split("\n## ")[3:]  # after the organisation and the overview
+    assert [x.split("\n", 1)[0] for x in sections] == HEADINGS["nl"]
+    empty = [i + 1 for i, x in enumerate(sections) if text("nl", "dossier_not_recorded") in x]
+    assert empty == [1, 2, 3, 4, 6]  # step 5 always shows the broker checklist
+    assert text("nl", "dossier_no_run") in sections[4]
+
+
+def test_steps_4_and_6_show_the_comparison_decision_timeline_messages_and_tasks(db: Database, owner: Any) -> None:
     from ehkit.workspace.services import step4_broker as s4
     from ehkit.workspace.services import step6_communication as s6
 
-    _example(db, owner, site)
+    made = new_project(db, owner)
     actor = Actor.cli()
     with db.session() as s:
-        project = _project(s)
+        project = s.merge(made)
         s4.save_comparison(s, project, {"horizon_years": "5", "logins_per_year": "2000", "services_count": "2"}, actor,
                            version=None)  # fmt: skip
         s4.add_quote(s, project, {"broker": "signicat", "one_off_cost": "1000", "recurring_cost": "100",
@@ -99,16 +111,18 @@ def test_steps_4_and_6_show_the_comparison_decision_timeline_messages_and_tasks(
         s.flush()
         md = dossier.render(s, project, "md", now=NOW).decode("utf-8")
         en = dossier.render(s, project, "md", lang="en", now=NOW).decode("utf-8")
-    assert text("nl", "dossier_not_recorded") not in md
-    assert "| 1 | Signicat | € 1 000.00 | € 100.00 per maand | SAML 1.13, OIDC | € 8 000.00 | 4.00 |" in md
-    assert "| 2 | KPN | € 0.00 | € 1 500.00 per jaar |  | € 8 500.00 | 3.76 |" in md
-    assert "Gekozen: Signicat op 2026-12-01" in md and "Laagste kosten over vijf jaar." in md
-    assert "broker data as of" in md and "Horizon: 5 jaar, 2000 logins per jaar" in md
-    assert "Meer informatie: https://voorbeeldstad.example/eherkenning. Vragen? KCC 14 0123" in md
-    assert "| 2027-01-25 | Laatste oproep: vraag eHerkenning nu aan | extern | Lotte Visser |" in md
+    step4 = md.split("## " + HEADINGS["nl"][3])[1].split("## " + HEADINGS["nl"][4])[0]
+    assert "| 1 | Signicat | € 1 000.00 | € 100.00 per maand | SAML 1.13, OIDC | € 8 000.00 | 4.00 |" in step4
+    assert "| 2 | KPN | € 0.00 | € 1 500.00 per jaar |  | € 8 500.00 | 3.76 |" in step4
+    assert "Gekozen: Signicat op 2026-12-01" in step4 and "Laagste kosten over vijf jaar." in step4
+    assert "broker data as of" in step4 and "Horizon: 5 jaar, 2000 logins per jaar" in step4
+    step6 = md.split("## " + HEADINGS["nl"][5])[1]
+    assert "Meer informatie: https://voorbeeldstad.example/eherkenning. Vragen? KCC 14 0123" in step6
+    assert "| 2027-01-25 | Laatste oproep: vraag eHerkenning nu aan | extern |" in step6
+    assert "| Laatste oproep: vraag eHerkenning nu aan |  | 2027-01-25 | nee |" in step6  # the task, no owner yet
     for heading in HEADINGS["en"]:
         assert f"## {heading}" in en
-    assert "€ 100.00 per month" in en and "From 1 March 2027 you log in to Municipality of Voorbeeldstad" in en
+    assert "€ 100.00 per month" in en and "Chosen: Signicat on 2026-12-01" in en
 
 
 def test_what_people_typed_cannot_break_the_markdown_or_the_html(db: Database, owner: Any, site: Site) -> None:

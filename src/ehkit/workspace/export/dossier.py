@@ -285,10 +285,12 @@ def _communication(session: Session, project: Project, tx: _T, today: date) -> d
             "tasks": _tasks(tasks, members, tx),
         }
     by_milestone = {a.milestone: a for a in tasks if a.milestone}
+    holders = step1_group.coverage(session, project)
     rows = []
     for m in timeline.milestones:
         task = by_milestone.get(m.key)
         owner = members.get(task.owner_id or 0, "") if task is not None else ""
+        owner = owner or ", ".join(h.name for h in holders.get(m.role, []))
         rows.append(
             {
                 "date": m.due.isoformat(),
