@@ -21,4 +21,4 @@ def pdf_text(data: bytes, tmp_path: Path) -> str:
     path = tmp_path / "dossier.pdf"
     path.write_bytes(data)
     done = subprocess.run([str(tool), "-layout", str(path), "-"], capture_output=True, check=True, timeout=60)
-    return " ".join(done.stdout.decode("utf-8").split())
+    return " ".join(done.stdout.decode("utf-8").replace("\u00a0", " ").split())

@@ -82,7 +82,8 @@ def _date(value: Any) -> str:
 
 
 def _money(value: Decimal | None) -> str:
-    return "" if value is None else f"€ {value:,.2f}".replace(",", " ")
+    """``€ 1 250.00``, with no-break spaces so an amount never wraps inside a table cell."""
+    return "" if value is None else f"€ {value:,.2f}".replace(",", "\u00a0").replace(" ", "\u00a0")
 
 
 def _group(session: Session, project: Project, tx: _T) -> dict[str, Any]:
