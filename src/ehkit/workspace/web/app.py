@@ -25,6 +25,7 @@ from ehkit.workspace.web import routes_conformance as c
 from ehkit.workspace.web import routes_dossier as d
 from ehkit.workspace.web import routes_project as p
 from ehkit.workspace.web import routes_steps as s
+from ehkit.workspace.web import routes_steps46 as s46
 from ehkit.workspace.web.i18n import T, t
 
 SECURITY_HEADERS = [
@@ -118,6 +119,23 @@ def create_app(database: Database, site: Site | None = None) -> Starlette:
         Route(P + "/step5/conformance", c.conformance_start, methods=["POST"]),
         Route(P + "/step5/conformance/{run_id:int}", c.conformance_page),
         Route(P + "/step5/conformance/{run_id:int}/{name}", c.conformance_file),
+        Route(P + "/step4", s46.step4),
+        Route(P + "/step4/comparison", s46.step4_comparison, methods=["POST"]),
+        Route(P + "/step4/weights", s46.step4_weights, methods=["POST"]),
+        Route(P + "/step4/criteria", s46.step4_criterion_add, methods=["POST"]),
+        Route(P + "/step4/criteria/{criterion_id:int}/delete", s46.step4_criterion_delete, methods=["POST"]),
+        Route(P + "/step4/decision", s46.step4_decision, methods=["POST"]),
+        Route(P + "/step4/brokers", s46.step4_broker_add, methods=["POST"]),
+        Route(P + "/quotes/new", s46.quote_new, methods=["GET", "POST"]),
+        Route(P + "/quotes/{quote_id:int}", s46.quote_edit, methods=["GET", "POST"]),
+        Route(P + "/quotes/{quote_id:int}/scores", s46.quote_scores, methods=["POST"]),
+        Route(P + "/step6", s46.step6),
+        Route(P + "/step6/plan", s46.step6_plan, methods=["POST"]),
+        Route(P + "/step6/messages/{key}", s46.step6_message, methods=["POST"]),
+        Route(P + "/step6/tasks", s46.step6_tasks, methods=["POST"]),
+        Route(P + "/step6/timeline.ics", s46.step6_ics),
+        Route(P + "/zelfverklaring", s46.zelfverklaring_page),
+        Route(P + "/zelfverklaring/{service_id:int}/{item}", s46.zelfverklaring_confirm, methods=["POST"]),
         Mount("/static", StaticFiles(directory=static), name="static"),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
