@@ -7,7 +7,9 @@ step 4 (``project_brokers``, ``broker_quotes`` with ``quote_sla_options``,
 ``actions.milestone`` for its tasks) and the zelfverklaring
 (``self_declarations``). The milestone dates are computed, not stored. All of
 them hang off ``projects.id``, ``services.id`` and ``group_members.id``, and
-the audit trail is generic over tables.
+the audit trail is generic over tables. 0003 adds step 5's conformance runs
+(``conformance_targets``, ``conformance_reports``; the runs themselves are
+``test_runs`` with ``kind = "conformance"``).
 """
 
 from ehkit.workspace.models.accounts import ROLES, Invitation, Membership, User, WebSession
@@ -39,6 +41,7 @@ from ehkit.workspace.models.communication import (
     KeyMessage,
     SelfDeclaration,
 )
+from ehkit.workspace.models.conformance import CONFORMANCE_OUTCOMES, ConformanceReport, ConformanceTarget
 from ehkit.workspace.models.group import CONNECTION_ROLES, RACI_LETTERS, GroupMember, RaciEntry
 from ehkit.workspace.models.inventory import (
     AUDIENCES,
@@ -67,6 +70,7 @@ __all__ = [
     "CHANGE_STATUSES",
     "CHANNELS",
     "CHECKLIST_ITEMS",
+    "CONFORMANCE_OUTCOMES",
     "CONNECTION_ROLES",
     "CRITERION_KINDS",
     "DECLARATION_ITEMS",
@@ -95,6 +99,8 @@ __all__ = [
     "ChecklistMark",
     "CommunicationPlan",
     "CommunicationQuestion",
+    "ConformanceReport",
+    "ConformanceTarget",
     "Fixed",
     "GroupMember",
     "Invitation",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ehkit.workspace.errors import Problem
+from ehkit.workspace.texts import TEXTS
 
 LANGS = ("nl", "en")
 
@@ -49,16 +50,6 @@ T: dict[str, tuple[str, str]] = {
     "error_summary_n": ("Controleer {count} veld(en):", "Check {count} field(s):"),
     # ---- steps
     "step": ("Stap {n}", "Step {n}"),
-    "step_1": ("Projectgroep", "Project group"),
-    "step_2": ("Situatie in kaart", "Map the situation"),
-    "step_3": ("Betrouwbaarheidsniveau", "Level of assurance"),
-    "step_4": ("Makelaar kiezen", "Choose a broker"),
-    "step_5": ("Aansluiten en testen", "Connect and test"),
-    "step_6": ("Gebruikers informeren", "Inform users"),
-    "status_not_started": ("niet begonnen", "not started"),
-    "status_in_progress": ("bezig", "in progress"),
-    "status_done": ("klaar", "done"),
-    "status_blocked": ("geblokkeerd", "blocked"),
     "status_auto": ("automatisch (uit de gegevens)", "automatic (from the data)"),
     "status_set_by_hand": ("met de hand gezet: {reason}", "set by hand: {reason}"),
     "status_computed": ("berekend: {status}", "computed: {status}"),
@@ -171,14 +162,6 @@ T: dict[str, tuple[str, str]] = {
                     "Who takes part in the connection, in which role, and who is responsible for each step (RACI)?"),
     "roles_title": ("Rollen in de aansluiting", "Roles in the connection"),
     "role_missing": ("Niemand is {role}; stap {step} van het stappenplan vraagt deze rol.", "Nobody is {role}; step {step} of the step plan needs this role."),
-    "crole_policy_owner": ("beleidsverantwoordelijke", "policy owner"),
-    "crole_architect": ("architect", "architect"),
-    "crole_software_supplier": ("softwareleverancier", "software supplier"),
-    "crole_back_office": ("backoffice", "back office"),
-    "crole_communication": ("communicatie", "communication"),
-    "crole_customer_service": ("klantcontact", "customer service"),
-    "crole_privacy_officer": ("privacyfunctionaris", "privacy officer"),
-    "crole_security_officer": ("securityfunctionaris", "security officer"),
     "members_title": ("Leden van de projectgroep", "Members of the project group"),
     "member_add": ("Lid toevoegen", "Add a member"),
     "member_edit_title": ("Lid bewerken: {name}", "Edit member: {name}"),
@@ -226,10 +209,6 @@ T: dict[str, tuple[str, str]] = {
     "field_description_en": ("Omschrijving (Engels)", "Description (English)"),
     "field_description_url": ("Uitlegpagina", "Explanation page"),
     "field_channel": ("Kanaal", "Channel"),
-    "channel_web": ("website", "website"),
-    "channel_app": ("app", "app"),
-    "channel_portal": ("portaal", "portal"),
-    "channel_api": ("API / koppeling", "API / integration"),
     "field_audience": ("Wie gebruikt de dienst", "Who uses the service"),
     "field_backoffice_system": ("Backofficesysteem", "Back-office system"),
     "field_backoffice_process": ("Backofficeproces", "Back-office process"),
@@ -240,10 +219,6 @@ T: dict[str, tuple[str, str]] = {
                          "KvKnr for companies; RSIN together with KvKnr; BSN only at EH3 or higher; Pseudo for eIDAS."),
     "field_vestiging_allowed": ("Machtiging voor één vestiging toestaan", "Allow authorisation for one branch (vestiging)"),
     "field_intermediation": ("Intermediairs (ketenmachtiging)", "Intermediaries (chain authorisation)"),
-    "intermediation_noIntermediation": ("niet toegestaan", "not allowed"),
-    "intermediation_generalAvailable": ("toegestaan", "allowed"),
-    "intermediation_serviceProviderOnly": ("alleen door de dienstverlener", "only by the service provider"),
-    "intermediation_requiresApproval": ("na goedkeuring", "after approval"),
     "field_eidas": ("Dit is een eIDAS-dienst (Europese inlog)", "This is an eIDAS service (European login)"),
     "field_eidas_wanted": ("Ook Europese inlog (eIDAS) gewenst", "European login (eIDAS) wanted too"),
     "field_eidas_for": ("eIDAS-dienst bij", "eIDAS service for"),
@@ -363,31 +338,6 @@ T: dict[str, tuple[str, str]] = {
     "checklist_title": ("Wat de makelaar nodig heeft", "What the broker needs"),
     "col_item": ("Onderdeel", "Item"),
     "col_delivered": ("Aangeleverd", "Delivered"),
-    "item_oin": ("OIN", "OIN"),
-    "item_certificate": ("PKIoverheid-certificaat", "PKIoverheid certificate"),
-    "item_catalogue": ("Dienstencatalogus", "Service catalogue"),
-    "item_metadata": ("SP-metadata", "SP metadata"),
-    "item_privacy_url": ("Adres van de privacyverklaring", "Privacy statement address"),
-    "item_purpose_statements": ("Doelbindingsverklaringen", "Purpose statements"),
-    "cl_status_ready": ("klaar", "ready"),
-    "cl_status_missing": ("ontbreekt", "missing"),
-    "cl_status_problem": ("probleem", "problem"),
-    "cl_oin_ok": ("OIN {oin}", "OIN {oin}"),
-    "cl_cert_missing": ("Nog geen certificaat ingesteld.", "No certificate set yet."),
-    "cl_cert_unreadable": ("Het certificaat in {path} is niet te lezen.", "The certificate in {path} cannot be read."),
-    "cl_cert_oin": ("Het certificaat draagt OIN {found}, het project {oin}.", "The certificate carries OIN {found}, the project {oin}."),
-    "cl_cert_expired": ("Het certificaat is verlopen op {date}.", "The certificate expired on {date}."),
-    "cl_cert_test": ("Dit is een testcertificaat ({issuer}); de makelaar vraagt PKIoverheid.", "This is a test certificate ({issuer}); the broker needs PKIoverheid."),
-    "cl_cert_expiring": ("Geldig tot {date}: vernieuw het op tijd.", "Valid until {date}: renew it in time."),
-    "cl_cert_ok": ("Geldig tot {date}.", "Valid until {date}."),
-    "cl_not_built": ("Nog niet te bouwen (zie 'Eerst nodig').", "Cannot be built yet (see 'Needed first')."),
-    "cl_valid": ("Gebouwd en zonder fouten gecontroleerd.", "Built and checked without errors."),
-    "cl_errors": ("{count} fout(en) in de controle.", "{count} error(s) in the check."),
-    "cl_privacy_ok": ("Elke dienst heeft een privacyverklaring.", "Every service has a privacy statement."),
-    "cl_privacy_missing": ("Zonder privacyverklaring: {services}.", "Without a privacy statement: {services}."),
-    "cl_purpose_none": ("Er worden geen attributen gevraagd.", "No attributes are requested."),
-    "cl_purpose_missing": ("Doelbinding ontbreekt bij: {services}.", "Purpose statement missing for: {services}."),
-    "cl_purpose_ok": ("{count} attribuut/attributen met doelbinding.", "{count} attribute(s) with a purpose statement."),
     "field_delivered": ("aangeleverd aan de makelaar", "delivered to the broker"),
     "field_note": ("Notitie", "Note"),
     "simulator_title": ("Test met de simulator", "Test with the simulator"),
@@ -742,6 +692,10 @@ T: dict[str, tuple[str, str]] = {
     "field_role": ("Rol", "Role"),
     "field_question_text": ("Vraag", "Question"),
 }  # fmt: skip
+
+# The texts the exports share with the pages (ehkit.workspace.texts); a key in both tables is a bug.
+assert not set(TEXTS) & set(T), sorted(set(TEXTS) & set(T))  # noqa: S101
+T.update(TEXTS)
 
 
 def t(lang: str, key: str, /, **params: Any) -> str:
