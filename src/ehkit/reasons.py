@@ -544,9 +544,15 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
     # Single logout (docs/logout.md)
     "logout_rejected": (K.AUTHENTICITY, "a LogoutRequest or LogoutResponse was refused (generic base reason)"),
     "logout_malformed": (K.AUTHENTICITY, "a logout message lacks an ID, a readable NameID/SessionIndex or a parameter"),
-    "logout_message_unexpected": (K.AUTHENTICITY, "a LogoutRequest arrived where a LogoutResponse was expected, or the reverse"),
+    "logout_message_unexpected": (
+        K.AUTHENTICITY,
+        "a LogoutRequest arrived where a LogoutResponse was expected, or the reverse",
+    ),
     "logout_destination_mismatch": (K.POLICY, "a logout message's Destination is missing or not our logout endpoint"),
-    "logout_issue_instant_invalid": (K.POLICY, "a logout message's IssueInstant is in the future or too old, or it expired"),
+    "logout_issue_instant_invalid": (
+        K.POLICY,
+        "a logout message's IssueInstant is in the future or too old, or it expired",
+    ),
     "logout_unsolicited": (K.AUTHENTICITY, "a LogoutResponse has no InResponseTo"),
     "logout_in_response_to_unknown": (K.POLICY, "a LogoutResponse answers no pending logout of ours (unknown or used)"),
     "logout_request_id_mismatch": (K.AUTHENTICITY, "a LogoutResponse answers another browser's logout"),

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
@@ -50,6 +50,9 @@ REASON_ADMIN = "urn:oasis:names:tc:SAML:2.0:logout:admin"
 MAX_SESSION_INDEXES = 10
 #: The form field / query parameter of each kind.
 PARAM: dict[LogoutKind, str] = {"request": "SAMLRequest", "response": "SAMLResponse"}
+
+
+SUCCESS = Status(c.STATUS_SUCCESS)
 
 
 class LogoutRejected(EhkitError):
@@ -106,7 +109,7 @@ class LogoutResponse:
     destination: str
     issuer: str
     in_response_to: str | None
-    status: Status = Status(c.STATUS_SUCCESS)
+    status: Status = SUCCESS
 
     def to_element(self) -> etree._Element:
         el = etree.Element(SAMLP_LOGOUT_RESPONSE, nsmap=NSMAP_P)
@@ -268,7 +271,7 @@ def verify_logout(
         raise _reject(f"the {what} has no usable ID", "logout_malformed")
     try:
         instant = parse_instant(el.get("IssueInstant"), f"{what} IssueInstant")
-        base = {
+        base: dict[str, Any] = {
             "kind": kind,
             "binding": binding,
             "element": el,
@@ -280,7 +283,7 @@ def verify_logout(
             "signature": signature,
         }
         if kind == "response":
-            return VerifiedLogout(**base, in_response_to=el.get("InResponseTo"), status=read_status(el))  # type: ignore[arg-type]
+            return VerifiedLogout(**base, in_response_to=el.get("InResponseTo"), status=read_status(el))
         return _read_request(el, base)
     except LogoutRejected:
         raise
@@ -288,7 +291,7 @@ def verify_logout(
         raise _reject(f"{what}: {exc.message}", "logout_malformed") from None
 
 
-def _read_request(el: etree._Element, base: dict[str, object]) -> VerifiedLogout:
+def _read_request(el: etree._Element, base: dict[str, Any]) -> VerifiedLogout:
     nid_el = child(el, SAML_NAMEID, what="NameID")
     if nid_el is None and any(k.tag in (q(SAML, "EncryptedID"), q(SAML, "BaseID")) for k in children(el)):
         raise _reject("the LogoutRequest identifies the user by EncryptedID or BaseID, not NameID", "logout_malformed")
@@ -298,7 +301,7 @@ def _read_request(el: etree._Element, base: dict[str, object]) -> VerifiedLogout
         raise _reject(f"the LogoutRequest names more than {MAX_SESSION_INDEXES} sessions", "logout_malformed")
     not_after = el.get("NotOnOrAfter")
     return VerifiedLogout(
-        **base,  # type: ignore[arg-type]
+        **base,
         name_id=name_id,
         session_indexes=tuple(element_text(k).strip() for k in indexes),
         reason=el.get("Reason"),
@@ -322,7 +325,9 @@ def check_logout(
     what = "LogoutRequest" if message.kind == "request" else "LogoutResponse"
     if message.destination is None or message.destination not in expected_destinations:
         shown = (message.destination or "")[:200]
-        raise _reject(f"the {what} is addressed to {shown!r}, not to our logout endpoint", "logout_destination_mismatch")
+        raise _reject(
+            f"the {what} is addressed to {shown!r}, not to our logout endpoint", "logout_destination_mismatch"
+        )
     if message.issue_instant > now + clock_skew:
         raise _reject(f"the {what} IssueInstant lies in the future", "logout_issue_instant_invalid")
     if message.issue_instant < now - max_age - clock_skew:
