@@ -199,7 +199,7 @@ def _refusal(sp, **kw) -> str:
 def test_unsigned_redirect_response_is_refused(net, t0, now):
     sp = make_sp(net)
     start = sp.start_logout(login(t0), now=t0)
-    query = urlsplit(logout_redirect_url(answer(start.request_id, now), None, relay_state=start.relay_state)).query  # type: ignore[arg-type]
+    query = urlsplit(logout_redirect_url(answer(start.request_id, now), None, relay_state=start.relay_state)).query
     assert _refusal(sp, query_string=query, now=now) == "signature_missing"
 
 
@@ -384,7 +384,7 @@ def test_logout_for_an_unknown_session_answers_cleanly(net, now):
     [
         (lambda net, now: redirect_query(broker_request(now), net.attacker.private_key, None), "signature_untrusted"),
         (
-            lambda net, now: urlsplit(logout_redirect_url(broker_request(now), None, relay_state=None)).query,  # type: ignore[arg-type]
+            lambda net, now: urlsplit(logout_redirect_url(broker_request(now), None, relay_state=None)).query,
             "signature_missing",
         ),
         (

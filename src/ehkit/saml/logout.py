@@ -144,7 +144,11 @@ def to_signed_xml(message: LogoutMessage, key: rsa.RSAPrivateKey, key_name: str 
 
 
 def logout_redirect_url(
-    message: LogoutMessage, key: rsa.RSAPrivateKey, *, relay_state: str | None = None, destination: str | None = None
+    message: LogoutMessage,
+    key: rsa.RSAPrivateKey | None,
+    *,
+    relay_state: str | None = None,
+    destination: str | None = None,
 ) -> str:
     """HTTP-Redirect: the unsigned message, deflated, signed over the query string."""
     param = PARAM["request" if isinstance(message, LogoutRequest) else "response"]
