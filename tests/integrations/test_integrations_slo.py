@@ -122,3 +122,17 @@ def test_logout_without_an_ad_session_is_not_possible_at_the_broker(slo_sites: d
         assert user.http.get("/melding").status_code == 302
     finally:
         user.close()
+
+
+def test_the_check_command_sees_where_the_slo_endpoint_is(slo_sites: dict[str, Site]) -> None:
+    from ehkit.config import load_config
+    from ehkit.integrations.base.checks import route_findings
+    from ehkit.integrations.base.settings import IntegrationSettings
+
+    site = slo_sites["flask"]
+    config = load_config(site.config)
+    settings = IntegrationSettings.from_mapping({"CONFIG": str(site.config)}, label=str, source="test")
+    ok = [f for f in route_findings(config, settings, "/eherkenning/acs/") if f.field == "dv.slo_url"]
+    assert [f.level for f in ok] == ["ok"]
+    wrong = [f for f in route_findings(config, settings, "/elders/acs/") if f.field == "dv.slo_url"]
+    assert [f.level for f in wrong] == ["error"] and "/elders/slo/" in wrong[0].message
