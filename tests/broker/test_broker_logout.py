@@ -337,3 +337,9 @@ def test_post_answer_carries_the_response_base64(client: TestClient, env: Broker
     xml = base64.b64decode(value)
     reply = verify_logout(xml, "response", binding="post", trust=hm_trust(env), expected_issuer=HM_ENTITY)
     assert reply.in_response_to == request.id and reply.signature is not None
+
+
+def test_the_api_lists_the_logout_scenarios(client: TestClient) -> None:
+    listed = client.get("/api/scenarios?kind=logout").json()
+    assert [s["id"] for s in listed] == ["none", "logout_unsigned", "logout_wrong_key", "logout_wrong_in_response_to"]
+    assert listed[2]["expected_reason"] == "signature_untrusted"
