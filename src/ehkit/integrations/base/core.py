@@ -414,12 +414,17 @@ class EHerkenningCore:
                 log.info("single logout started by the broker (service %s)", current.service)
                 return True
 
-            answer = self.sp.handle_logout_request(
-                end_session=end_session,
-                query_string=raw_query,
-                saml_request=params.get("SAMLRequest") if req.method == "POST" else None,
-                relay_state=params.get("RelayState") if req.method == "POST" else None,
-            )
+            try:
+                answer = self.sp.handle_logout_request(
+                    end_session=end_session,
+                    query_string=raw_query,
+                    saml_request=params.get("SAMLRequest") if req.method == "POST" else None,
+                    relay_state=params.get("RelayState") if req.method == "POST" else None,
+                )
+            except EhkitError as exc:  # no broker metadata or SLO endpoint to answer at
+                session.destroy()
+                self._audit_refusal(reason=exc.reason, stage="logout")
+                return self.page(req, "ehkit/logout_incomplete.html", 200)
             if answer.rejected is not None:
                 session.destroy()  # fail closed
                 self._audit_refusal(reason=answer.rejected.reason, stage="logout")
