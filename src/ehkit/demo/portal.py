@@ -27,7 +27,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ehkit.demo.result import summary
-from ehkit.demo.setup import ACS_PATH
+from ehkit.demo.setup import ACS_PATH, SLO_PATH
 from ehkit.demo.texts import t as _t
 from ehkit.errors import EhkitError, LoginRejected
 from ehkit.reasons import outcome
@@ -59,6 +59,8 @@ class Session:
     pending_request_id: str | None = None
     pending_service: str | None = None
     logins: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The LoginResults themselves, for the LogoutRequest (single logout, docs/logout.md).
+    results: dict[str, Any] = field(default_factory=dict)
     last_service: str | None = None
     outcomes: dict[str, Outcome] = field(default_factory=dict)
 
@@ -217,6 +219,7 @@ def create_portal(sp: Any, config: Any) -> Starlette:
             return with_session(to_outcome(session, exc.reason, service), sid)
         session.pending_request_id = session.pending_service = None
         session.logins[result.service] = summary(result)
+        session.results[result.service] = result
         session.last_service = result.service
         target = result.relay_state or f"/dienst/{result.service}"
         return with_session(RedirectResponse(target, status_code=303, headers=NO_CACHE), sid)
@@ -275,11 +278,64 @@ def create_portal(sp: Any, config: Any) -> Starlette:
         return with_session(render(request, "service.html", r=summary_, service_name=name), sid)
 
     async def logout(request: Request) -> Response:
-        sid, _ = sessions.get(request)
+        """Local logout first, then single logout at the broker when it offers it."""
+        sid, session = sessions.get(request)
         sessions.drop(sid)
-        resp = RedirectResponse("/?uitgelogd=1", status_code=303, headers=NO_CACHE)
+        login = session.results.get(session.last_service or "") or next(iter(session.results.values()), None)
+        resp: Response = RedirectResponse("/?uitgelogd=1", status_code=303, headers=NO_CACHE)
+        if login is not None and sp.settings.slo_url:
+            try:
+                start = await run_in_threadpool(sp.start_logout, login, relay_state="/?uitgelogd=1")
+            except EhkitError as exc:
+                log.warning("single logout could not start (%s): logged out locally", exc.reason)
+            else:
+                if start.method == "redirect":
+                    resp = RedirectResponse(start.url, status_code=303, headers=dict(start.headers))
+                else:
+                    resp = HTMLResponse(start.form_html or "", headers=dict(start.headers))
         resp.delete_cookie(SESSION_COOKIE)
         return resp
+
+    async def slo(request: Request) -> Response:
+        """The portal's SingleLogoutService: the broker's LogoutResponse, or its own LogoutRequest."""
+        sid, session = sessions.get(request)
+        form = {k: str(v) for k, v in (await request.form()).items()} if request.method == "POST" else {}
+        params = form or dict(request.query_params)
+        raw = request.scope.get("query_string", b"").decode("latin-1") if request.method == "GET" else None
+        if "SAMLResponse" in params:
+            sessions.drop(sid)  # fail closed: whatever the answer, this session is over
+            try:
+                await run_in_threadpool(
+                    lambda: sp.finish_logout(
+                        query_string=raw, saml_response=form.get("SAMLResponse"), relay_state=form.get("RelayState")
+                    )
+                )
+            except EhkitError as exc:
+                log.warning("the LogoutResponse was refused (%s)", exc.reason)
+                return to_outcome(sessions.get(request)[1], exc.reason, None)
+            return RedirectResponse("/?uitgelogd=1", status_code=303, headers=NO_CACHE)
+
+        def end_session(message: Any) -> bool:
+            ours = {r.session_index for r in session.results.values()}
+            if ours & set(message.session_indexes):
+                sessions.drop(sid)
+                return True
+            return False
+
+        answer = await run_in_threadpool(
+            lambda: sp.handle_logout_request(
+                end_session=end_session,
+                query_string=raw,
+                saml_request=form.get("SAMLRequest"),
+                relay_state=form.get("RelayState"),
+            )
+        )
+        if answer.rejected is not None:
+            sessions.drop(sid)  # fail closed
+        start = answer.response
+        if start.method == "redirect":
+            return RedirectResponse(start.url, status_code=303, headers=dict(start.headers))
+        return HTMLResponse(start.form_html or "", headers=dict(start.headers))
 
     async def favicon(request: Request) -> Response:
         return Response(STATIC.joinpath("favicon.svg").read_bytes(), media_type="image/svg+xml")
@@ -299,6 +355,7 @@ def create_portal(sp: Any, config: Any) -> Starlette:
             Route("/uitkomst/{outcome_id}", outcome_page),
             Route("/dienst/{service}", service_page),
             Route("/logout", logout, methods=["POST"]),
+            Route(SLO_PATH, slo, methods=["GET", "POST"]),
             Route("/favicon.svg", favicon),
             Route("/favicon.ico", favicon),
             Route("/static/european-login.svg", european_login_mark),
