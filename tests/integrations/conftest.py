@@ -36,12 +36,13 @@ def start_site(
     site_ssl: dict[str, Any] | None = None,
     post: bool = False,
     oidc: bool = False,
+    slo: bool = False,
 ) -> Site:
     broker_port, site_port = free_port(), free_port()
     broker_url = f"http://127.0.0.1:{broker_port}"
     scheme = "https" if site_ssl else "http"
     site_url = f"{scheme}://{host}:{site_port}"
-    config = copy_setup(template, directory, site_url=site_url, broker_url=broker_url, post=post)
+    config = copy_setup(template, directory, site_url=site_url, broker_url=broker_url, post=post, slo=slo)
     if oidc:
         use_oidc(config, site_url=site_url, broker_url=broker_url)
     site = Site(kind, site_url, broker_url, config)

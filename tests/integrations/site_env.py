@@ -109,15 +109,27 @@ class WsgiServer:
 
 
 def copy_setup(
-    template: Path, directory: Path, *, site_url: str, broker_url: str, prefix: str = "/eherkenning", post: bool = False
+    template: Path,
+    directory: Path,
+    *,
+    site_url: str,
+    broker_url: str,
+    prefix: str = "/eherkenning",
+    post: bool = False,
+    slo: bool = False,
 ) -> Path:
     """A copy of the test set-up whose ehkit.toml names this site's ACS and this broker
-    (``post``: the ACS also takes the POST response binding, at the same path)."""
+    (``post``: the ACS also takes the POST response binding, at the same path; ``slo``:
+    single sign-on for melding and vergunning, and the site's SingleLogoutService)."""
     shutil.copytree(template, directory, dirs_exist_ok=True)
     config = directory / "ehkit.toml"
     text = config.read_text(encoding="utf-8")
     acs = f"{site_url}{prefix}/acs/"
     extra = f'\npost_acs_url = "{acs}"' if post else ""
+    if slo:
+        extra += f'\nslo_url = "{site_url}{prefix}/slo/"'
+        text = text.replace('loa = "EH2+"\n', 'loa = "EH2+"\nsso_support = true\n', 1)
+        text = text.replace('loa = "EH3"\n', 'loa = "EH3"\nsso_support = true\n', 1)
     text = re.sub(r'(?m)^acs_url = "[^"]*"', f'acs_url = "{acs}"{extra}', text)
     text = re.sub(r'(?m)^metadata_url = "[^"]*"', f'metadata_url = "{broker_url}/broker/metadata/1.13"', text)
     config.write_text(text, encoding="utf-8")

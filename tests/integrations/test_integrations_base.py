@@ -184,7 +184,13 @@ def stored(login: LoginResult | None = None, *, age: int = 0, ttl: int = 3600) -
 
 
 def test_round_trip_through_json() -> None:
-    original = stored(a_login(loa_requested=L.EH3, session_not_on_or_after=datetime(2026, 3, 1, 11, tzinfo=UTC)))
+    original = stored(
+        a_login(
+            loa_requested=L.EH3,
+            session_not_on_or_after=datetime(2026, 3, 1, 11, tzinfo=UTC),
+            name_id=("t-1", "urn:oasis:names:tc:SAML:2.0:nameid-format:transient", None),
+        )
+    )
     data = json.loads(json.dumps(login_to_dict(original)))
     assert data["v"] == 1 and data["legal_subject"] == {
         "type": "KVK",
@@ -209,6 +215,8 @@ def test_round_trip_through_json() -> None:
         lambda d: d.update(attributes={"x": "not a list"}),
         lambda d: d.update(intermediary={"kvk": 1}),
         lambda d: d.update(service=None),
+        lambda d: d.update(name_id=["only-two", None]),
+        lambda d: d.update(name_id="t-1"),
     ],
 )
 def test_anything_unexpected_reads_as_no_login(mutate: Any) -> None:

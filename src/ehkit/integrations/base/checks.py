@@ -156,6 +156,22 @@ def route_findings(config: EhkitConfig, settings: IntegrationSettings, acs_route
             )
         else:
             found.append(Finding("ok", "routes", field, f"{url} reaches this application's ACS"))
+    if config.dv.slo_url and acs_route.endswith("/acs/"):
+        # The SingleLogoutService is mounted next to the ACS: <prefix>/slo/.
+        slo_route = acs_route[: -len("acs/")] + "slo/"
+        path = urlsplit(config.dv.slo_url).path or "/"
+        if path != slo_route:
+            found.append(
+                Finding(
+                    "error",
+                    "routes",
+                    "dv.slo_url",
+                    f"{config.dv.slo_url} has path {path}, but this application's SingleLogoutService is at "
+                    f"{slo_route} (make the URL end in {slo_route})",
+                )
+            )
+        else:
+            found.append(Finding("ok", "routes", "dv.slo_url", f"{config.dv.slo_url} reaches this application's SLO"))
     return found
 
 

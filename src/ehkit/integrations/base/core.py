@@ -50,6 +50,7 @@ from ehkit.integrations.base.web import LANG_COOKIE, Cookie, Page, WebRequest, W
 from ehkit.reasons import UserOutcome, outcome
 from ehkit.saml.timefmt import utcnow
 from ehkit.sp.audit import AuditEvent
+from ehkit.sp.logout import LogoutStart
 from ehkit.sp.provider import LoginStart, ServiceProvider
 from ehkit.sp.result import LoginResult
 
@@ -85,8 +86,8 @@ def build_provider(config: EhkitConfig, settings: IntegrationSettings) -> Servic
     return sp
 
 
-def start_response(start: LoginStart) -> WebResponse:
-    """A ``LoginStart`` as an HTTP answer: 303 to the broker, or the self-posting form."""
+def start_response(start: LoginStart | LogoutStart) -> WebResponse:
+    """A ``LoginStart`` (or ``LogoutStart``) as an HTTP answer: 303 to the broker, or the self-posting form."""
     headers = dict(start.headers)
     headers.setdefault("Cache-Control", "no-cache, no-store")
     if start.method == "redirect":
@@ -430,30 +431,112 @@ class EHerkenningCore:
         return req.headers.get("sec-fetch-site") in ("cross-site", "same-site")
 
     def logout(self, req: WebRequest, session: SessionPort) -> WebResponse:
-        """Local logout: the session is destroyed first, whatever happens next.
+        """Logout: the local session is destroyed first, whatever happens next.
 
-        ``LOGOUT_HOOK`` (``hook(sp, login) -> LoginStart | None``) is where
-        SP-initiated single logout at the broker plugs in: a LoginStart it
-        returns is answered like a login start (redirect or self-posting form).
+        Then single logout at the broker (docs/logout.md): with ``dv.slo_url``
+        configured and a SingleLogoutService in the broker metadata, the
+        browser goes to the broker with a signed LogoutRequest and comes back
+        at :meth:`slo`. ``LOGOUT_HOOK`` (``hook(sp, login) -> LoginStart | None``)
+        replaces that step when set: a start it returns is answered like a
+        login start (redirect or self-posting form).
         """
         login = self.current_login(session.load())
         session.destroy()
         if login is not None:
             log.info("local logout (service %s)", login.service)
         hook = self.settings.logout_hook
-        if hook is not None and login is not None:
+        start: Any = None
+        if login is not None:
             try:
-                start = hook(self.sp, login)
+                if hook is not None:
+                    start = hook(self.sp, login)
+                elif self.sp.settings.slo_url:
+                    start = self.sp.start_logout(login, relay_state=self.settings.logout_redirect)
             except EhkitError as exc:
                 log.warning("single logout could not start (%s); logged out locally", exc.reason)
                 start = None
-            if start is not None:
-                response = start_response(start)
-                self._drop_request_cookie(response)
-                return response
         response = WebResponse.redirect(self.settings.logout_redirect)
+        if start is not None:
+            response = start_response(start)
+            if hook is None:  # our own LogoutRequest: bind its answer to this browser, as a login's
+                response.cookies.append(self.logout_cookie(start.request_id, 600))
         self._drop_request_cookie(response)
         return response
+
+    # ------------------------------------------------------------------ single logout endpoint
+
+    @property
+    def slo_path(self) -> str:
+        return urlsplit(self.sp.settings.slo_url or "").path or "/"
+
+    def logout_cookie(self, value: str, max_age: int) -> Cookie:
+        secure = self._cookie_secure()
+        samesite = self.settings.cookie_samesite or ("none" if secure else "lax")
+        name = self.settings.request_cookie + "_logout"
+        return Cookie(name, value, max_age, self.slo_path, secure=secure, httponly=True, samesite=samesite)
+
+    def slo(self, req: WebRequest, session: SessionPort) -> WebResponse:
+        """The DV's SingleLogoutService (``dv.slo_url``), Redirect (GET) and POST bindings.
+
+        * the broker's **LogoutResponse** to our LogoutRequest: verified, then the
+          browser goes on to ``LOGOUT_REDIRECT``; a refused one shows the
+          "close all browser windows" page;
+        * a **LogoutRequest** from the broker: the session it names is ended and
+          the broker gets a signed LogoutResponse.
+
+        Fail closed: any logout message that fails a check still ends the
+        session of this browser.
+        """
+        params = req.form if req.method == "POST" else req.query
+        raw_query = req.query_string if req.method == "GET" else None
+        if "SAMLResponse" in params:
+            session.destroy()
+            try:
+                result = self.sp.finish_logout(
+                    query_string=raw_query,
+                    saml_response=params.get("SAMLResponse") if req.method == "POST" else None,
+                    relay_state=params.get("RelayState") if req.method == "POST" else None,
+                    request_id=req.cookies.get(self.settings.request_cookie + "_logout"),
+                )
+            except EhkitError as exc:
+                self._audit_refusal(reason=exc.reason, stage="logout")
+                log.warning("the broker's LogoutResponse was refused (%s): logged out locally only", exc.reason)
+                response = self.page(req, "ehkit/logout_incomplete.html", 200)
+            else:
+                log.info("single logout confirmed by the broker (service %s)", result.service)
+                target = safe_next(result.relay_target, req.origin) or self.settings.logout_redirect
+                response = WebResponse.redirect(target)
+            response.cookies.append(self.logout_cookie("", 0))
+            return response
+        if "SAMLRequest" in params:
+            current = self.current_login(session.load())
+
+            def end_session(message: Any) -> bool:
+                if current is None or current.session_index not in message.session_indexes:
+                    return False  # not this browser's session: nothing here to end
+                session.destroy()
+                log.info("single logout started by the broker (service %s)", current.service)
+                return True
+
+            try:
+                answer = self.sp.handle_logout_request(
+                    end_session=end_session,
+                    query_string=raw_query,
+                    saml_request=params.get("SAMLRequest") if req.method == "POST" else None,
+                    relay_state=params.get("RelayState") if req.method == "POST" else None,
+                )
+            except EhkitError as exc:  # no broker metadata or SLO endpoint to answer at
+                session.destroy()
+                self._audit_refusal(reason=exc.reason, stage="logout")
+                return self.page(req, "ehkit/logout_incomplete.html", 200)
+            if answer.rejected is not None:
+                session.destroy()  # fail closed
+                self._audit_refusal(reason=answer.rejected.reason, stage="logout")
+                log.warning(
+                    "the broker's LogoutRequest was refused (%s); the local session is ended", answer.rejected.reason
+                )
+            return start_response(answer.response)
+        return self.page(req, "ehkit/not_found.html", 404)
 
     # ------------------------------------------------------------------ documents
 

@@ -16,5 +16,6 @@ urlpatterns = [
     path("metadata/<slug:group>/", views.metadata, name="metadata"),
     path("catalogue/", views.catalogue, name="catalogue"),
     path("logout/", views.logout, name="logout"),
+    path("slo/", views.slo, name="slo"),
     path("error/<slug:outcome>/", views.error, name="error"),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.html import format_html
@@ -51,6 +53,15 @@ def logout(request: HttpRequest) -> HttpResponse:
         token = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request))
         return respond(request, core.logout_page(web, csrf_input=token))
     return respond(request, core.logout(web, DjangoSession(request)))  # CSRF-checked by the middleware
+
+
+# The broker's logout messages come from another site (POST binding) without a CSRF token; they
+# are authenticated by the broker's signature, and a refused one only ever ends the session.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def slo(request: HttpRequest) -> HttpResponse:
+    web = replace(web_request(request), query_string=request.META.get("QUERY_STRING", ""))
+    return respond(request, get_core().slo(web, DjangoSession(request)))
 
 
 @require_GET

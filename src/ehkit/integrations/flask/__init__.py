@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar, cast, overload
 
 import click
@@ -202,6 +203,11 @@ def _blueprint() -> Blueprint:
         if core.cross_site(web):
             return flask.make_response("cross-site logout refused\n", 403)
         return _response(core.logout(web, FlaskSession()))
+
+    @bp.route("/slo/", methods=["GET", "POST"])
+    def slo() -> Response:
+        web = replace(_web_request(), query_string=request.query_string.decode("latin-1"))
+        return _response(EHerkenning.core().slo(web, FlaskSession()))
 
     @bp.get("/error/<outcome>/")
     def error(outcome: str) -> Response:

@@ -35,6 +35,7 @@ import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any, Literal, cast
 
 from starlette.concurrency import run_in_threadpool
@@ -193,6 +194,7 @@ class EHerkenning:
             ("/metadata/{group}/", "metadata", self.metadata_view, ["GET"]),
             ("/catalogue/", "catalogue", self.catalogue_view, ["GET"]),
             ("/logout/", "logout", self.logout_view, ["GET", "POST"]),
+            ("/slo/", "slo", self.slo_view, ["GET", "POST"]),
             ("/error/{outcome}/", "error", self.error_view, ["GET"]),
         ]
 
@@ -300,6 +302,12 @@ class EHerkenning:
         if self.core.cross_site(web):
             return Response("cross-site logout refused\n", status_code=403, media_type="text/plain")
         return self.response(await run_in_threadpool(self.core.logout, web, StarletteSession(request)))
+
+    async def slo_view(self, request: Request) -> Response:
+        """The SingleLogoutService (dv.slo_url): the broker's LogoutResponse or LogoutRequest."""
+        web = await self.web_request(request, read_form=True)
+        web = replace(web, query_string=request.scope.get("query_string", b"").decode("latin-1"))
+        return self.response(await run_in_threadpool(self.core.slo, web, StarletteSession(request)))
 
     # ------------------------------------------------------------------ for the application's views
 
