@@ -108,7 +108,9 @@ def _demo_adjust(text: str) -> str:
     # Single sign-on for the two company services, with single logout (docs/logout.md).
     text = text.replace('loa = "EH2+"\n', 'loa = "EH2+"\nsso_support = true\n', 1)
     text = text.replace('loa = "EH3"\n', 'loa = "EH3"\nsso_support = true\n', 1)
-    text = re.sub(r'(?m)^(acs_url = "[^"]*")$', r'\1\nslo_url = "http://127.0.0.1:8800/eherkenning/slo/"', text, count=1)
+    text = re.sub(
+        r'(?m)^(acs_url = "[^"]*")$', r'\1\nslo_url = "http://127.0.0.1:8800/eherkenning/slo/"', text, count=1
+    )
     # A fourth service logs in over the simulator's OpenID Connect front instead of SAML (docs/oidc.md).
     text += OIDC_BLOCK
     return text
