@@ -78,7 +78,9 @@ class ArtifactClient:
         moment on the exchange presents the next certificate, as the signing key changes then too."""
         self._deadline = timeouts.deadline
         self._timeouts = timeouts
-        self._client = self._http(transport or DeadlineTransport(ssl_context=ssl_context or ssl.create_default_context()))
+        self._client = self._http(
+            transport or DeadlineTransport(ssl_context=ssl_context or ssl.create_default_context())
+        )
         self._next: tuple[datetime, httpx.Client] | None = None
         if rollover is not None:
             self._next = (rollover[0], self._http(DeadlineTransport(ssl_context=rollover[1])))

@@ -177,7 +177,7 @@ class MetadataCache:
         self._save_to = Path(save_to) if save_to is not None else None
         self._background = background_refresh
         self._jitter = jitter
-        self._rng = rng or random.Random()
+        self._rng = rng or random.Random()  # noqa: S311 - spreads refresh times, not a secret
         self._lock = threading.Lock()  # guards the fields below; never held during I/O
         self._refresh_lock = threading.Lock()  # one fetch at a time
         self._current: IdpMetadata | None = None

@@ -137,7 +137,9 @@ class SpSettings:
         if self.response_binding == "post" and not self.post_acs_url:
             raise ConfigError("the POST response binding needs post_acs_url", reason="config_invalid")
         if (self.next_signing_key is None) != (self.signing_activation is None):
-            raise ConfigError("a next signing key needs its activation moment (and vice versa)", reason="config_invalid")
+            raise ConfigError(
+                "a next signing key needs its activation moment (and vice versa)", reason="config_invalid"
+            )
         if self.signing_activation is not None and self.signing_activation.tzinfo is None:
             raise ConfigError("signing_activation must be timezone-aware", reason="config_invalid")
 
