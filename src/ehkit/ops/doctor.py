@@ -97,15 +97,38 @@ def run_doctor(config_path: str | Path, options: DoctorOptions | None = None) ->
     config = _config(Path(config_path), report)
     if config is None:
         return report
-    report.findings += key_findings(config, now)
-    metadata, more = metadata_findings(config, now, transport=options.metadata_transport)
-    report.findings += more
-    report.findings += refresh_status_findings(config, now)
-    report.findings += drift_findings(config, now, transport=options.published_transport)
+    report.findings += _guarded("keys", lambda: key_findings(config, now))
+    metadata: IdpMetadata | None = None
+
+    def metadata_part() -> list[Finding]:
+        nonlocal metadata
+        metadata, more = metadata_findings(config, now, transport=options.metadata_transport)
+        return more
+
+    report.findings += _guarded("metadata", metadata_part)
+    report.findings += _guarded("metadata", lambda: refresh_status_findings(config, now))
+    report.findings += _guarded("drift", lambda: drift_findings(config, now, transport=options.published_transport))
     if metadata is not None:
-        report.findings += artifact_findings(config, metadata, now, options)
-    report.findings += store_findings(config, now)
+        verified = metadata
+        report.findings += _guarded("artifact", lambda: artifact_findings(config, verified, now, options))
+    report.findings += _guarded("store", lambda: store_findings(config, now))
     return report
+
+
+def _guarded(area: str, run: Callable[[], list[Finding]]) -> list[Finding]:
+    """A check that needs something an earlier check found broken (a key that does not load, for
+    the drift check that builds signed documents) reports that, instead of stopping doctor."""
+    try:
+        return run()
+    except EhkitError as exc:
+        return [
+            Finding(
+                f"{area}.skipped",
+                "error",
+                f"the {area} checks could not run: {exc.message}",
+                "fix the error reported above first (usually a key or certificate file)",
+            )
+        ]
 
 
 # ------------------------------------------------------------------ configuration
@@ -309,7 +332,7 @@ def _rollover_findings(config: EhkitConfig, loaded: dict[str, KeyPair], now: dat
 
 # ------------------------------------------------------------------ HM metadata
 
-_SIGNATURE_REASONS = ("metadata_untrusted", "signature", "metadata_unsigned")
+_SIGNATURE_REASONS = ("metadata_untrusted", "signature", "metadata_unsigned", "metadata_signature")
 
 
 def metadata_findings(
@@ -704,6 +727,7 @@ def tls_probe(url: str, config: EhkitConfig, now: datetime, *, timeout: float = 
                 elapsed = time.perf_counter() - started
                 version = tls.version()
                 peer = tls.getpeercert()
+                _await_verdict(tls)
     except (OSError, ssl.SSLError, EhkitError) as exc:
         message = exc.message if isinstance(exc, EhkitError) else f"{type(exc).__name__}: {exc}"
         return Finding(
@@ -728,6 +752,20 @@ def tls_probe(url: str, config: EhkitConfig, now: datetime, *, timeout: float = 
         "ask the broker about the latency of its artifact resolution service" if level != "ok" else None,
         data,
     )
+
+
+def _await_verdict(tls: ssl.SSLSocket) -> None:
+    """With TLS 1.3 the client finishes its handshake before the server has judged the client
+    certificate; a refusal arrives as an alert on the first read. Wait briefly for one (nothing
+    is sent: a server that accepted simply waits for a request, or closes)."""
+    tls.settimeout(_VERDICT_WAIT)
+    try:
+        tls.recv(1)
+    except TimeoutError:
+        return
+
+
+_VERDICT_WAIT = 1.0
 
 
 # ------------------------------------------------------------------ state store
