@@ -41,6 +41,7 @@ INTEGRATION_DEFAULTS: Mapping[str, Any] = {
     "LOGIN_REDIRECT": "/",
     "LOGOUT_REDIRECT": "/",
     "CATALOGUE_DOWNLOAD": False,
+    "METRICS": False,
     "REQUEST_COOKIE": "ehkit_request",
     "COOKIE_SECURE": None,
     "COOKIE_SAMESITE": None,
@@ -97,6 +98,8 @@ class IntegrationSettings:
     create_users: bool
     label: Callable[[str], str]
     source: str
+    #: Serve Prometheus metrics at ``metrics/`` (docs/operations.md); off unless set.
+    metrics: bool = False
 
     @classmethod
     def from_mapping(
@@ -186,6 +189,8 @@ class IntegrationSettings:
             hook = None
         if not isinstance(merged["CREATE_USERS"], bool):
             bad("CREATE_USERS", "must be True or False")
+        if not isinstance(merged["METRICS"], bool):
+            bad("METRICS", "must be True or False")
         if problems:
             raise ConfigInvalidError(problems, source=source)
         return cls(
@@ -205,6 +210,7 @@ class IntegrationSettings:
             create_users=bool(merged["CREATE_USERS"]),
             label=label,
             source=source,
+            metrics=bool(merged["METRICS"]),
         )
 
     # ------------------------------------------------------------------ loading ehkit.toml

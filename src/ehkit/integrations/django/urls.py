@@ -13,6 +13,8 @@ urlpatterns = [
     path("acs/", views.acs, name="acs"),
     path("metadata/<slug:group>/", views.metadata, name="metadata"),
     path("catalogue/", views.catalogue, name="catalogue"),
+    path("health/", views.health, name="health"),
+    path("metrics/", views.metrics, name="metrics"),
     path("logout/", views.logout, name="logout"),
     path("error/<slug:outcome>/", views.error, name="error"),
 ]
