@@ -16,6 +16,7 @@ import typer
 from rich.markup import escape
 
 from ehkit.cli.catalogue import ConfigOpt, JsonOpt, parse_moment, stdout
+from ehkit.cli.help import plural
 
 _STYLE = {"ok": "green", "info": "cyan", "warning": "yellow", "error": "bold red"}
 _MARK = {"ok": "ok", "info": "info", "warning": "WARN", "error": "FAIL"}
@@ -56,6 +57,7 @@ def doctor_command(
             console.print(line)
         counts = {lvl: sum(1 for f in report.findings if f.level == lvl) for lvl in ("error", "warning", "info")}
         console.print(
-            f"\n{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} note(s); exit {report.exit_code}"
+            f"\n{plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, "
+            f"{plural(counts['info'], 'note')}; exit {report.exit_code}"
         )
     raise typer.Exit(code=report.exit_code)

@@ -31,7 +31,7 @@ metadata_app = typer.Typer(
     cls=HelpGroup,
     name="metadata",
     help="SP metadata: build one signed EntityDescriptor per service group, validate it against the XSD, "
-    "the AS 1.24a rules and broker profiles.",
+    "the AS 1.24a rules and broker profiles; refresh the broker's metadata (for cron).",
     no_args_is_help=True,
     add_completion=False,
 )

@@ -357,7 +357,7 @@ def metadata_findings(
             Finding(
                 "metadata.reachable",
                 "error",
-                f"{source}: {exc.message}",
+                exc.message if source in exc.message else f"{source}: {exc.message}",
                 f"check {where} and that this host can reach the broker (proxy, firewall); a running SP keeps "
                 "its last good copy until validUntil",
             )
@@ -383,6 +383,19 @@ def metadata_findings(
     found += _validity_findings(config, metadata, now)
     found += _announced_key_findings(metadata, now)
     return metadata, found
+
+
+def _duration(delta: timedelta) -> str:
+    """``1 day``, ``6 h``, ``15 min``: how operators say it."""
+    seconds = int(delta.total_seconds())
+    if seconds % 86400 == 0 and seconds >= 86400:
+        days = seconds // 86400
+        return f"{days} day" + ("s" if days != 1 else "")
+    if seconds % 3600 == 0 and seconds >= 3600:
+        return f"{seconds // 3600} h"
+    if seconds % 60 == 0 and seconds >= 60:
+        return f"{seconds // 60} min"
+    return f"{seconds} s"
 
 
 def _validity_findings(config: EhkitConfig, metadata: IdpMetadata, now: datetime) -> list[Finding]:
@@ -419,12 +432,13 @@ def _validity_findings(config: EhkitConfig, metadata: IdpMetadata, now: datetime
             )
     interval = timedelta(seconds=config.broker.metadata_refresh)
     effective = min(interval, metadata.cache_duration) if metadata.cache_duration else interval
-    said = f"cacheDuration {metadata.cache_duration}" if metadata.cache_duration else "no cacheDuration"
+    said = f"cacheDuration {_duration(metadata.cache_duration)}" if metadata.cache_duration else "no cacheDuration"
     found.append(
         Finding(
             "metadata.cache_duration",
             "ok",
-            f"{said}; the SP refreshes every {effective} (broker.metadata_refresh {interval}), with jitter",
+            f"{said}; the SP refreshes every {_duration(effective)} (broker.metadata_refresh "
+            f"{_duration(interval)}), with jitter",
             data={"refresh_seconds": effective.total_seconds()},
         )
     )
