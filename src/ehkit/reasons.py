@@ -488,6 +488,10 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
         K.INPUT,
         "workspace sign-in refused: wrong e-mail address or password (one answer for every cause)",
     ),
+    "workspace_data_file": (
+        K.INPUT,
+        "a workspace data file (brokers.yaml, lead_times.yaml) does not validate; the message names the line",
+    ),
     "workspace_conflict": (
         K.INPUT,
         "a workspace record was changed by someone else since the form was opened; nothing was overwritten",
