@@ -268,6 +268,7 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
     "metadata_unavailable": (K.UNAVAILABLE, "no broker metadata could be fetched or read, and no good copy is cached"),
     "metadata_unsigned": (K.AUTHENTICITY, "the broker metadata is not signed, or no trust for it is configured"),
     "metadata_untrusted": (K.CONFIG, "every pinned metadata certificate has expired or is not yet valid"),
+    "metrics_unavailable": (K.CONFIG, "metrics were asked for but prometheus-client is not installed (ehkit[metrics])"),
     "metadata_weak_key": (K.AUTHENTICITY, "a broker key in the metadata is below 2048 bits or not RSA"),
     "nameid_invalid": (
         K.POLICY,
@@ -383,6 +384,10 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
     "response_extensions": (K.AUTHENTICITY, "the Response carries Extensions"),
     "response_malformed": (K.AUTHENTICITY, "required parts missing or repeated (ID, Status, StatusCode, Subject, …)"),
     "role_invalid": (K.INPUT, "an eHerkenning role is not one of DV, HM, AD, MR, BR"),
+    "refresh_status_unwritable": (
+        K.CONFIG,
+        "ehkit metadata refresh cannot write its status file ([ops] refresh_status)",
+    ),
     "rollover_not_configured": (K.CONFIG, "no [keys.next] is configured for a rollover"),
     "rsin_invalid": (
         K.POLICY,

@@ -33,7 +33,7 @@ def test_plan(rollover_config, golden_at, tmp_path):
 
     assert set(now.files) == {"1-now/catalogue.xml", "1-now/metadata-eherkenning.xml", "1-now/metadata-eidas.xml"}
     assert _instance_key_names(now.files["1-now/catalogue.xml"]) == [current, nxt]
-    assert _metadata_key_names(now.files["1-now/metadata-eherkenning.xml"]) == [current]
+    assert _metadata_key_names(now.files["1-now/metadata-eherkenning.xml"]) == [current, nxt]
 
     assert activation.when == rollover_config.keys.activation
     assert set(activation.files) == {"2-activation/metadata-eherkenning.xml", "2-activation/metadata-eidas.xml"}

@@ -91,7 +91,8 @@ def test_only_next_certificate_once_activation_reached(rollover_config):
         return [k.text for k in root.iterfind(".//md:KeyDescriptor//ds:KeyName", NS)], root
 
     names, root = published(activation - timedelta(seconds=1))
-    assert names == [key_name_sha256(current)]
+    # Before: the next certificate is announced beside the current one; still signed with the current key.
+    assert names == [key_name_sha256(current), key_name_sha256(nxt)]
     verify_element(root, TrustSet.from_certificates([current]))
     names, root = published(activation)
     assert names == [key_name_sha256(nxt)]

@@ -35,7 +35,7 @@ def test_before_activation(keys):
     assert keys.activation == ACTIVATION
     assert not keys.next_active(before)
     assert keys.signing_pair(before).label == "current"
-    assert [p.label for p in keys.metadata_certificates(before)] == ["current"]
+    assert [p.label for p in keys.metadata_certificates(before)] == ["current", "next"]
     assert [p.label for p in keys.catalogue_certificates(before)] == ["current", "next"]
 
 

@@ -97,3 +97,27 @@ def test_unreadable_client_certificate(tmp_path):
     with pytest.raises(ConfigError) as info:
         tls_context(client_cert=tmp_path / "missing.crt", client_key=tmp_path / "missing.key")
     assert info.value.reason == "tls_client_cert"
+
+
+def test_the_client_certificate_follows_the_rollover_moment(broker, tls_files, net, tmp_path):
+    """From the activation moment on, the exchange presents the next certificate (no restart)."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+
+    (tmp_path / "next.key").write_bytes(net.other.private_pem())
+    (tmp_path / "next.crt").write_bytes(net.other.certificate_pem() + net.other.chain_pem())
+    current = tls_context(client_cert=tls_files["dv"][0], client_key=tls_files["dv"][1], ca_file=tls_files["root"])
+    nxt = tls_context(client_cert=tmp_path / "next.crt", client_key=tmp_path / "next.key", ca_file=tls_files["root"])
+    current.check_hostname = nxt.check_hostname = False
+    activation = datetime(2030, 1, 1, tzinfo=UTC)
+    client = ArtifactClient(ssl_context=current, timeouts=Timeouts(connect=5, read=5), rollover=(activation, nxt))
+    url, seen = broker
+    try:
+        client.resolve(url, b"<soap/>", now=activation - timedelta(seconds=1))
+        assert x509.load_der_x509_certificate(seen["peer"]) == net.dv.certificate
+        client.resolve(url, b"<soap/>", now=activation)
+        assert x509.load_der_x509_certificate(seen["peer"]) == net.other.certificate
+        assert client.last_duration is not None and client.last_duration > 0
+    finally:
+        client.close()

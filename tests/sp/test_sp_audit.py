@@ -128,3 +128,26 @@ def test_an_application_can_still_silence_the_audit_logger(net, messages, t0, au
     finally:
         logger.setLevel(old)
     assert audit.events == []
+
+
+def test_correlation_id_is_kept_when_printable_and_replaced_otherwise(caplog):
+    import contextvars
+
+    # In a copy of the context: the id bound here must not follow later tests in this thread.
+    contextvars.copy_context().run(_correlation_checks, caplog)
+
+
+def _correlation_checks(caplog):
+    import logging
+
+    from ehkit.sp.audit import AuditEvent, CorrelationFilter, bind_correlation_id, correlation_id
+
+    assert bind_correlation_id("req-42") == "req-42" == correlation_id()
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "m", None, None)
+    assert CorrelationFilter().filter(record) and record.correlation_id == "req-42"
+    with caplog.at_level(logging.INFO, logger="ehkit.audit"):
+        event = AuditEvent().emit("success")
+    assert event["correlation_id"] == "req-42"
+    for hostile in ("line\nbreak", "x" * 129, ""):
+        made = bind_correlation_id(hostile)
+        assert made != hostile and len(made) == 32 and made.isalnum()

@@ -33,7 +33,7 @@ def _real_cert(reference_dir):
 def test_real_broker_metadata_loads_with_its_pinned_certificate(reference_dir):
     cert = _real_cert(reference_dir)
     cache = MetadataCache(
-        entity_id=REAL_HM, trust=PinnedTrust((cert,)), file=reference_dir / "hm-onewelcome-preprod-1.13.xml"
+        entity_id=REAL_HM, trust=PinnedTrust((cert,)), file=reference_dir / "hm-onewelcome-preprod-1.13.xml", jitter=0
     )
     md = cache.get(now=datetime(2020, 6, 1, tzinfo=UTC))
     assert md.entity_id == REAL_HM
@@ -104,7 +104,11 @@ def test_refresh_on_schedule_picks_up_a_rollover(net, tmp_path, t0):
     path = tmp_path / "md.xml"
     path.write_bytes(build_metadata(signer=net.hm, signing_keys=[net.hm], cache_duration="PT1H"))
     cache = MetadataCache(
-        entity_id=n.HM_ENTITY, trust=PinnedTrust((net.hm.certificate,)), file=path, refresh_interval=timedelta(hours=24)
+        entity_id=n.HM_ENTITY,
+        trust=PinnedTrust((net.hm.certificate,)),
+        file=path,
+        refresh_interval=timedelta(hours=24),
+        jitter=0,
     )
     first = cache.get(now=t0)
     assert len(first.signing_certificates) == 1
@@ -132,9 +136,10 @@ def test_refresh_on_demand(net, tmp_path, t0):
 def test_valid_until_bounds_the_schedule(net, tmp_path, t0):
     path = tmp_path / "md.xml"
     path.write_bytes(build_metadata(signer=net.hm, signing_keys=[net.hm], valid_until=t0 + timedelta(minutes=10)))
-    cache = MetadataCache(entity_id=n.HM_ENTITY, trust=PinnedTrust((net.hm.certificate,)), file=path)
+    cache = MetadataCache(entity_id=n.HM_ENTITY, trust=PinnedTrust((net.hm.certificate,)), file=path, jitter=0)
     cache.get(now=t0)
-    assert cache.next_refresh == t0 + timedelta(minutes=10)
+    # Ahead of validUntil by a tenth of the remaining lifetime: the copy is replaced while still usable.
+    assert cache.next_refresh == t0 + timedelta(minutes=9)
 
 
 def test_url_source_and_failures_keep_last_good(net, t0, caplog):

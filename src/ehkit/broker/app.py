@@ -7,6 +7,7 @@ tests run it on a loopback port.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -42,16 +43,23 @@ def build_broker(settings: BrokerSettings, *, http_transport: httpx.AsyncBaseTra
     missing = set(_ad_entity_ids(data)) - set(keys.ads)
     if missing:
         raise ValueError(f"the given BrokerKeys have no key for authentication service(s) {', '.join(sorted(missing))}")
-    dvs: list[RegisteredDv] = list(settings.dvs)
-    dvs.extend(load_dvs(settings.dv_metadata, settings.dv_catalogues))
     configs = list(settings.configs)
     if settings.config_files:
         from ehkit.config import load_config
 
         configs.extend(load_config(path) for path in settings.config_files)
-    for config in configs:
-        dvs.extend(dvs_from_config(config, at=settings.clock()))
-    broker = Broker(settings, data, keys, DvRegistry(dvs), http_transport=http_transport)
+
+    def published(at: datetime) -> list[RegisteredDv]:
+        # What each DV publishes at this moment: its SP metadata and catalogue (files, URLs, or
+        # built from ehkit.toml with the same builders), so a key rollover is followed.
+        dvs = load_dvs(settings.dv_metadata, settings.dv_catalogues)
+        for config in configs:
+            dvs.extend(dvs_from_config(config, at=at))
+        return dvs
+
+    registry = DvRegistry(settings.dvs)
+    registry.follow(published, clock=settings.clock, every=timedelta(seconds=settings.dv_refresh))
+    broker = Broker(settings, data, keys, registry, http_transport=http_transport)
     broker.oidc = _oidc_provider(broker, settings, configs)
     return broker
 
@@ -118,6 +126,7 @@ def create_app(
         Route("/oidc/authorize", oidc_routes.authorize),
         Route("/oidc/token", oidc_routes.token, methods=["POST"]),
         Route("/oidc/userinfo", oidc_routes.userinfo, methods=["GET", "POST"]),
+        Route("/health", routes_api.health),
         Route("/api/personas", routes_api.personas),
         Route("/api/scenarios", routes_api.scenarios),
         Route("/api/dvs", routes_api.dvs),

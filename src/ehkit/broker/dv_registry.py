@@ -11,10 +11,12 @@ mistake in them shows up at the simulator as it would at a real broker.
 
 from __future__ import annotations
 
+import logging
+import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -142,31 +144,94 @@ class RegisteredDv:
         return (defaults or sorted(pool, key=lambda e: e.index if e.index is not None else 0))[0]
 
 
+log = logging.getLogger("ehkit.broker")
+DvLoader = Callable[[datetime], list["RegisteredDv"]]
+
+
 class DvRegistry:
-    """DVs by EntityID. Mutable at runtime (the API can add one)."""
+    """DVs by EntityID. Mutable at runtime (the API can add one).
+
+    :meth:`follow` makes it re-read the DVs' published documents on a schedule, as a broker
+    does: a DV that rolls its key over announces the next certificate in its SP metadata and
+    catalogue, then publishes only the new one, and the simulator picks each step up without a
+    restart. A re-read that fails keeps what was loaded before.
+    """
 
     def __init__(self, dvs: Iterable[RegisteredDv] = ()) -> None:
         self._dvs: dict[str, RegisteredDv] = {}
         for dv in dvs:
             self.add(dv)
+        self._loader: DvLoader | None = None
+        self._clock: Callable[[], datetime] | None = None
+        self._every = timedelta(minutes=5)
+        self._due: datetime | None = None
+        self._followed: set[str] = set()
+        self._lock = threading.Lock()
+        #: (moment, ok, message) of the last re-read, for the health endpoint.
+        self.last_reload: tuple[datetime, bool, str] | None = None
+
+    def follow(self, loader: DvLoader, *, clock: Callable[[], datetime], every: timedelta) -> None:
+        """Load now with ``loader(moment)`` (errors propagate: a start-up mistake is reported), then
+        again whenever ``every`` has passed on ``clock`` by the time the registry is consulted."""
+        now = clock()
+        loaded = loader(now)
+        with self._lock:
+            self._loader, self._clock, self._every = loader, clock, every
+            self._replace(loaded)
+            self._due = now + every
+            self.last_reload = (now, True, f"{len(loaded)} DV(s)")
+
+    def _replace(self, loaded: list[RegisteredDv]) -> None:
+        for entity_id in self._followed - {dv.entity_id for dv in loaded}:
+            self._dvs.pop(entity_id, None)
+        for dv in loaded:
+            self._dvs[dv.entity_id] = dv
+        self._followed = {dv.entity_id for dv in loaded}
+
+    def reload(self, now: datetime | None = None) -> bool:
+        """Re-read the followed sources now. False (and the old DVs kept) when that fails."""
+        with self._lock:
+            loader, clock = self._loader, self._clock
+        if loader is None or clock is None:
+            return True
+        moment = now or clock()
+        try:
+            loaded = loader(moment)
+        except EhkitError as exc:
+            log.warning("re-reading the DVs' published documents failed (%s); keeping the loaded ones", exc.message)
+            with self._lock:
+                self._due = moment + self._every
+                self.last_reload = (moment, False, exc.message)
+            return False
+        with self._lock:
+            self._replace(loaded)
+            self._due = moment + self._every
+            self.last_reload = (moment, True, f"{len(loaded)} DV(s)")
+        return True
+
+    def _current(self) -> dict[str, RegisteredDv]:
+        clock, due = self._clock, self._due
+        if clock is not None and due is not None and clock() >= due:
+            self.reload()
+        return self._dvs
 
     def add(self, dv: RegisteredDv) -> None:
         self._dvs[dv.entity_id] = dv
 
     def get(self, entity_id: str | None) -> RegisteredDv | None:
-        return self._dvs.get(entity_id or "")
+        return self._current().get(entity_id or "")
 
     def all(self) -> list[RegisteredDv]:
-        return sorted(self._dvs.values(), key=lambda d: d.entity_id)
+        return sorted(self._current().values(), key=lambda d: d.entity_id)
 
     def by_source_id(self, source_id: bytes) -> RegisteredDv | None:
         from ehkit.saml.artifact import source_id as sid
 
-        return next((d for d in self._dvs.values() if sid(d.entity_id) == source_id), None)
+        return next((d for d in self._current().values() if sid(d.entity_id) == source_id), None)
 
     def find_service(self, key: str) -> tuple[RegisteredDv, DvService] | None:
         """A service by ServiceID or ServiceUUID, across all DVs."""
-        for dv in self._dvs.values():
+        for dv in self._current().values():
             for service in dv.services.values():
                 if key in (service.service_id, service.uuid, service.instance_uuid):
                     return dv, service

@@ -84,6 +84,18 @@ def _dv_summary(broker: Broker) -> list[dict[str, Any]]:
     ]
 
 
+async def health(request: Request) -> Response:
+    """``/health``: the simulator answers, with its DVs and the last re-read of their documents."""
+    broker = broker_of(request)
+    reload = broker.registry.last_reload
+    body: dict[str, Any] = {"status": "ok", "dvs": len(broker.registry.all()), "time": broker.now().isoformat()}
+    if reload is not None:
+        body["dv_documents"] = {"at": reload[0].isoformat(), "ok": reload[1], "detail": reload[2]}
+        if not reload[1]:
+            body["status"] = "degraded"
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
 async def dvs(request: Request) -> Response:
     return JSONResponse(_dv_summary(broker_of(request)))
 

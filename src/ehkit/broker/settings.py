@@ -71,6 +71,9 @@ class BrokerSettings:
     clock: Callable[[], datetime] = _utcnow
     #: Dutch first; English via ?lang=en.
     default_lang: str = "nl"
+    #: Seconds between re-reads of the DVs' published SP metadata and catalogues (on the clock
+    #: above), so a DV's key rollover is followed without a restart.
+    dv_refresh: float = 300.0
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")

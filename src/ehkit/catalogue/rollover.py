@@ -68,8 +68,9 @@ def plan_rollover(config: EhkitConfig, *, now: datetime) -> list[RolloverStep]:
         now,
         "Announce the next certificate",
         "Send this catalogue, which lists the current AND the next encryption certificate, to your broker now, "
-        f"well before {activation:%Y-%m-%d %H:%M %Z}. Keep the SP metadata with only the current certificate "
-        "published until the activation moment.",
+        f"well before {activation:%Y-%m-%d %H:%M %Z}, and publish this SP metadata: still signed with the current "
+        "key, it announces the next certificate beside the current one, so the broker trusts the next key before "
+        "ehkit signs with it.",
         _names(keys.catalogue_certificates(before)),
     )
     step_now.files["1-now/catalogue.xml"] = build_catalogue(config, at=before, options=BuildOptions(sequence=seq))

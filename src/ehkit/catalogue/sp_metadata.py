@@ -108,7 +108,8 @@ def build_sp_metadata_element(config: EhkitConfig, group: ServiceGroup | str, at
 def build_sp_metadata(config: EhkitConfig, group: ServiceGroup | str, at: datetime) -> bytes:
     """Signed SP metadata for ``group`` as it should be published at moment ``at``.
 
-    Before a configured rollover activates it carries the current certificate;
+    Before a configured rollover activates it carries the current certificate
+    and announces the next one;
     from the activation on only the next one, and it is then signed with the
     next key too.
     """

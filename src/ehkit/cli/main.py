@@ -30,6 +30,7 @@ _COMMAND_MODULES = [
     "ehkit.cli.conformance",
     "ehkit.cli.integration",
     "ehkit.cli.workspace",
+    "ehkit.cli.doctor",
 ]
 
 

@@ -1,4 +1,5 @@
-"""``ehkit metadata``: build the signed SP metadata per service group, and validate SP metadata."""
+"""``ehkit metadata``: build the signed SP metadata per service group, validate SP metadata, and
+refresh the broker's (HM) metadata from cron."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ metadata_app = typer.Typer(
     cls=HelpGroup,
     name="metadata",
     help="SP metadata: build one signed EntityDescriptor per service group, validate it against the XSD, "
-    "the AS 1.24a rules and broker profiles.",
+    "the AS 1.24a rules and broker profiles; refresh the broker's metadata (for cron).",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -102,4 +103,47 @@ def validate_command(
     )
     print_report(report, as_json=as_json)
     if not report.ok:
+        raise typer.Exit(code=EXIT_FINDINGS)
+
+
+@metadata_app.command("refresh")
+@friendly_errors
+def refresh_command(
+    config: ConfigOpt = Path("ehkit.toml"),
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url", help="Fetch from this URL; with broker.metadata_file the file is replaced once verified."
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fetch and verify the broker (HM) metadata once, for cron; record the outcome for `ehkit doctor`.
+
+    Exit 0 when the metadata verified, 1 when the refresh failed (the last good copy stays), 2 on a usage
+    or configuration error.
+    """
+    import json
+
+    from ehkit.config import load_config
+    from ehkit.ops.refresh import run_refresh, status_path
+    from ehkit.saml.timefmt import utcnow
+
+    cfg = load_config(config)
+    record, _ = run_refresh(cfg, now=utcnow(), url=url)
+    if as_json:
+        sys.stdout.write(json.dumps({**record.as_dict(), "status_file": str(status_path(cfg))}, indent=2) + "\n")
+    elif record.ok:
+        until = f", valid until {record.valid_until:%Y-%m-%d %H:%M} UTC" if record.valid_until else ""
+        written = f"; wrote {record.written_to}" if record.written_to else ""
+        stderr().print(
+            f"[green]refreshed[/green] {escape(record.source)}: {record.signing_certificates} signing "
+            f"certificate(s){escape(until)}{escape(written)}"
+        )
+    else:
+        stderr().print(
+            f"[bold red]refresh failed:[/bold red] {escape(record.message or '')} [dim]({escape(record.reason or '')})"
+            "[/dim]; the last good copy stays in use"
+        )
+    if not record.ok:
         raise typer.Exit(code=EXIT_FINDINGS)

@@ -16,6 +16,7 @@ from ehkit.config.sections import (
     ContactConfig,
     DvConfig,
     MetadataGroupConfig,
+    OpsConfig,
     StateConfig,
     TimeoutConfig,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "KeysConfig",
     "MetadataGroupConfig",
     "NextKeyConfig",
+    "OpsConfig",
     "ServiceConfig",
     "ServiceGroup",
     "StateConfig",

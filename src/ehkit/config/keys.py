@@ -3,8 +3,8 @@
 A certificate change has to be timed with the broker network: the catalogue
 (read by the authentication services and registers) must carry the new
 encryption certificate *before* the switch, the SP metadata (read by the
-broker) must carry only the new certificate *from* the switch on. Brokers asked
-for exactly that (django-digid-eherkenning CHANGELOG; open-forms #5136, #5206).
+broker) announces the next certificate beside the current one before the switch
+and carries only the new certificate *from* the switch on. Brokers asked for that (django-digid-eherkenning CHANGELOG; open-forms #5136, #5206).
 The methods below answer "which certificates do I publish at moment T" so the
 catalogue builder, the metadata builder and the SP never decide it differently.
 """
@@ -129,8 +129,13 @@ class KeysConfig(_Section):
         return tuple(pairs)
 
     def metadata_certificates(self, at: datetime) -> tuple[KeyFiles, ...]:
-        """SP metadata: the current certificate, and only the next one once activation is reached."""
-        return (self.signing_pair(at),)
+        """SP metadata: before activation the current certificate and the next one (announced, so the
+        broker already trusts the next key when ehkit starts signing with it); from activation on
+        only the next one."""
+        nxt = self.next_signing
+        if nxt is None or self.next_active(at):
+            return (self.signing_pair(at),)
+        return (self.current_signing, nxt)
 
     def catalogue_certificates(self, at: datetime) -> tuple[KeyFiles, ...]:
         """Catalogue ServiceCertificates: current and next before activation, only the new one after."""

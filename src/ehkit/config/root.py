@@ -33,6 +33,7 @@ from ehkit.config.sections import (
     CatalogueConfig,
     DvConfig,
     MetadataGroupConfig,
+    OpsConfig,
     StateConfig,
 )
 from ehkit.config.service import EIDAS_IDENTIFIERS, ServiceConfig
@@ -69,6 +70,7 @@ class EhkitConfig(BaseModel):
     metadata_groups: list[MetadataGroupConfig] = Field(default_factory=list)
     state: StateConfig = Field(default_factory=StateConfig)
     catalogue: CatalogueConfig = Field(default_factory=CatalogueConfig)
+    ops: OpsConfig = Field(default_factory=OpsConfig)
 
     _base_dir: Path | None = PrivateAttr(default=None)
     _source: Path | None = PrivateAttr(default=None)

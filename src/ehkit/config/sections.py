@@ -251,3 +251,31 @@ class MetadataGroupConfig(_Section):
 
     name: Slug
     entity_id: EntityIdField | None = None
+
+
+class OpsConfig(_Section):
+    """``[ops]``: what ``ehkit doctor`` compares against, and where the cron refresh keeps its state.
+
+    ``published_catalogue`` and ``published_metadata`` are the documents as your broker has them
+    (files, or URLs of the published SP metadata); doctor reports where they drifted from
+    ``ehkit.toml``. ``refresh_status`` is the JSON file ``ehkit metadata refresh`` writes its
+    outcome to (default ``.ehkit/metadata-refresh.json`` beside ehkit.toml).
+    """
+
+    published_catalogue: LaterPath | None = None
+    published_metadata: list[str] = Field(default_factory=list)
+    refresh_status: LaterPath | None = None
+
+    @field_validator("published_metadata")
+    @classmethod
+    def _sources(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        base = info.context.get("base_dir") if isinstance(info.context, dict) else None
+        out = []
+        for item in value:
+            if item.startswith(("http://", "https://")):
+                out.append(check_url(item, max_length=None))
+            elif base is not None and not Path(item).is_absolute():
+                out.append(str(Path(base) / item))
+            else:
+                out.append(item)
+        return out

@@ -19,7 +19,9 @@ the core never imports an HTTP client. Rules it follows:
 from __future__ import annotations
 
 import ssl
+import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -70,18 +72,35 @@ class ArtifactClient:
         timeouts: Timeouts = Timeouts(),
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         allow_http_loopback: bool = True,
+        rollover: tuple[datetime, ssl.SSLContext] | None = None,
     ) -> None:
-        if transport is None:
-            transport = DeadlineTransport(ssl_context=ssl_context or ssl.create_default_context())
+        """``rollover`` is (activation, TLS context with the next client certificate): from that
+        moment on the exchange presents the next certificate, as the signing key changes then too."""
         self._deadline = timeouts.deadline
-        self._client = httpx.Client(
+        self._timeouts = timeouts
+        self._client = self._http(
+            transport or DeadlineTransport(ssl_context=ssl_context or ssl.create_default_context())
+        )
+        self._next: tuple[datetime, httpx.Client] | None = None
+        if rollover is not None:
+            self._next = (rollover[0], self._http(DeadlineTransport(ssl_context=rollover[1])))
+        #: Seconds the last exchange took (metrics read it through the audit event's phases).
+        self.last_duration: float | None = None
+        self._max = max_response_bytes
+        self._allow_http_loopback = allow_http_loopback
+
+    def _http(self, transport: httpx.BaseTransport) -> httpx.Client:
+        return httpx.Client(
             transport=transport,
-            timeout=httpx.Timeout(timeouts.read, connect=timeouts.connect),
+            timeout=httpx.Timeout(self._timeouts.read, connect=self._timeouts.connect),
             follow_redirects=False,
             trust_env=False,
         )
-        self._max = max_response_bytes
-        self._allow_http_loopback = allow_http_loopback
+
+    def _client_at(self, now: datetime | None) -> httpx.Client:
+        if self._next is not None and now is not None and now >= self._next[0]:
+            return self._next[1]
+        return self._client
 
     def _check_url(self, url: str) -> None:
         parts = urlsplit(url)
@@ -93,10 +112,18 @@ class ArtifactClient:
             f"artifact resolution endpoint {url[:200]!r} is not https", reason="artifact_resolution_endpoint"
         )
 
-    def resolve(self, url: str, envelope: bytes) -> bytes:
+    def resolve(self, url: str, envelope: bytes, *, now: datetime | None = None) -> bytes:
+        """POST ``envelope`` to ``url``; ``now`` picks the TLS client certificate during a rollover."""
+        from ehkit.sp.audit import record_phase
+
         self._check_url(url)
-        with within(self._deadline) as deadline:
-            return self._exchange(url, envelope, deadline)
+        started = time.perf_counter()
+        try:
+            with within(self._deadline) as deadline:
+                return self._exchange(self._client_at(now), url, envelope, deadline)
+        finally:
+            self.last_duration = time.perf_counter() - started
+            record_phase("artifact_resolution", self.last_duration)
 
     def _timed_out(self, deadline: Deadline, what: str) -> LoginRejected:
         if deadline.expired():
@@ -105,11 +132,11 @@ class ArtifactClient:
             what = f"timed out ({what})"
         return LoginRejected(f"the broker's artifact resolution service {what}", reason="artifact_resolution_timeout")
 
-    def _exchange(self, url: str, envelope: bytes, deadline: Deadline) -> bytes:
+    def _exchange(self, client: httpx.Client, url: str, envelope: bytes, deadline: Deadline) -> bytes:
         headers = {"Content-Type": soap.CONTENT_TYPE, "SOAPAction": soap.SOAP_ACTION, "Accept": "text/xml"}
         for attempt in (1, 2):
             try:
-                with self._client.stream("POST", url, content=envelope, headers=headers) as response:
+                with client.stream("POST", url, content=envelope, headers=headers) as response:
                     if response.status_code != 200:
                         raise LoginRejected(
                             f"the broker answered the artifact resolution with HTTP {response.status_code}",
@@ -147,3 +174,5 @@ class ArtifactClient:
 
     def close(self) -> None:
         self._client.close()
+        if self._next is not None:
+            self._next[1].close()

@@ -32,6 +32,8 @@ class ProviderParts:
     tls_ca: Path | None
     timeouts: Timeouts
     config: Any = field(default=None, repr=False)
+    #: (activation, cert, key) of the next TLS client certificate, while a rollover is pending.
+    next_tls: tuple[datetime, Path, Path] | None = None
 
 
 def _certs(paths: list[Path]) -> tuple[Any, ...]:
@@ -56,6 +58,8 @@ def provider_parts(
 
     signing_files = cfg.keys.signing_pair(now)
     signing = KeyPair.load(signing_files.key, signing_files.cert)
+    next_files = cfg.keys.next_signing if not cfg.keys.next_active(now) else None
+    next_signing = KeyPair.load(next_files.key, next_files.cert) if next_files is not None else None
     decryption = [KeyPair.load(kf.key, kf.cert) for kf in cfg.keys.decryption_pairs()]
 
     group_of = {s.key: g.entity_id for g in cfg.service_groups() for s in g.services}
@@ -92,6 +96,8 @@ def provider_parts(
         validate_identifier_formats=validate_identifier_formats,
         require_encrypted_identifiers=cfg.broker.require_encrypted_identifiers,
         audit_key=audit_key,
+        next_signing_key=SigningKey(next_signing.private_key, next_signing.certificate) if next_signing else None,
+        signing_activation=next_files.activation if next_files is not None else None,
     )
 
     if not cfg.uses_saml and not broker.pinned_certs and not broker.ca_certs:
@@ -129,6 +135,9 @@ def provider_parts(
         tls_ca=broker.tls_ca,
         timeouts=Timeouts(connect=timeout.connect, read=timeout.read, deadline=broker.exchange_deadline),
         config=cfg,
+        next_tls=(next_files.activation, next_files.cert, next_files.key)  # type: ignore[arg-type]
+        if next_files is not None
+        else None,
     )
 
 

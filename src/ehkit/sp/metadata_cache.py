@@ -8,7 +8,8 @@ login accepts. So:
   (PKIoverheid) CA **and** carries the broker's OIN;
 * ``validUntil`` is honoured: expired metadata is never used (case 88);
 * it is refreshed on schedule (the shorter of ``cacheDuration`` and the
-  configured interval) or on demand;
+  configured interval, and ahead of ``validUntil``), with jitter so a fleet
+  of application servers does not fetch at the same second, or on demand;
 * the refresh is off the login path: a login that finds a refresh due starts
   it in the background and goes on with the cached copy. Only when there is
   no usable copy (the first load, or the copy expired) does a caller wait,
@@ -25,6 +26,7 @@ login accepts. So:
 from __future__ import annotations
 
 import logging
+import random
 import ssl
 import threading
 import time
@@ -51,6 +53,10 @@ log = logging.getLogger("ehkit.sp.metadata")
 
 METADATA_LIMITS = ParseLimits(max_bytes=2 * 1024 * 1024, max_depth=64, max_elements=50_000).without_counts()
 _RETRY_AFTER_FAILURE = timedelta(minutes=5)
+#: Refresh this share of the remaining lifetime before ``validUntil`` (at most an hour early), so a
+#: copy is replaced while it is still usable and no login waits for a foreground fetch.
+_VALID_UNTIL_LEAD = 0.1
+_MAX_VALID_UNTIL_LEAD = timedelta(hours=1)
 
 
 def _utc(now: datetime | None) -> datetime:
@@ -151,7 +157,13 @@ class MetadataCache:
         transport: httpx.BaseTransport | None = None,
         save_to: str | Path | None = None,
         background_refresh: bool = True,
+        jitter: float = 0.1,
+        rng: random.Random | None = None,
     ) -> None:
+        """``jitter`` moves every scheduled refresh earlier by up to that share of the interval
+        (0.1: up to 10 %); never later, so ``cacheDuration`` and ``validUntil`` are honoured."""
+        if not 0 <= jitter < 1:
+            raise ValueError("jitter is a share of the interval: 0 <= jitter < 1")
         if (file is None) == (url is None):
             raise ValueError("give exactly one of file and url")
         self.entity_id = entity_id
@@ -164,6 +176,8 @@ class MetadataCache:
         self._transport = transport
         self._save_to = Path(save_to) if save_to is not None else None
         self._background = background_refresh
+        self._jitter = jitter
+        self._rng = rng or random.Random()  # noqa: S311 - spreads refresh times, not a secret
         self._lock = threading.Lock()  # guards the fields below; never held during I/O
         self._refresh_lock = threading.Lock()  # one fetch at a time
         self._current: IdpMetadata | None = None
@@ -251,14 +265,19 @@ class MetadataCache:
         )
         return metadata
 
+    def _early(self, interval: timedelta) -> timedelta:
+        return interval * (self._jitter * self._rng.random())
+
     def _schedule(self, metadata: IdpMetadata, now: datetime) -> datetime:
         interval = self._interval
         if metadata.cache_duration is not None:
             interval = min(interval, metadata.cache_duration)
-        due = now + interval
+        due = now + interval - self._early(interval)
         if metadata.valid_until is not None:
-            due = min(due, metadata.valid_until)
-        return due
+            left = metadata.valid_until - now
+            lead = min(left * _VALID_UNTIL_LEAD, _MAX_VALID_UNTIL_LEAD)
+            due = min(due, metadata.valid_until - lead - self._early(min(left, interval) * _VALID_UNTIL_LEAD))
+        return max(due, now)
 
     def refresh(self, *, now: datetime | None = None) -> bool:
         """Fetch and verify now (in this thread; a scheduler calls this). True on success;
@@ -273,7 +292,8 @@ class MetadataCache:
             except EhkitError as exc:
                 with self._lock:
                     self.last_error = exc
-                    self._next_refresh = now + min(self._interval, _RETRY_AFTER_FAILURE)
+                    retry = min(self._interval, _RETRY_AFTER_FAILURE)
+                    self._next_refresh = now + retry - self._early(retry)
                     self._last = RefreshStatus(now, False, time.monotonic() - started, background, exc)
                     current = self._current
                 if current is not None:
@@ -373,6 +393,16 @@ class MetadataCache:
         return self._loaded_at
 
     @property
+    def current(self) -> IdpMetadata | None:
+        """The good copy in use (even an expired one), without refreshing; None before the first load."""
+        return self._current
+
+    def fetch(self) -> bytes:
+        """The raw document from the configured file or URL, unverified (``ehkit doctor`` checks each
+        step apart); this changes nothing in the cache."""
+        return self._fetch()
+
+    @property
     def next_refresh(self) -> datetime | None:
         return self._next_refresh
 
@@ -393,7 +423,12 @@ class StaticMetadata:
     # The same status surface as MetadataCache, for schedulers and health checks.
     last_refresh: RefreshStatus | None = None
     next_refresh: datetime | None = None
+    loaded_at: datetime | None = None
     refreshing = False
+
+    @property
+    def current(self) -> IdpMetadata:
+        return self._metadata
 
     def wait_for_refresh(self, timeout: float | None = None) -> bool:
         return True

@@ -181,9 +181,13 @@ class ServiceProvider:
             metadata_transport=metadata_transport,
         )
         client_ctx = None
+        rollover = None
         if transport is None:
             client_ctx = tls_context(client_cert=parts.tls_cert, client_key=parts.tls_key, ca_file=parts.tls_ca)
-        client = ArtifactClient(transport=transport, ssl_context=client_ctx, timeouts=parts.timeouts)
+            if parts.next_tls is not None:  # the TLS client certificate follows the signing key's rollover
+                at, cert, key = parts.next_tls
+                rollover = (at, tls_context(client_cert=cert, client_key=key, ca_file=parts.tls_ca))
+        client = ArtifactClient(transport=transport, ssl_context=client_ctx, timeouts=parts.timeouts, rollover=rollover)
         oidc = None
         if any(s.protocol == "oidc" for s in parts.settings.services):
             from ehkit.sp.config_bridge import oidc_login
@@ -220,6 +224,11 @@ class ServiceProvider:
 
     def metadata(self, *, now: datetime | None = None) -> IdpMetadata:
         return self._metadata.get(now=now)
+
+    @property
+    def metadata_source(self) -> MetadataSource:
+        """Where the broker metadata comes from (a MetadataCache: its refresh state, for health and metrics)."""
+        return self._metadata
 
     def _trust(self, metadata: IdpMetadata, now: datetime) -> TrustSet:
         cached = self._trust_cache
@@ -298,7 +307,7 @@ class ServiceProvider:
             relay_token=token,
         )
         self._store_call(self.store.put_pending, pending, now=now)
-        key = settings.signing_key
+        key = settings.signing_key_at(now)
         if request_binding == "redirect":
             url = redirect_url(sso, request.to_xml(), relay_state=token, private_key=key.private_key)
             return LoginStart(request.id, "redirect", url, token, pending.expires_at)
@@ -549,11 +558,11 @@ class ServiceProvider:
         issuer = self.settings.entity_id
         if relay_state:
             issuer = self._entity_by_prefix.get(relay_state[0], issuer)
-        key = self.settings.signing_key
+        key = self.settings.signing_key_at(now)
         resolve = build_artifact_resolve(
             saml_art, issuer=issuer, destination=url, now=now, key=key.private_key, key_name=key.key_name
         )
-        answer = self._artifact_client.resolve(url, soap.wrap(resolve))
+        answer = self._artifact_client.resolve(url, soap.wrap(resolve), now=now)
         return self._parse(answer), resolve.get("ID") or ""
 
     def _process(

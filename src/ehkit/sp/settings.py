@@ -8,7 +8,7 @@ build them directly.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from cryptography import x509
@@ -133,6 +133,11 @@ class SpSettings:
     slo_url: str | None = None
     #: How long a started logout waits for the broker's LogoutResponse.
     logout_ttl: timedelta = timedelta(minutes=10)
+    #: A configured key rollover (``[keys.next]``): from ``signing_activation`` on, requests and
+    #: ArtifactResolves are signed with ``next_signing_key``, without a restart. Decryption keys
+    #: hold both pairs throughout, so identifiers encrypted to either key open around the switch.
+    next_signing_key: SigningKey | None = None
+    signing_activation: datetime | None = None
 
     def __post_init__(self) -> None:
         EntityID(self.entity_id)
@@ -146,6 +151,18 @@ class SpSettings:
             raise ConfigError("at least one decryption key is needed", reason="config_invalid")
         if self.response_binding == "post" and not self.post_acs_url:
             raise ConfigError("the POST response binding needs post_acs_url", reason="config_invalid")
+        if (self.next_signing_key is None) != (self.signing_activation is None):
+            raise ConfigError(
+                "a next signing key needs its activation moment (and vice versa)", reason="config_invalid"
+            )
+        if self.signing_activation is not None and self.signing_activation.tzinfo is None:
+            raise ConfigError("signing_activation must be timezone-aware", reason="config_invalid")
+
+    def signing_key_at(self, now: datetime) -> SigningKey:
+        """The key to sign with at ``now``: the next one from its activation moment on."""
+        if self.next_signing_key is not None and self.signing_activation is not None and now >= self.signing_activation:
+            return self.next_signing_key
+        return self.signing_key
 
     def service(self, key: str) -> ServiceSettings:
         for s in self.services:

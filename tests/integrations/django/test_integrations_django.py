@@ -142,6 +142,14 @@ def test_catalogue_for_staff_only(dj_site: Site, client: Any, django_user_model:
         assert answer["Content-Disposition"] == 'attachment; filename="catalogue.xml"'
 
 
+def test_health_and_metrics_views(dj_site: Site, client: Any) -> None:
+    with override_settings(EHKIT={"CONFIG": str(dj_site.config), "METRICS": True}):
+        health = client.get("/eherkenning/health/")
+        assert health.status_code == 200 and health.json()["status"] == "ok"
+        metrics = client.get("/eherkenning/metrics/")
+        assert metrics.status_code == 200 and b"ehkit_certificate_days_left" in metrics.content
+
+
 # ------------------------------------------------------------------ system checks and commands
 
 

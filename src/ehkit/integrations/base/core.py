@@ -49,7 +49,7 @@ from ehkit.integrations.base.texts import choose_language, texts_for
 from ehkit.integrations.base.web import LANG_COOKIE, Cookie, Page, WebRequest, WebResponse
 from ehkit.reasons import UserOutcome, outcome
 from ehkit.saml.timefmt import utcnow
-from ehkit.sp.audit import AuditEvent
+from ehkit.sp.audit import AuditEvent, bind_correlation_id
 from ehkit.sp.logout import LogoutStart
 from ehkit.sp.provider import LoginStart, ServiceProvider
 from ehkit.sp.result import LoginResult
@@ -124,6 +124,7 @@ class EHerkenningCore:
         self._lock = threading.Lock()
         self._metadata_cache: dict[tuple[str, ...], bytes] = {}
         self._catalogue_cache: tuple[float, bytes] | None = None
+        self._watch_metrics()
         if settings.default_service is not None and settings.default_service not in self.levels:
             from ehkit.config import ConfigInvalidError, ConfigProblem
 
@@ -139,6 +140,13 @@ class EHerkenningCore:
 
     def close(self) -> None:
         self.sp.close()
+
+    def _watch_metrics(self) -> None:
+        """With prometheus-client installed, this provider's logins and state are in the process metrics."""
+        from ehkit.ops import metrics
+
+        if metrics.available():
+            metrics.default_metrics().watch(self.sp)
 
     # ------------------------------------------------------------------ pages and cookies
 
@@ -205,6 +213,7 @@ class EHerkenningCore:
         authorization request (code flow, PKCE, ``state`` and ``nonce``);
         which one is ``ehkit.toml``'s business, not the application's.
         """
+        bind_correlation_id(req.headers.get("x-request-id"))
         service = self.resolve_service(req.query.get("service"))
         if service is None:
             log.warning("login for an unknown or missing service %.60r", req.query.get("service"))
@@ -224,6 +233,7 @@ class EHerkenningCore:
 
     def acs(self, req: WebRequest, session: SessionPort) -> WebResponse:
         """The broker's SAML answer, by artifact (GET or POST) or by POST binding; then a new session."""
+        bind_correlation_id(req.headers.get("x-request-id"))
         params = req.form if req.method == "POST" else req.query
         if not params.get("SAMLart") and not params.get("SAMLResponse"):
             # No message at all: the broker sent a browser back after a finished login (Back button).
@@ -251,6 +261,7 @@ class EHerkenningCore:
         refused there); the ``state`` must answer the pending login of the
         binding cookie. Then the same finish step as SAML.
         """
+        bind_correlation_id(req.headers.get("x-request-id"))
         pairs = parse_qsl(urlsplit(req.full_path).query, keep_blank_values=True)
         if not any(name in ("state", "code", "error") for name, _ in pairs):
             revisit = self.revisit(session)
@@ -487,6 +498,7 @@ class EHerkenningCore:
         Fail closed: any logout message that fails a check still ends the
         session of this browser.
         """
+        bind_correlation_id(req.headers.get("x-request-id"))
         params = req.form if req.method == "POST" else req.query
         raw_query = req.query_string if req.method == "GET" else None
         if "SAMLResponse" in params:
@@ -588,3 +600,36 @@ class EHerkenningCore:
             content_type="application/xml",
             headers={"Content-Disposition": 'attachment; filename="catalogue.xml"', "Cache-Control": "no-store"},
         )
+
+    # ------------------------------------------------------------------ operations
+
+    def health_document(self) -> WebResponse:
+        """``health/``: JSON with ``status`` ok/degraded/down; 503 when logins cannot work (docs/operations.md)."""
+        import json
+
+        from ehkit.ops.health import provider_health
+
+        status, doc = provider_health(self.sp, now=self.clock())
+        return WebResponse(
+            status,
+            headers={"Cache-Control": "no-store"},
+            body=(json.dumps(doc, sort_keys=True) + "\n").encode(),
+            content_type="application/json",
+        )
+
+    def metrics_document(self) -> WebResponse:
+        """``metrics/``: the Prometheus exposition, when the METRICS setting is on (else 404)."""
+        from ehkit.ops import metrics
+
+        if not self.settings.metrics:
+            return WebResponse(404, body=b"not found\n", content_type="text/plain; charset=utf-8")
+        if not metrics.available():
+            return WebResponse(
+                501,
+                body=b"metrics need prometheus-client: pip install 'ehkit[metrics]'\n",
+                content_type="text/plain; charset=utf-8",
+            )
+        registry = metrics.default_metrics()
+        registry.watch(self.sp)
+        body, content_type = registry.render()
+        return WebResponse(200, headers={"Cache-Control": "no-store"}, body=body, content_type=content_type)

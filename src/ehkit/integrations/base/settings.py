@@ -42,6 +42,7 @@ INTEGRATION_DEFAULTS: Mapping[str, Any] = {
     "LOGIN_REDIRECT": "/",
     "LOGOUT_REDIRECT": "/",
     "CATALOGUE_DOWNLOAD": False,
+    "METRICS": False,
     "REQUEST_COOKIE": "ehkit_request",
     "COOKIE_SECURE": None,
     "COOKIE_SAMESITE": None,
@@ -100,6 +101,8 @@ class IntegrationSettings:
     error_hook: Callable[..., Any] | None
     label: Callable[[str], str]
     source: str
+    #: Serve Prometheus metrics at ``metrics/`` (docs/operations.md); off unless set.
+    metrics: bool = False
 
     @classmethod
     def from_mapping(
@@ -194,6 +197,8 @@ class IntegrationSettings:
             error_hook = None
         if not isinstance(merged["CREATE_USERS"], bool):
             bad("CREATE_USERS", "must be True or False")
+        if not isinstance(merged["METRICS"], bool):
+            bad("METRICS", "must be True or False")
         if problems:
             raise ConfigInvalidError(problems, source=source)
         return cls(
@@ -214,6 +219,7 @@ class IntegrationSettings:
             error_hook=error_hook,
             label=label,
             source=source,
+            metrics=bool(merged["METRICS"]),
         )
 
     # ------------------------------------------------------------------ loading ehkit.toml

@@ -40,6 +40,16 @@ def metadata(request: HttpRequest, group: str) -> HttpResponse:
 
 
 @require_GET
+def health(request: HttpRequest) -> HttpResponse:
+    return respond(request, get_core().health_document())
+
+
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    return respond(request, get_core().metrics_document())
+
+
+@require_GET
 def catalogue(request: HttpRequest) -> HttpResponse:
     user = getattr(request, "user", None)
     staff = bool(user is not None and user.is_active and user.is_staff)

@@ -191,6 +191,14 @@ def _blueprint() -> Blueprint:
     def metadata(group: str) -> Response:
         return _response(EHerkenning.core().metadata_document(group))
 
+    @bp.get("/health/")
+    def health() -> Response:
+        return _response(EHerkenning.core().health_document())
+
+    @bp.get("/metrics/")
+    def metrics() -> Response:
+        return _response(EHerkenning.core().metrics_document())
+
     @bp.get("/catalogue/")
     def catalogue() -> Response:
         return _response(EHerkenning.core().catalogue_document())

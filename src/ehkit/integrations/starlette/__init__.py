@@ -196,6 +196,8 @@ class EHerkenning:
             ("/logout/", "logout", self.logout_view, ["GET", "POST"]),
             ("/slo/", "slo", self.slo_view, ["GET", "POST"]),
             ("/error/{outcome}/", "error", self.error_view, ["GET"]),
+            ("/health/", "health", self.health_view, ["GET"]),
+            ("/metrics/", "metrics", self.metrics_view, ["GET"]),
         ]
 
     @property
@@ -291,6 +293,12 @@ class EHerkenning:
 
     async def metadata_view(self, request: Request) -> Response:
         return self.response(await run_in_threadpool(self.core.metadata_document, request.path_params["group"]))
+
+    async def health_view(self, request: Request) -> Response:
+        return self.response(await run_in_threadpool(self.core.health_document))
+
+    async def metrics_view(self, request: Request) -> Response:
+        return self.response(await run_in_threadpool(self.core.metrics_document))
 
     async def catalogue_view(self, request: Request) -> Response:
         return self.response(await run_in_threadpool(self.core.catalogue_document))
