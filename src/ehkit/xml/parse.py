@@ -141,10 +141,16 @@ _PARSER = _make_parser()
 @dataclass
 class ParsedDocument:
     """A parsed document with its ID index. ``ids`` maps every SAML ``ID``
-    value to its element; the parse already refused duplicates."""
+    value to its element; the parse already refused duplicates.
+
+    ``namespace_declarations`` is an upper bound on the namespace declarations in the
+    document (the occurrences of ``xmlns`` in its bytes, counted before parsing), or
+    None when unknown. No element can have more declarations in scope than that, which
+    spares the signature profile its own count when the bound is low."""
 
     root: etree._Element
     ids: dict[str, etree._Element]
+    namespace_declarations: int | None = None
 
 
 def parse_xml(data: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> etree._Element:
@@ -160,11 +166,12 @@ def parse_document(data: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> ParsedD
             f"XML message of {len(data)} bytes exceeds the limit of {limits.max_bytes} bytes",
             reason="xml_too_large",
         )
-    if not data.strip():
+    if not data or data.isspace():  # isspace: same ASCII set as strip(), without a copy
         raise XmlParseError("XML message is empty", reason="xml_empty")
     # Every namespace declaration contains the bytes "xmlns", so this bounds them (cheaply,
     # before parsing) whichever way the tree is checked afterwards.
-    if data.count(b"xmlns") > limits.namespace_limit:
+    declarations = data.count(b"xmlns")
+    if declarations > limits.namespace_limit:
         raise XmlLimitError(
             f"XML has more than {limits.namespace_limit} namespace declarations", reason="xml_too_many_namespaces"
         )
@@ -195,7 +202,9 @@ def parse_document(data: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> ParsedD
     encoding = (root.getroottree().docinfo.encoding or "UTF-8").lower().replace("_", "-")
     if encoding not in ("utf-8", "utf8"):
         raise XmlParseError(f"only UTF-8 XML is accepted, the document is {encoding[:40]}", reason="xml_encoding")
-    return _check_tree(root, limits)
+    doc = _check_tree(root, limits)
+    doc.namespace_declarations = declarations
+    return doc
 
 
 def _check_tree(root: etree._Element, limits: ParseLimits) -> ParsedDocument:
@@ -208,6 +217,10 @@ def _check_tree(root: etree._Element, limits: ParseLimits) -> ParsedDocument:
         if not isinstance(sibling, etree._Comment):
             raise XmlParseError("processing instructions are refused", reason="xml_pi")
 
+    if not len(root) and limits.max_depth >= 1 and limits.max_elements >= 1:
+        # A single element with no child nodes at all (a decrypted NameID): no processing
+        # instruction, no nesting; only its own tag and attributes can be refused.
+        return ParsedDocument(root=root, ids=_lone_element_ids(root, limits))
     fast = _fast_id_index(root, limits)
     if fast is not None:
         return ParsedDocument(root=root, ids=fast)
@@ -260,6 +273,29 @@ def _check_tree(root: etree._Element, limits: ParseLimits) -> ParsedDocument:
                     if name == "ID":
                         ids[value] = el
     return ParsedDocument(root=root, ids=ids)
+
+
+def _lone_element_ids(root: etree._Element, limits: ParseLimits) -> dict[str, etree._Element]:
+    """What the walk in :func:`_check_tree` concludes for a root without child nodes."""
+    tag = root.tag
+    if tag.startswith("{" + XINCLUDE + "}"):
+        raise XmlParseError("XInclude elements are refused", reason="xml_xinclude")
+    plan = limits.counted
+    slot = plan.slot_of.get(tag)
+    if slot is not None and plan.caps[slot] < 1:
+        raise plan.refuse(slot)
+    attrib = root.attrib
+    if not attrib:
+        return {}
+    seen: set[str] = set()
+    for name in _ID_ATTRS:
+        value = attrib.get(name)
+        if value is not None:
+            if value in seen:
+                raise XmlParseError(f"duplicate ID {value[:80]!r} in the document", reason="duplicate_id")
+            seen.add(value)
+    value = attrib.get("ID")
+    return {value: root} if value is not None else {}
 
 
 # The walk above costs a Python step per element (about 0.25 ms for a 25 KB response,
