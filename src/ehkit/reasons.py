@@ -483,6 +483,10 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
         K.INPUT,
         "workspace sign-in refused: wrong e-mail address or password (one answer for every cause)",
     ),
+    "workspace_data_file": (
+        K.INPUT,
+        "a workspace data file (brokers.yaml, lead_times.yaml) does not validate; the message names the line",
+    ),
     "workspace_conflict": (
         K.INPUT,
         "a workspace record was changed by someone else since the form was opened; nothing was overwritten",
@@ -541,6 +545,26 @@ _TABLE: dict[str, tuple[ReasonKind, str]] = {
     ),
     "xml_unexpected_child": (K.AUTHENTICITY, "an element that must hold only text holds elements"),
     "xml_xinclude": (K.AUTHENTICITY, "DOCTYPE/entities, processing instruction, XInclude, or not UTF-8"),
+    # Single logout (docs/logout.md)
+    "logout_rejected": (K.AUTHENTICITY, "a LogoutRequest or LogoutResponse was refused (generic base reason)"),
+    "logout_malformed": (K.AUTHENTICITY, "a logout message lacks an ID, a readable NameID/SessionIndex or a parameter"),
+    "logout_message_unexpected": (
+        K.AUTHENTICITY,
+        "a LogoutRequest arrived where a LogoutResponse was expected, or the reverse",
+    ),
+    "logout_destination_mismatch": (K.POLICY, "a logout message's Destination is missing or not our logout endpoint"),
+    "logout_issue_instant_invalid": (
+        K.POLICY,
+        "a logout message's IssueInstant is in the future or too old, or it expired",
+    ),
+    "logout_unsolicited": (K.AUTHENTICITY, "a LogoutResponse has no InResponseTo"),
+    "logout_in_response_to_unknown": (K.POLICY, "a LogoutResponse answers no pending logout of ours (unknown or used)"),
+    "logout_request_id_mismatch": (K.AUTHENTICITY, "a LogoutResponse answers another browser's logout"),
+    "logout_replay": (K.AUTHENTICITY, "a LogoutRequest or LogoutResponse ID was seen before"),
+    "logout_status_failed": (K.BROKER_STATUS, "the broker answered the logout with a non-Success status"),
+    "logout_not_supported": (K.CONFIG, "the broker metadata has no SingleLogoutService for the binding"),
+    "logout_no_session": (K.INPUT, "there is no eHerkenning login in this session to log out"),
+    "logout_slo_url_missing": (K.CONFIG, "sso_support needs dv.slo_url: the DV's SingleLogoutService endpoint"),
 }
 
 REASONS: dict[str, ReasonInfo] = {code: ReasonInfo(code, kind, text) for code, (kind, text) in _TABLE.items()}

@@ -212,6 +212,7 @@ def make_env(
     read_timeout: float = 2.0,
     clock: Callable[[], datetime] | None = None,
     broker_toml: str = "",
+    toml_edit: Callable[[str], str] | None = None,
     **settings: Any,
 ) -> BrokerEnv:
     """Write the DV's files, build the broker from its configuration, publish the broker metadata to the DV."""
@@ -234,6 +235,8 @@ def make_env(
         company_name=COMPANY_NAME,
         broker_extra=broker_toml,
     )
+    if toml_edit is not None:
+        toml = toml_edit(toml)
     (directory / "ehkit.toml").write_text(toml, encoding="utf-8")
     config = load_config(directory / "ehkit.toml")
     broker_settings = BrokerSettings(base_url=base_url, data=keys.data, keys=keys.broker, configs=[config], **settings)

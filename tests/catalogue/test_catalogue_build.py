@@ -156,7 +156,9 @@ is_portal = false
 
 
 def test_optional_fields(make_config, fixed_text, golden_at):
-    config = make_config(fixed_text + BSN_SERVICE)
+    config = make_config(
+        fixed_text.replace("[dv]\n", '[dv]\nslo_url = "https://dv.example.nl/eherkenning/slo/"\n', 1) + BSN_SERVICE
+    )
     root = _root(config, golden_at)
     assert validate_xsd(root, CATALOGUE_XSD) == []
     definition = root.findall("esc:ServiceProvider/esc:ServiceDefinition", namespaces=NS)[3]

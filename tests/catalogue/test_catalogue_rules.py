@@ -314,6 +314,11 @@ def _identifying_requested(root: etree._Element) -> None:
     etree.SubElement(acs, f"{{{MD}}}RequestedAttribute").set("Name", KVK)
 
 
+def _sso_on_first_instance(root: etree._Element) -> None:
+    """SSOSupport on the first service, while the metadata publishes no SingleLogoutService."""
+    root.find(".//esc:ServiceInstance/esc:SSOSupport", NS).text = "true"
+
+
 def _mixed_groups(env: Env) -> tuple[bytes, dict]:
     return env.extra["mixed_metadata"], {"catalogue": env.catalogue}
 
@@ -360,6 +365,7 @@ METADATA_CASES: dict[str, Callable[[Env], tuple[bytes, dict]]] = {
     "META-ORGANIZATION": lambda e: (e.md(lambda r: remove(one(r, "md:Organization"))), {}),
     "KPN-SPLIT-METADATA": _mixed_groups,
     "ONEWELCOME-ONE-CERT": lambda e: (e.md(_two_key_descriptors), {}),
+    "META-SSO-SLO": lambda e: (e.metadata, {"catalogue": e.cat(_sso_on_first_instance)}),
 }
 
 
@@ -372,8 +378,8 @@ def _validate(document: str, data: bytes, env: Env, **kwargs: Any):
 
 
 def _same_setting(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The passing example keeps trust and catalogue but is checked at the normal moment."""
-    return {k: v for k, v in kwargs.items() if k != "now"}
+    """The passing example keeps trust but is checked at the normal moment, with the built catalogue."""
+    return {k: v for k, v in kwargs.items() if k not in ("now", "catalogue")}
 
 
 @pytest.fixture

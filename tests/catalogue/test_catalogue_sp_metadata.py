@@ -103,3 +103,38 @@ def test_unknown_group(fixed_config, golden_at):
         build_sp_metadata(fixed_config, "nope", golden_at)
     assert exc.value.reason == "unknown_group"
     assert "eherkenning, eidas" in exc.value.message
+
+
+def _sso_text(fixed_text: str, *, slo: bool) -> str:
+    text = fixed_text.replace('loa = "EH2+"\n', 'loa = "EH2+"\nsso_support = true\n', 1)
+    if slo:
+        text = text.replace("[dv]\n", '[dv]\nslo_url = "https://eherkenning.voorbeeldstad.example/slo"\n', 1)
+    return text
+
+
+def test_single_logout_service_when_a_service_has_sso(make_config, fixed_text, golden_at):
+    from ehkit.catalogue import build_catalogue, validate_sp_metadata
+    from ehkit.saml import constants as c
+
+    config = make_config(_sso_text(fixed_text, slo=True))
+    data = build_sp_metadata(config, "eherkenning", golden_at)
+    root = etree.fromstring(data)
+    assert validate_xsd(root, METADATA_XSD) == []
+    slo = root.findall("md:SPSSODescriptor/md:SingleLogoutService", NS)
+    assert {(e.get("Binding"), e.get("Location")) for e in slo} == {
+        (c.BINDING_REDIRECT, "https://eherkenning.voorbeeldstad.example/slo"),
+        (c.BINDING_POST, "https://eherkenning.voorbeeldstad.example/slo"),
+    }
+    report = validate_sp_metadata(data, catalogue=build_catalogue(config, at=golden_at), now=golden_at)
+    assert "META-SSO-SLO" not in report.rule_ids()
+    # The eIDAS group has no SSO service: no SingleLogoutService there.
+    eidas = _root(config, "eidas", golden_at)
+    assert eidas.findall("md:SPSSODescriptor/md:SingleLogoutService", NS) == []
+
+
+def test_sso_without_slo_url_is_a_configuration_error(make_config, fixed_text):
+    from ehkit.config import ConfigInvalidError
+
+    with pytest.raises(ConfigInvalidError) as info:
+        make_config(_sso_text(fixed_text, slo=False))
+    assert "dv.slo_url" in str(info.value)

@@ -185,7 +185,7 @@ def test_write_example_produces_a_loadable_setup(tmp_path, capsys):
     config = load_config(path)
     assert config.broker.pinned_certs == [tmp_path / "demo" / "broker-state" / "keys" / "hm.crt"]
     assert config.broker.metadata_url == "http://127.0.0.1:8801/broker/metadata/1.13"
-    assert config.dv.acs_url == "http://127.0.0.1:8000/eherkenning/acs"
+    assert config.dv.acs_url == "http://127.0.0.1:8000/eherkenning/acs/"
     assert config.keys.signing_key.read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
     assert (tmp_path / "demo" / "keys" / "dv.key").stat().st_mode & 0o777 == 0o600
     write_example(tmp_path / "quiet", quiet=True)

@@ -123,7 +123,7 @@ def start_demo_dv(root: Path, *, tls: bool) -> PublishedDv:
     config = load_config(paths.config)
     metadata, catalogue = publish(config, root)
     sp = ServiceProvider.from_config(config, metadata_transport=metadata_transport)
-    server = ServerThread(create_portal(sp, config), portal_port).start()
+    server = ServerThread(create_portal(paths.config, sp=sp), portal_port).start()
     return PublishedDv(
         f"http://127.0.0.1:{portal_port}", metadata, catalogue, paths.broker_state, broker_port, server, sp
     )

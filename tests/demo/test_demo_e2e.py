@@ -69,6 +69,40 @@ def test_home_lists_the_three_services(page: Any, demo: Any) -> None:
     assert "eHerkenning" not in page.get_by_test_id("login-eidas").inner_text()
 
 
+def log_out(page: Any) -> None:
+    """The portal's logout is single logout: the simulator says where you are logged out, then back."""
+    page.get_by_test_id("logout").click()
+    page.get_by_test_id("logged-out").wait_for()
+    page.get_by_test_id("logout-continue").click()
+    page.get_by_test_id("message").wait_for()
+
+
+def test_sso_for_a_second_service_and_single_logout(page: Any, demo: Any) -> None:
+    start_login(page, demo, "vergunning")
+    choose_ad(page, "alfa")
+    log_in(page, "anna-app")
+    page.get_by_test_id("option-korenaar-all-direct").check()
+    page.get_by_test_id("represent-submit").click()
+    at_result(page, demo, "vergunning")
+    # A second service within the AD session: no AD choice, no credentials.
+    start_login(page, demo, "melding")
+    page.get_by_test_id("sso-notice").wait_for()
+    assert page.get_by_test_id("password").count() == 0
+    page.get_by_test_id("represent-submit").click()
+    at_result(page, demo, "melding")
+    # Logging out ends the DV session and the simulator's AD session.
+    page.get_by_test_id("logout").click()
+    page.get_by_test_id("logged-out").wait_for()
+    assert "Alfa" in page.get_by_test_id("logout-message").inner_text()
+    page.get_by_test_id("logout-continue").click()
+    assert page.get_by_test_id("message").inner_text() == "U bent uitgelogd."
+    page.goto(demo.portal_url + "/dienst/melding")
+    assert page.get_by_test_id("result").count() == 0
+    # A login after that asks for the credentials again.
+    start_login(page, demo, "melding")
+    assert page.get_by_test_id("submit-ad").is_visible()
+
+
 def test_company_login_and_logout(page: Any, demo: Any) -> None:
     start_login(page, demo, "vergunning")
     choose_ad(page, "alfa")
@@ -84,7 +118,7 @@ def test_company_login_and_logout(page: Any, demo: Any) -> None:
     assert "Bakkerij De Korenaar" in page.get_by_test_id("company-name").inner_text()
     assert page.get_by_test_id("identifier-rsin").inner_text() == "843464097"
     assert "urn:" not in page.locator("dl").first.inner_text()
-    page.get_by_test_id("logout").click()
+    log_out(page)
     assert page.get_by_test_id("message").inner_text() == "U bent uitgelogd."
     assert page.get_by_test_id("login-vergunning").is_visible()
 
@@ -97,7 +131,7 @@ def test_pseudonym_is_stable_per_person_and_company(page: Any, demo: Any) -> Non
         log_in(page, "anna-app")
         page.get_by_test_id("represent-submit").click()
         seen.append(at_result(page, demo, "melding")["pseudonym"])
-        page.get_by_test_id("logout").click()
+        log_out(page)
     assert seen[0] == seen[1]
 
 
@@ -336,3 +370,18 @@ def test_the_simulator_overview_says_who_may_act_for_whom_per_service(demo: Any)
     assert "acts for themself (eIDAS)" in item(3, "giulia") and "too low" not in item(3, "giulia")
     assert "login means too low" in item(3, "sophie")
     assert 'data-testid="who-3-anna"' not in page
+
+
+def test_back_after_an_oidc_login_shows_the_logged_in_page(page: Any, demo: Any) -> None:
+    """ "subsidie" logs in over OIDC through the same integration; Back from its result page never gives a 403."""
+    start_login(page, demo, "subsidie")
+    choose_ad(page, "alfa")
+    log_in(page, "bram-app")
+    page.get_by_test_id("option-korenaar-000012345602-direct").check()
+    page.get_by_test_id("represent-submit").click()
+    r = at_result(page, demo, "subsidie")
+    assert r["legal-subject"] == "30123456" and r["loa-required"] == "EH3"
+    response = page.go_back()
+    assert response is None or response.status < 400
+    page.get_by_test_id("result").wait_for()
+    assert page.url == f"{demo.portal_url}/dienst/subsidie"

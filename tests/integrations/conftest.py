@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from dv_apps import ASGI, BUILDERS
-from site_env import AsgiServer, Site, WsgiServer, broker_app, copy_setup, env, free_port
+from site_env import AsgiServer, Site, WsgiServer, broker_app, copy_setup, env, free_port, use_oidc
 
 
 @pytest.fixture(scope="session")
@@ -35,12 +35,16 @@ def start_site(
     broker: dict[str, Any] | None = None,
     site_ssl: dict[str, Any] | None = None,
     post: bool = False,
+    oidc: bool = False,
+    slo: bool = False,
 ) -> Site:
     broker_port, site_port = free_port(), free_port()
     broker_url = f"http://127.0.0.1:{broker_port}"
     scheme = "https" if site_ssl else "http"
     site_url = f"{scheme}://{host}:{site_port}"
-    config = copy_setup(template, directory, site_url=site_url, broker_url=broker_url, post=post)
+    config = copy_setup(template, directory, site_url=site_url, broker_url=broker_url, post=post, slo=slo)
+    if oidc:
+        use_oidc(config, site_url=site_url, broker_url=broker_url)
     site = Site(kind, site_url, broker_url, config)
     site.servers.append(
         AsgiServer(broker_app(config, broker_url, **(broker or {})), broker_port, lifespan="off").start()

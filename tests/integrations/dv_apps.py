@@ -2,8 +2,9 @@
 
 Views (as the examples): ``/`` (shows the login if any), ``/melding`` (service
 melding, EH2+), ``/vergunning`` (service vergunning, EH3), ``/overzicht`` (any
-service counting at EH3), ``/api/wie`` (JSON, any login). Each identity field
-has a ``data-testid``.
+service counting at EH3), ``/api/wie`` (JSON, any login), ``/api/login`` (the whole
+LoginResult as JSON, for comparing a SAML and an OIDC login). Each identity
+field has a ``data-testid``.
 """
 
 # No "from __future__ import annotations": FastAPI must evaluate the Annotated[..., Depends(...)]
@@ -28,6 +29,31 @@ def identity_html(login: Any) -> str:
     }
     cells = "".join(f'<dt>{k}</dt><dd data-testid="{k}">{html.escape(v)}</dd>' for k, v in rows.items())
     return f'<!DOCTYPE html><html lang="nl"><body><dl data-testid="identity">{cells}</dl></body></html>'
+
+
+def login_json(login: Any) -> dict[str, Any]:
+    """Every field of the LoginResult, as JSON-safe values (identifiers as type, value and URN)."""
+    import dataclasses
+    from datetime import datetime
+
+    def plain(value: Any) -> Any:
+        if value is None or isinstance(value, (str, int, bool)):
+            return value
+        if isinstance(value, datetime):
+            return value.isoformat()
+        if hasattr(value, "label"):  # LevelOfAssurance
+            return value.label
+        if dataclasses.is_dataclass(value):
+            return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        if hasattr(value, "name") and hasattr(value, "urn"):  # IdentifierType
+            return value.name
+        if isinstance(value, Mapping):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, (tuple, list)):
+            return [plain(v) for v in value]
+        return str(value)
+
+    return {f.name: plain(getattr(login, f.name)) for f in dataclasses.fields(login)}
 
 
 def home_html(login: Any) -> str:
@@ -68,6 +94,10 @@ def fastapi_app(settings: Mapping[str, Any] | None = None) -> tuple[Any, Any]:
     def wie(login: Annotated[Any, Depends(require_eherkenning())]) -> dict[str, str]:
         return {"service": login.service, "legal": str(login.legal_subject)}
 
+    @app.get("/api/login")
+    def whole(login: Annotated[Any, Depends(require_eherkenning())]) -> dict[str, Any]:
+        return login_json(login)
+
     return app, eh
 
 
@@ -103,6 +133,10 @@ def starlette_app(settings: Mapping[str, Any] | None = None) -> tuple[Any, Any]:
         login = request.state.eherkenning
         return JSONResponse({"service": login.service, "legal": str(login.legal_subject)})
 
+    @eh.require()
+    async def whole(request: Request) -> JSONResponse:
+        return JSONResponse(login_json(request.state.eherkenning))
+
     app = Starlette(
         routes=[
             eh.mount("/eherkenning"),
@@ -111,6 +145,7 @@ def starlette_app(settings: Mapping[str, Any] | None = None) -> tuple[Any, Any]:
             Route("/vergunning", vergunning),
             Route("/overzicht", overzicht),
             Route("/api/wie", wie),
+            Route("/api/login", whole),
         ],
         middleware=[Middleware(SessionMiddleware, secret_key=SECRET)],
         lifespan=eh.lifespan,
@@ -153,6 +188,11 @@ def flask_app(settings: Mapping[str, Any] | None = None) -> tuple[Any, Any]:
     def wie() -> Any:
         login = current_login()
         return jsonify(service=login.service, legal=str(login.legal_subject))
+
+    @app.get("/api/login")
+    @eherkenning_required
+    def whole() -> Any:
+        return jsonify(login_json(current_login()))
 
     return app, eh
 

@@ -109,17 +109,54 @@ class WsgiServer:
 
 
 def copy_setup(
-    template: Path, directory: Path, *, site_url: str, broker_url: str, prefix: str = "/eherkenning", post: bool = False
+    template: Path,
+    directory: Path,
+    *,
+    site_url: str,
+    broker_url: str,
+    prefix: str = "/eherkenning",
+    post: bool = False,
+    slo: bool = False,
 ) -> Path:
     """A copy of the test set-up whose ehkit.toml names this site's ACS and this broker
-    (``post``: the ACS also takes the POST response binding, at the same path)."""
+    (``post``: the ACS also takes the POST response binding, at the same path; ``slo``:
+    single sign-on for melding and vergunning, and the site's SingleLogoutService)."""
     shutil.copytree(template, directory, dirs_exist_ok=True)
     config = directory / "ehkit.toml"
     text = config.read_text(encoding="utf-8")
     acs = f"{site_url}{prefix}/acs/"
     extra = f'\npost_acs_url = "{acs}"' if post else ""
+    if slo:
+        extra += f'\nslo_url = "{site_url}{prefix}/slo/"'
+        text = text.replace('loa = "EH2+"\n', 'loa = "EH2+"\nsso_support = true\n', 1)
+        text = text.replace('loa = "EH3"\n', 'loa = "EH3"\nsso_support = true\n', 1)
     text = re.sub(r'(?m)^acs_url = "[^"]*"', f'acs_url = "{acs}"{extra}', text)
     text = re.sub(r'(?m)^metadata_url = "[^"]*"', f'metadata_url = "{broker_url}/broker/metadata/1.13"', text)
+    config.write_text(text, encoding="utf-8")
+    return config
+
+
+OIDC_SECRET = "integration-test-oidc-secret-0123456789"  # noqa: S105 - a test secret for the simulator
+
+
+def use_oidc(config: Path, *, site_url: str, broker_url: str, prefix: str = "/eherkenning") -> Path:
+    """Switch the copied ehkit.toml to the simulator's OpenID Connect front: ``[broker] protocol``
+    and a ``[broker.oidc]`` table, nothing else (the application's code stays as it is)."""
+    text = config.read_text(encoding="utf-8")
+    (config.parent / "oidc-secret.txt").write_text(OIDC_SECRET + "\n", encoding="utf-8")
+    text = text.replace("\n[broker]\n", '\n[broker]\nprotocol = "oidc"\n', 1)
+    # One client per service beyond the first, as brokers register them (the simulator needs to know
+    # which catalogue service a login is for).
+    for key in ("vergunning", "eidas"):
+        text = text.replace(f'\nkey = "{key}"\n', f'\nkey = "{key}"\noidc_client_id = "integration-test-{key}"\n', 1)
+    text += (
+        "\n[broker.oidc]\n"
+        f'issuer = "{broker_url}/oidc"\n'
+        'client_id = "integration-test"\n'
+        f'redirect_uri = "{site_url}{prefix}/oidc/callback/"\n'
+        'client_secret_file = "oidc-secret.txt"\n'
+        'profile = "urn-claims"\n'
+    )
     config.write_text(text, encoding="utf-8")
     return config
 

@@ -105,6 +105,38 @@ def test_overrides_replace_their_field_and_are_validated_with_the_file(setup_tem
     assert 'EHKIT["RELAY_STATE_SECRET"] (state.relay_state_secret)' in problems
 
 
+def test_the_oidc_redirect_uri_override(setup_template: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from site_env import use_oidc
+
+    shutil.copytree(setup_template, tmp_path, dirs_exist_ok=True)
+    plain = tmp_path / "ehkit.toml"
+    # Without an OIDC front there is nothing to override: said so, under the setting's name.
+    with pytest.raises(ConfigInvalidError) as caught:
+        settings(CONFIG=str(plain), OIDC_REDIRECT_URI="https://dv.example/eherkenning/oidc/callback/").load_config()
+    (problem,) = caught.value.problems
+    assert problem.path == 'EHKIT["OIDC_REDIRECT_URI"]' and "[broker.oidc]" in problem.message
+    config = use_oidc(plain, site_url="http://127.0.0.1:9", broker_url="http://127.0.0.1:8")
+    assert settings(CONFIG=str(config)).load_config().broker.oidc.redirect_uri == (
+        "http://127.0.0.1:9/eherkenning/oidc/callback/"
+    )
+    moved = settings(CONFIG=str(config), OIDC_REDIRECT_URI="https://dv.example/eherkenning/oidc/callback/")
+    merged = moved.load_config()
+    assert merged.broker.oidc.redirect_uri == "https://dv.example/eherkenning/oidc/callback/"
+    assert merged.broker.oidc.client_id == "integration-test"  # the rest of [broker.oidc] stays
+    with pytest.raises(ConfigInvalidError) as caught:
+        settings(CONFIG=str(config), OIDC_REDIRECT_URI="ftp://dv.example/cb").load_config()
+    assert [p.path for p in caught.value.problems] == ['EHKIT["OIDC_REDIRECT_URI"] (broker.oidc.redirect_uri)']
+
+
+def test_the_error_hook_must_be_callable() -> None:
+    assert settings(ERROR_HOOK="json.dumps").error_hook is json.dumps
+    with pytest.raises(ConfigInvalidError) as caught:
+        settings(ERROR_HOOK="nowhere.to.be.found")
+    assert caught.value.problems[0].path == 'EHKIT["ERROR_HOOK"]'
+
+
 def test_configuration_file_errors_name_the_setting(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as missing:
         settings(CONFIG=str(tmp_path / "nope.toml")).load_config()
@@ -152,7 +184,13 @@ def stored(login: LoginResult | None = None, *, age: int = 0, ttl: int = 3600) -
 
 
 def test_round_trip_through_json() -> None:
-    original = stored(a_login(loa_requested=L.EH3, session_not_on_or_after=datetime(2026, 3, 1, 11, tzinfo=UTC)))
+    original = stored(
+        a_login(
+            loa_requested=L.EH3,
+            session_not_on_or_after=datetime(2026, 3, 1, 11, tzinfo=UTC),
+            name_id=("t-1", "urn:oasis:names:tc:SAML:2.0:nameid-format:transient", None),
+        )
+    )
     data = json.loads(json.dumps(login_to_dict(original)))
     assert data["v"] == 1 and data["legal_subject"] == {
         "type": "KVK",
@@ -177,6 +215,8 @@ def test_round_trip_through_json() -> None:
         lambda d: d.update(attributes={"x": "not a list"}),
         lambda d: d.update(intermediary={"kvk": 1}),
         lambda d: d.update(service=None),
+        lambda d: d.update(name_id=["only-two", None]),
+        lambda d: d.update(name_id="t-1"),
     ],
 )
 def test_anything_unexpected_reads_as_no_login(mutate: Any) -> None:

@@ -146,3 +146,31 @@ def test_cross_site_artifact_get_carries_the_lax_cookie(page: Any, fastapi_site:
     login_at_broker(page, option=None)
     page.get_by_test_id("identity").wait_for()
     assert page.get_by_test_id("service").inner_text() == "melding"
+
+
+@pytest.fixture(scope="module")
+def oidc_site(make_site: Any) -> Site:
+    # The same test app as the other sites; its ehkit.toml says OIDC. Site on "localhost", the
+    # simulator on 127.0.0.1: the return from the provider is a cross-site top-level GET.
+    return make_site("starlette", host="localhost", oidc=True)
+
+
+def test_oidc_login_through_the_integration(page: Any, oidc_site: Site, shots: Path) -> None:
+    page.goto(oidc_site.url + "/vergunning")
+    # The simulator's OpenID provider shows the same screens as its SAML front.
+    assert page.url.startswith(oidc_site.broker_url + "/broker/login/"), page.url
+    login_at_broker(page, "bram-app", "option-korenaar-000012345602-direct")
+    page.get_by_test_id("identity").wait_for()
+    assert page.url == oidc_site.url + "/vergunning"
+    assert page.get_by_test_id("legal-subject").inner_text() == "30123456"
+    assert page.get_by_test_id("vestiging").inner_text() == "000012345602"
+    assert page.get_by_test_id("loa").inner_text() == "EH3"
+    page.screenshot(path=str(shots / "oidc-logged-in.png"), full_page=True)
+    # Back from the protected view: never a bare 403 from the spent callback.
+    response = page.go_back()
+    assert response is None or response.status < 400, (page.url, response.status if response else None)
+    page.goto(oidc_site.url + "/vergunning")
+    assert page.get_by_test_id("legal-subject").inner_text() == "30123456"
+    # The level guard as for SAML: a vergunning login does not open melding.
+    page.goto(oidc_site.url + "/melding")
+    assert page.get_by_test_id("ehkit-page").get_attribute("data-verdict") == "wrong_service"

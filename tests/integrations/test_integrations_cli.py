@@ -186,3 +186,26 @@ def test_flask_commands(site: Site) -> None:
     flask_app.config["EHKIT_SESSION_MAX_AGE"] = 1
     failing = flask_cli.invoke(args=["ehkit", "check", "--offline"])
     assert failing.exit_code == 1 and "EHKIT_SESSION_MAX_AGE" in failing.output
+
+
+@pytest.fixture(scope="module")
+def oidc_site(make_site: Any) -> Site:
+    return make_site("flask", oidc=True)
+
+
+@pytest.mark.parametrize("template", [APP_MODULE, FLASK_MODULE])
+@pytest.mark.parametrize("prefix, ok", [("/eherkenning", True), ("/elders", False)])
+def test_check_finds_the_oidc_callback_of_the_application(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, oidc_site: Site, template: str, prefix: str, ok: bool
+) -> None:
+    name = f"ehapp_oidc_{abs(hash((template, prefix))) % 10**8}"
+    (tmp_path / f"{name}.py").write_text(template.format(config=str(oidc_site.config), prefix=prefix))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    done = cli("integration", "check", "--app", f"{name}:app", "--offline", "--json")
+    report = json.loads(done.output)
+    (callback,) = [f for f in report["findings"] if f["field"] == "broker.oidc.redirect_uri"]
+    assert (callback["level"] == "ok") is ok, callback
+    if not ok:
+        assert f"{prefix}/oidc/callback/" in callback["message"]
+    sys.modules.pop(name, None)

@@ -2,7 +2,9 @@
 docs/integrations/<framework>.md, run in a copy of the example (ports made free), then a login.
 
 The simulator and the application run as the separate processes the page
-describes; the login goes through the simulator's headless API.
+describes; the login goes through the simulator's headless API. Each example
+runs twice: as written, and with its ehkit.toml switched to the simulator's
+OpenID Connect front (site_env.use_oidc) and not a line of its code changed.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from site_env import REPO, Headless, Site, free_port
+from site_env import REPO, Headless, Site, free_port, use_oidc
 
 pytestmark = pytest.mark.network
 
@@ -81,9 +83,12 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(timeout=10)
 
 
-@pytest.fixture(params=sorted(EXAMPLES))
+@pytest.fixture(
+    params=[(framework, protocol) for framework in sorted(EXAMPLES) for protocol in ("saml", "oidc")],
+    ids="-".join,
+)
 def example(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
-    framework = request.param
+    framework, protocol = request.param
     commands = documented_commands(framework)
     site_port, broker_port = free_port(), free_port()
     work = tmp_path / EXAMPLES[framework]
@@ -92,6 +97,10 @@ def example(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
     init += ["--broker-url", f"http://127.0.0.1:{broker_port}"]
     done = subprocess.run(init, check=False, cwd=work, capture_output=True, text=True, timeout=120, env=_env())
     assert done.returncode == 0, done.stdout + done.stderr
+    if protocol == "oidc":
+        use_oidc(
+            work / "ehkit.toml", site_url=f"http://127.0.0.1:{site_port}", broker_url=f"http://127.0.0.1:{broker_port}"
+        )
     broker = run([*shlex.split(commands[2]), "--port", str(broker_port)], work, tmp_path / "broker.log")
     procs = [broker]
     try:
@@ -99,7 +108,12 @@ def example(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
         app = run([a.replace("8000", str(site_port)) for a in shlex.split(commands[3])], work, tmp_path / "app.log")
         procs.append(app)
         wait_for_port(site_port, app, tmp_path / "app.log")
-        yield Site(framework, f"http://127.0.0.1:{site_port}", f"http://127.0.0.1:{broker_port}", work / "ehkit.toml")
+        yield Site(
+            f"{framework}-{protocol}",
+            f"http://127.0.0.1:{site_port}",
+            f"http://127.0.0.1:{broker_port}",
+            work / "ehkit.toml",
+        )
     finally:
         for proc in reversed(procs):
             stop(proc)
@@ -123,7 +137,11 @@ def test_example_logs_in_through_the_simulator(example: Site) -> None:
         assert 'data-testid="login-vergunning"' in home.text
         anonymous = user.http.get("/vergunning")
         assert anonymous.status_code == 302
-        done = user.login("vergunning", "/vergunning", person="anna", company="korenaar")
+        start = user.start("vergunning", "/vergunning")
+        over_oidc = example.name.endswith("-oidc")
+        assert ("/oidc/authorize?" in start.headers["location"]) is over_oidc
+        answer = user.at_broker(start, person="anna", company="korenaar")
+        done = user.deliver(answer["delivery"])
         assert done.status_code == 303 and done.headers["location"] == "/vergunning", done.text
         page = user.http.get("/vergunning")
         assert page.status_code == 200

@@ -20,6 +20,7 @@ PROTOCOL_FIELDS = {
     "binding",
     "authn_instant",
     "session_index",
+    "name_id",
     "authenticating_authority",
     "authorization_registry",
     "session_not_on_or_after",

@@ -39,7 +39,9 @@ def test_the_steps_are_the_ones_this_test_runs() -> None:
     assert shell[0].endswith("write_example('example')\"")
     assert "broker serve" in shell[1] and "--state example/broker-state" in shell[1]
     assert "uvicorn app:app" in shell[2]
-    assert "def acs(" in app and promised.startswith("Ingelogd namens ")
+    # The app is the Starlette integration's: one mount, one guarded view.
+    assert 'eh.mount("/eherkenning")' in app and "@eh.require(" in app
+    assert "def acs(" not in app and promised.startswith("Ingelogd namens ")
 
 
 @pytest.fixture

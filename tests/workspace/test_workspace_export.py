@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -117,3 +118,69 @@ def test_unreadable_files_get_one_clear_problem(db: Database, owner: Any, site: 
     with db.session() as s, pytest.raises(InvalidInput) as err:
         import_project(s, text, Actor.cli(), site, owner=s.merge(owner))
     assert err.value.problems[0].key == key
+
+
+def test_the_example_carries_three_ranked_quotes_and_a_go_live_date(db: Database, owner: Any, site: Site) -> None:
+    from ehkit.workspace.services import step4_broker, step6_communication
+
+    with db.session() as s:
+        project = import_project(s, EXAMPLE.read_text(encoding="utf-8"), Actor.cli(), site, owner=s.merge(owner))
+        result = step4_broker.comparison(s, project)
+        assert [r.key for r in result.rows] == ["signicat", "digidentity", "kpn"]
+        assert [str(r.tco.total) for r in result.rows] == ["11640.00", "8750.00", "12250.00"]
+        assert result.sensitivity is not None and not result.sensitivity.robust
+        timeline = step6_communication.plan(s, project)
+        assert timeline is not None and timeline.go_live.isoformat() == "2027-03-01" and timeline.level == "EH3"
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "key"),
+    [
+        (lambda d: d["broker_comparison"]["quotes"][0].update(one_off_cost="-1.00"),
+         "broker_comparison.quotes[0].one_off_cost", "money_negative"),
+        (lambda d: d["broker_comparison"]["quotes"][1].update(broker="nobody"),
+         "broker_comparison.quotes[1].broker", "unknown_broker"),
+        (lambda d: d["broker_comparison"].update(criteria=[{"key": "price", "name_nl": "Prijs", "name_en": "Price",
+                                                             "kind": "tco", "weight": 0}]),
+         "broker_comparison.criteria", "weights_sum_zero"),
+        (lambda d: d["broker_comparison"]["quotes"][0]["scores"].update(price=3),
+         "broker_comparison.quotes[0].scores.price", "unknown_criterion"),
+        (lambda d: d["communication"].update(messages=[{"key": "help", "text_nl": "{bad}", "text_en": "x"}]),
+         "communication.messages[0].text_nl", "placeholder_unknown"),
+        (lambda d: d.update(declarations=[{"service": "nope", "item": "data_correct", "confirmed": True}]),
+         "declarations[0].service", "unknown_service"),
+    ],
+)  # fmt: skip
+def test_bad_step4_and_step6_data_fails_the_import_and_changes_nothing(
+    db: Database, owner: Any, site: Site, change: Any, field: str, key: str
+) -> None:
+    before = _counts(db)
+    with pytest.raises(InvalidInput) as err, db.session() as s:
+        import_project(s, _broken(change), Actor.cli(), site, owner=s.merge(owner))
+    assert (err.value.problems[0].field, err.value.problems[0].key) == (field, key)
+    assert _counts(db) == before
+
+
+def test_step4_and_step6_data_round_trip(db: Database, owner: Any, site: Site) -> None:
+    def extend(d: Any) -> None:
+        d["broker_comparison"]["brokers"] = [{"key": "lokaal", "name": "Lokale Makelaar", "interfaces": ["oidc"]}]
+        d["broker_comparison"]["quotes"].append({"broker": "lokaal", "one_off_cost": "10.50"})
+        d["broker_comparison"]["criteria"] = [
+            {"key": "price", "name_nl": "Prijs", "name_en": "Price", "kind": "tco", "weight": 50},
+            {"key": "sla", "name_nl": "SLA", "name_en": "SLA", "kind": "manual", "weight": 12.5},
+        ]
+        for q in d["broker_comparison"]["quotes"]:
+            q.get("scores", {}).pop("custom_work_support", None)
+            q.get("scores", {}).pop("supplier_ties", None)
+        d["broker_comparison"]["decision"] = {"broker": "signicat", "justification": "Beste score.",
+                                              "decided_on": date(2026, 12, 1)}  # fmt: skip
+        d["communication"]["messages"] = [{"key": "help", "text_nl": "Zie {info_url}.", "text_en": "See {info_url}."}]
+        d["declarations"] = [{"service": "melding", "item": "data_correct", "confirmed": True, "note": "gecontroleerd"}]
+        d["actions"].append({"step": 6, "title": "Aankondiging aan gebruikers", "due": date(2026, 12, 20),
+                             "milestone": "announcement"})  # fmt: skip
+
+    text = _broken(extend)
+    with db.session() as s:
+        project = import_project(s, text, Actor.cli(), site, owner=s.merge(owner))
+        exported = dump_project(s, project)
+    assert yaml.safe_load(exported) == yaml.safe_load(text)

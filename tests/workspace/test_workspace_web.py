@@ -219,7 +219,8 @@ def test_every_page_renders_in_both_languages(world: dict[str, Any], lang: str) 
     c = client(world, "owner@x.nl")
     c.get(f"/?lang={lang}")
     for suffix in ("", "/step1", "/step2", "/step3", "/step5", "/settings", "/audit", "/services/new",
-                   "/services/{a_service}", "/services/{a_service}/assess", "/members/1"):  # fmt: skip
+                   "/services/{a_service}", "/services/{a_service}/assess", "/members/1", "/step4", "/quotes/new", "/step6",
+                   "/zelfverklaring"):  # fmt: skip
         r = c.get("/p/voorbeeldstad" + suffix.format(**world["ids"]))
         assert r.status_code == 200 and f'<html lang="{lang}">' in r.text, suffix
 

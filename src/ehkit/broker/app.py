@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ehkit.broker import oidc_routes, routes_api, routes_saml, routes_ui
+from ehkit.broker import oidc_routes, routes_api, routes_logout, routes_saml, routes_ui
 from ehkit.broker.data import TestData, load_test_data
 from ehkit.broker.dv_registry import DvRegistry, RegisteredDv, dvs_from_config, load_dvs
 from ehkit.broker.engine import Broker
@@ -100,6 +100,11 @@ def create_app(
         Route("/broker/ca.pem", routes_saml.ca_certificate),
         Route(settings.sso_path, routes_saml.sso, methods=["GET", "POST"]),
         Route(settings.ars_path, routes_saml.artifact_resolution, methods=["POST"]),
+        Route(settings.slo_path, routes_logout.slo_endpoint, methods=["GET", "POST"]),
+        Route("/broker/logout/{logout_id}", routes_logout.logout_page),
+        Route("/broker/logout/{logout_id}/continue", routes_logout.logout_continue, methods=["POST"]),
+        Route("/broker/session", routes_logout.session_page),
+        Route("/broker/session/logout", routes_logout.session_logout, methods=["POST"]),
         Route("/broker/login/{flow_id}", routes_ui.choose_ad),
         Route("/broker/login/{flow_id}/ad", routes_ui.choose_ad_post, methods=["POST"]),
         Route("/broker/login/{flow_id}/authenticate", routes_ui.authenticate),

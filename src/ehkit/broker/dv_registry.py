@@ -69,6 +69,8 @@ class DvService:
     intermediation: str = "noIntermediation"
     encryption: tuple[EncryptionTarget, ...] = ()
     from_catalogue: bool = False
+    #: The catalogue's SSOSupport (metadata alone: no SSO).
+    sso_support: bool = False
 
     def name(self, lang: str) -> str:
         return self.names.get(lang) or self.names.get("nl") or next(iter(self.names.values()), self.service_id)
@@ -97,6 +99,8 @@ class RegisteredDv:
     acs: tuple[Endpoint, ...]
     artifact_resolution: tuple[Endpoint, ...] = ()
     services: dict[int, DvService] = field(default_factory=dict)
+    #: The DV's SingleLogoutService endpoints (SP metadata).
+    slo: tuple[Endpoint, ...] = ()
     source: str = ""
     warnings: tuple[str, ...] = ()
 
@@ -123,6 +127,13 @@ class RegisteredDv:
     def encryption_for(self, service: DvService) -> tuple[EncryptionTarget, ...]:
         """The catalogue's ServiceCertificates (what the MR uses), else the metadata's keys."""
         return service.encryption or self.encryption
+
+    def slo_endpoint(self, binding: str | None = None) -> Endpoint | None:
+        """The DV's SingleLogoutService for ``binding`` (Redirect or POST), else any."""
+        usable = [e for e in self.slo if e.binding in (c.BINDING_REDIRECT, c.BINDING_POST) and e.location]
+        preferred = [e for e in usable if e.binding == binding]
+        found = preferred or usable
+        return found[0] if found else None
 
     def default_acs(self) -> Endpoint:
         artifact = [e for e in self.acs if e.binding == c.BINDING_ARTIFACT]
@@ -309,6 +320,7 @@ def parse_sp_metadata(xml: bytes, *, source: str = "SP metadata") -> list[Regist
                 acs=acs,
                 artifact_resolution=_endpoints(sp, "ArtifactResolutionService"),
                 services=services,
+                slo=_endpoints(sp, "SingleLogoutService"),
                 source=source,
                 warnings=tuple(warnings),
             )
@@ -426,6 +438,7 @@ def apply_catalogue(
             intermediation=view.instance.intermediation or "noIntermediation",
             encryption=certs,
             from_catalogue=True,
+            sso_support=(view.instance.sso or "").strip() in ("true", "1"),
         )
         names = dv.names
         if set(names.values()) <= {dv.entity_id}:

@@ -41,7 +41,7 @@ from ehkit.broker.messages.context import Tamper
 from ehkit.broker.pseudonyms import Pseudonyms
 from ehkit.broker.scenarios import Scenario, get_scenario
 from ehkit.broker.settings import BrokerSettings
-from ehkit.broker.state import BrokerState, LoginFlow, StoredArtifact
+from ehkit.broker.state import AdSession, BrokerState, LoginFlow, SessionParticipant, StoredArtifact
 from ehkit.domain.loa import LevelOfAssurance
 from ehkit.errors import EhkitError, LoginRejected
 from ehkit.saml import constants as c
@@ -366,6 +366,7 @@ class Broker:
             provider_name=req.provider_name,
             created=now,
             lang=self.settings.default_lang,
+            force_authn=req.force_authn,
         )
         self.state.add_flow(flow)
         return flow
@@ -532,6 +533,49 @@ class Broker:
     def eidas_allowed(self, flow: LoginFlow, person: EidasPerson) -> bool:
         return eidas_identifiers(flow.service, flow.dv, person, self.pseudonyms) is not None
 
+    # ------------------------------------------------------------ single sign-on
+
+    def sso_session(self, flow: LoginFlow) -> AdSession | None:
+        """The browser's AD session when this login may reuse it: ForceAuthn="false", a service with
+        SSOSupport below EH4, a live session (at most AD_SESSION_MAX) at an AD that serves the
+        service, at a level high enough for it."""
+        from ehkit.domain.sso import sso_allowed
+
+        if flow.oidc is not None or flow.force_authn or not sso_allowed(flow.service.sso_support, flow.service.loa):
+            return None
+        session = self.state.ad_session(flow.browser, self.now())
+        if session is None or session.loa_used < flow.service.loa:
+            return None
+        if session.ad_id not in {ad.id for ad in self.eligible_ads(flow.service)}:
+            return None
+        return session
+
+    def use_sso(self, flow: LoginFlow, session: AdSession) -> None:
+        flow.ad_id, flow.persona_id, flow.loa_used, flow.sso = session.ad_id, session.persona_id, session.loa_used, True
+
+    def _session_grant(self, flow: LoginFlow, grant: Grant) -> Grant:
+        """Tie the login to the browser's AD session (new, or reused by SSO) for single logout."""
+        from dataclasses import replace as _replace
+        from uuid import uuid4
+
+        from ehkit.broker.logout import ad_session_for_login
+
+        if flow.browser is None or not flow.ad_id or not flow.persona_id or flow.loa_used is None:
+            return grant
+        session = self.state.ad_session(flow.browser, self.now()) if flow.sso else None
+        if session is None:
+            session = ad_session_for_login(
+                self, flow.browser, ad_id=flow.ad_id, persona_id=flow.persona_id, loa=flow.loa_used
+            )
+        participant = SessionParticipant(flow.dv.entity_id, flow.service.service_id, str(uuid4()), str(uuid4()))
+        self.state.join_ad_session(flow.browser, participant)
+        return _replace(
+            grant,
+            session_index=participant.session_index,
+            name_id=participant.name_id,
+            authn_instant=session.created if flow.sso else None,
+        )
+
     # ------------------------------------------------------------ answering
 
     def finish(self, flow: LoginFlow, grant: Grant, scenario_id: str | None = None) -> list[Delivery]:
@@ -542,6 +586,7 @@ class Broker:
         if flow.oidc is not None:
             return self.oidc.finish(flow, grant, scenario_id)  # type: ignore[no-any-return]
         scenario = get_scenario(scenario_id or flow.scenario)
+        grant = self._session_grant(flow, grant)
         xml = build_login_response(grant, self.context(scenario.tamper(grant)), hm_acs=self.hm_acs)
         flow.finished = True
         return self._deliver(flow.dv, flow.acs, flow.response_binding, flow.relay_state, xml, scenario)

@@ -9,7 +9,7 @@ scenarios can bend the XML without touching the decision.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from ehkit.broker.data import AuthServiceSpec, Company, EidasPerson, Person, TestData
 from ehkit.broker.dv_registry import DvService, RegisteredDv
@@ -57,6 +57,11 @@ class Grant:
     vestiging: str | None = None
     intermediary: Company | None = None
     attributes: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    #: The AD session this login belongs to (single sign-on, single logout); None: a fresh random one.
+    session_index: str | None = None
+    name_id: str | None = None
+    #: When the person authenticated at the AD: earlier than now for a login by SSO.
+    authn_instant: datetime | None = None
 
     @property
     def primary(self) -> LegalIdentifier:

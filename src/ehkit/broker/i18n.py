@@ -198,6 +198,49 @@ TEXTS: dict[str, tuple[str, str]] = {
     "vestiging_only": ("alleen vestiging {number}", "branch {number} only"),
     "level_of": ("niveau", "level"),
     "of": ("van", "of"),
+    # single sign-on and single logout
+    "sso_notice": (
+        "U bent al ingelogd bij {ad} (single sign-on): u hoeft uw inloggegevens niet opnieuw in te voeren.",
+        "You are already logged in at {ad} (single sign-on): you do not need to enter your credentials again.",
+    ),
+    "logged_out_title": ("U bent uitgelogd", "You are logged out"),
+    "logged_out_body": ("U bent uitgelogd bij {dv} en bij {ad}.", "You are logged out at {dv} and at {ad}."),
+    "logout_impossible_title": ("Uitloggen is momenteel niet mogelijk", "Logging out is not possible at the moment"),
+    "logout_impossible_body": (
+        "Uitloggen is momenteel niet mogelijk. Sluit alle browservensters om het uitloggen af te ronden.",
+        "Logging out is not possible at the moment. Close all browser windows to complete the logout.",
+    ),
+    "back_to_dv": ("Terug naar {dv}", "Back to {dv}"),
+    "logout_scenario": ("Scenario voor de LogoutResponse", "Scenario for the LogoutResponse"),
+    "session_title": ("Uw inlogsessie", "Your login session"),
+    "session_none": (
+        "Er is geen actieve inlogsessie in deze browser.",
+        "There is no active login session in this browser.",
+    ),
+    "session_ad": ("Ingelogd bij", "Logged in at"),
+    "session_person": ("Testpersoon", "Test person"),
+    "session_until": ("Geldig tot", "Valid until"),
+    "session_services": ("Diensten in deze sessie", "Services in this session"),
+    "broker_logout_button": (
+        "Overal uitloggen (door de makelaar gestart)",
+        "Log out everywhere (started by the broker)",
+    ),
+    "broker_logged_out_body": (
+        "De makelaar heeft u uitgelogd bij {ad} en bij deze diensten:",
+        "The broker logged you out at {ad} and at these services:",
+    ),
+    "result_ok": ("uitgelogd", "logged out"),
+    "result_failed": ("uitloggen mislukt", "logout failed"),
+    "result_unknown": ("onbekende dienstverlener", "unknown service provider"),
+    "to_session": ("Inlogsessie bekijken", "View the login session"),
+    "why_dv_no_slo": (
+        "De dienstverlener publiceert geen SingleLogoutService in zijn metadata.",
+        "The service provider publishes no SingleLogoutService in its metadata.",
+    ),
+    "why_logout_replay": (
+        "Dit uitlogbericht is al eerder ontvangen.",
+        "This logout message was received before.",
+    ),
 }
 
 

@@ -5,8 +5,9 @@ downloads this document, pins the signing certificate, and reads endpoints
 and keys from it. So it carries what the real one carries: the etoegang
 version attribute, the assurance-certification entity attribute,
 WantAuthnRequestsSigned, KeyDescriptors with a SHA-256 KeyName and the
-certificate, the SOAP ArtifactResolutionService, SSO for Artifact, POST and
-Redirect, and the NameIDFormat list of identifier types.
+certificate, the SOAP ArtifactResolutionService, SingleLogoutService for
+Redirect and POST, SSO for Artifact, POST and Redirect, and the NameIDFormat
+list of identifier types.
 """
 
 from __future__ import annotations
@@ -97,6 +98,9 @@ def build_hm_metadata(settings: BrokerSettings, hm: KeyPair, *, now: datetime) -
     _md(
         idp, "ArtifactResolutionService", Binding=c.BINDING_SOAP, Location=settings.ars_url, index="0", isDefault="true"
     )
+    # Schema order: SingleLogoutService before NameIDFormat (SSODescriptorType), then SingleSignOnService.
+    for binding in (c.BINDING_REDIRECT, c.BINDING_POST):
+        _md(idp, "SingleLogoutService", Binding=binding, Location=settings.slo_url)
     for name_id_format in NAME_ID_FORMATS:
         _md(idp, "NameIDFormat", name_id_format)
     for binding in (c.BINDING_ARTIFACT, c.BINDING_POST, c.BINDING_REDIRECT):

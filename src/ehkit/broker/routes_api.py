@@ -41,7 +41,12 @@ async def personas(request: Request) -> Response:
 
 
 async def scenarios(request: Request) -> Response:
-    """The SAML scenarios; ``?protocol=oidc`` gives those of the OpenID Connect front."""
+    """The SAML scenarios; ``?protocol=oidc`` gives those of the OpenID Connect front,
+    ``?kind=logout`` those of the LogoutResponse (docs/logout.md)."""
+    if request.query_params.get("kind") == "logout":
+        from ehkit.broker.logout import LOGOUT_SCENARIOS
+
+        return JSONResponse([s.summary() for s in LOGOUT_SCENARIOS])
     if request.query_params.get("protocol") == "oidc":
         from ehkit.broker.oidc_scenarios import oidc_catalogue
 

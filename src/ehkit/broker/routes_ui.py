@@ -8,6 +8,7 @@ afsprakenstelsel's brokers do.
 from __future__ import annotations
 
 import contextlib
+import secrets
 from typing import Any
 
 from starlette.requests import Request
@@ -17,6 +18,7 @@ from ehkit.broker.data import EidasPerson
 from ehkit.broker.engine import Broker
 from ehkit.broker.grant import eidas_identifiers
 from ehkit.broker.i18n import LANGS, translator
+from ehkit.broker.logout import SSO_COOKIE
 from ehkit.broker.oidc_scenarios import OIDC_SCENARIOS, get_oidc_scenario
 from ehkit.broker.pages import page_headers, render, request_lang
 from ehkit.broker.routes_saml import broker_of, deliver, error_page
@@ -59,6 +61,7 @@ def _context(request: Request, broker: Broker, flow: LoginFlow, step: int, **ext
         "scenario": _scenario_of(flow),
         "scenarios": OIDC_SCENARIOS if flow.oidc is not None else SCENARIOS,
         "show_options": broker.settings.show_test_options,
+        "sso_ad": broker.data.ad(flow.ad_id).name if flow.sso and flow.ad_id else None,
         **extra,
     }
 
@@ -80,11 +83,29 @@ def _remembered_ad(request: Request, ads: list[Any]) -> str | None:
     return chosen if chosen in {a.id for a in ads} else None
 
 
+def _with_browser(request: Request, flow: LoginFlow, response: Response) -> Response:
+    """Keep the browser's AD-session cookie (a random value) so a later login can use SSO."""
+    if flow.browser and request.cookies.get(SSO_COOKIE) != flow.browser:
+        response.set_cookie(SSO_COOKIE, flow.browser, httponly=True, samesite="lax")
+    return response
+
+
 async def choose_ad(request: Request) -> Response:
     found = _flow(request)
     if isinstance(found, Response):
         return found
     broker, flow = found
+    if flow.browser is None and flow.oidc is None:
+        flow.browser = request.cookies.get(SSO_COOKIE) or secrets.token_urlsafe(24)
+    session = broker.sso_session(flow)
+    if session is not None and not flow.sso:
+        # Single sign-on: the AD session of this browser authenticates this login; no credentials.
+        broker.use_sso(flow, session)
+        persona = broker.data.find_persona(session.persona_id)
+        if isinstance(persona, EidasPerson) and broker.eidas_allowed(flow, persona):
+            answer = deliver(request, broker.finish(flow, broker.grant_for(flow, option=None)), lang=flow.lang)
+            return _with_browser(request, flow, answer)
+        return _with_browser(request, flow, _redirect(f"/broker/login/{flow.id}/represent"))
     ads = broker.eligible_ads(flow.service)
     remembered = _remembered_ad(request, ads)
     selected = flow.ad_id if flow.ad_id in {a.id for a in ads} else remembered
@@ -97,7 +118,7 @@ async def choose_ad(request: Request) -> Response:
         selected=selected,
         remembered=broker.data.ad(remembered) if remembered else None,
     )
-    return render(request, "choose_ad.html", ctx, lang=flow.lang)
+    return _with_browser(request, flow, render(request, "choose_ad.html", ctx, lang=flow.lang))
 
 
 async def choose_ad_post(request: Request) -> Response:

@@ -88,6 +88,14 @@ class BrokerSettings:
         return f"/broker/ars/{INTERFACE_VERSION}"
 
     @property
+    def slo_path(self) -> str:
+        return f"/broker/slo/{INTERFACE_VERSION}"
+
+    @property
+    def slo_url(self) -> str:
+        return self.base_url + self.slo_path
+
+    @property
     def metadata_path(self) -> str:
         return f"/broker/metadata/{INTERFACE_VERSION}"
 

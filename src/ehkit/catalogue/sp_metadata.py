@@ -19,6 +19,7 @@ from ehkit.catalogue.build import document_id
 from ehkit.catalogue.keys import key_descriptor, load_published, load_signing_pair
 from ehkit.catalogue.ns import ARTIFACT_BINDING, METADATA_NSMAP, POST_BINDING, SAML_PROTOCOL, XML_LANG, md
 from ehkit.config import EhkitConfig, ServiceConfig, ServiceGroup
+from ehkit.saml.constants import BINDING_REDIRECT as REDIRECT_BINDING
 from ehkit.saml.timefmt import format_instant
 from ehkit.xml.signature import sign_element
 
@@ -64,6 +65,13 @@ def build_sp_metadata_element(config: EhkitConfig, group: ServiceGroup | str, at
     for files in config.keys.metadata_certificates(at):
         # No ``use``: one certificate for signing and encryption (AS allows it, brokers ask for it).
         sp.append(key_descriptor(load_published(files), use=None))
+    if dv.slo_url and any(s.sso_support for s in group.services):
+        # A DV that applies SSO must offer single logout (AS "Single sign-on and user sessions"):
+        # the broker answers a LogoutRequest and sends its own here, by Redirect or POST.
+        for binding in (REDIRECT_BINDING, POST_BINDING):
+            slo = etree.SubElement(sp, md("SingleLogoutService"))
+            slo.set("Binding", binding)
+            slo.set("Location", dv.slo_url)
     artifact = etree.SubElement(sp, md("AssertionConsumerService"))
     artifact.set("Binding", ARTIFACT_BINDING)
     artifact.set("Location", dv.acs_url)

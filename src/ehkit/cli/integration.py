@@ -102,6 +102,28 @@ def resolve(app: str | None, config: Path | None) -> tuple[Callable[[], Any], st
     return eh.settings, acs
 
 
+def callback_route(app: str) -> str | None:
+    """The mounted OIDC callback path of ``--app`` (None when the application does not tell it)."""
+    _, obj = _import(app)
+    flask_app = _flask_app(obj)
+    if flask_app is not None:
+        if "ehkit" not in flask_app.blueprints:
+            return None
+        with flask_app.test_request_context():
+            import flask
+
+            return str(flask.url_for("ehkit.oidc_callback"))
+    from ehkit.integrations.starlette import EHerkenning
+
+    url_path_for = getattr(obj, "url_path_for", None)
+    if not callable(url_path_for):
+        return None
+    try:
+        return str(url_path_for(EHerkenning.route_prefix + "oidc_callback"))
+    except Exception:  # noqa: BLE001 - not mounted under that name: no route check
+        return None
+
+
 def _flask_app(obj: Any) -> Any:
     try:
         from flask import Flask
@@ -147,7 +169,8 @@ def check_command(
     from ehkit.integrations.base.checks import failed, run_checks
 
     build, found_acs = resolve(app, config)
-    findings = run_checks(build, acs_route=acs_path or found_acs, offline=offline)
+    callback = callback_route(app) if app is not None else None
+    findings = run_checks(build, acs_route=acs_path or found_acs, offline=offline, callback_route=callback)
     if as_json:
         sys.stdout.write(
             json.dumps({"ok": not failed(findings), "findings": [f.as_dict() for f in findings]}, indent=2) + "\n"

@@ -44,3 +44,7 @@ _register_all()
 
 def main() -> None:  # pragma: no cover - thin wrapper
     app()
+
+
+if __name__ == "__main__":  # ``python -m ehkit.cli.main``
+    main()

@@ -25,7 +25,7 @@ from ehkit.errors import EhkitError
 workspace_app = typer.Typer(
     name="workspace",
     help="Onboarding workspace: the whole eHerkenning step plan in one web app (serve, migrate, users, invitations, "
-    "export/import).",
+    "export/import, the project dossier).",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -247,6 +247,49 @@ def export_command(
         atomic_write(output, text.encode("utf-8"))
         _err().print(f"wrote {escape(str(output))}")
     database.dispose()
+
+
+@workspace_app.command("dossier")
+@friendly
+def dossier_command(
+    project: Annotated[str, typer.Argument(help="Project short name (slug).")],
+    fmt: Annotated[str, typer.Option("--format", help="pdf, html or md (Markdown).")] = "pdf",
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write here, atomically (default ./PROJECT-dossier.FORMAT).")
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the dossier: nl or en.")] = "nl",
+    db: DbOpt = None,
+) -> None:
+    """Write the project dossier: all six steps in one document (HTML, Markdown or PDF)."""
+    from ehkit.workspace.errors import NotFound
+    from ehkit.workspace.export import dossier
+    from ehkit.workspace.services import projects
+
+    if fmt not in dossier.FORMATS:
+        raise _fail(f"--format {fmt!r} is not supported (use {', '.join(dossier.FORMATS)})")
+    if lang not in ("nl", "en"):
+        raise _fail(f"--lang {lang!r} is not supported (use nl or en)")
+    database = _database(db)
+    try:
+        with database.session() as session:
+            try:
+                found = projects.by_slug(session, project)
+            except NotFound:
+                from sqlalchemy import select
+
+                from ehkit.workspace.models import Project
+
+                known = sorted(session.scalars(select(Project.slug)))
+                listed = ", ".join(known) if known else "none yet"
+                raise _fail(f"no project {project!r} in this workspace (projects: {listed})") from None
+            target = out or Path(dossier.file_name(found, fmt))
+            try:
+                dossier.write(session, found, fmt, target, lang=lang)
+            except OSError as exc:
+                raise _fail(f"cannot write {target}: {exc.strerror or exc}") from None
+    finally:
+        database.dispose()
+    _err().print(f"wrote {escape(str(target))}")
 
 
 @workspace_app.command("import")

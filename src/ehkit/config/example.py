@@ -173,7 +173,7 @@ pinned_certs = ["{state}/keys/hm.crt"]
 #: The folder ``write_example`` tells the simulator to keep its keys in, next to ``ehkit.toml``.
 SIMULATOR_STATE = "broker-state"
 #: Where the README's app listens (uvicorn's default port) and the simulator (``ehkit broker serve``'s default).
-EXAMPLE_APP_ACS_URL = "http://127.0.0.1:8000/eherkenning/acs"
+EXAMPLE_APP_ACS_URL = "http://127.0.0.1:8000/eherkenning/acs/"
 EXAMPLE_SIMULATOR_URL = "http://127.0.0.1:8801"
 
 

@@ -352,6 +352,13 @@ def _check_oidc(config: EhkitConfig) -> Iterator[ConfigProblem]:
                 f"services[{i}].{field}",
                 'only applies to a service that logs in over OIDC (set protocol = "oidc", or remove it)',
             )
+    sso = [i for i, s in enumerate(config.services) if s.sso_support]
+    if sso and config.dv.slo_url is None:
+        yield ConfigProblem(
+            f"services[{sso[0]}].sso_support",
+            "a service with single sign-on needs single logout: set dv.slo_url to the SingleLogoutService "
+            "address of this DV (e.g. https://.../eherkenning/slo/; see docs/logout.md)",
+        )
     if broker.oidc is not None and broker.oidc.redirect_uri in (config.dv.acs_url, config.dv.post_acs_url):
         yield ConfigProblem(
             "broker.oidc.redirect_uri",

@@ -78,6 +78,8 @@ class DvConfig(_Section):
     is_public: bool
     acs_url: HttpsUrl
     post_acs_url: HttpsUrl | None = None
+    #: The DV's SingleLogoutService (Redirect and POST), needed when a service has sso_support.
+    slo_url: HttpsUrl | None = None
     organization_url: HttpsUrl | None = None
     contact: ContactConfig | None = None
 

@@ -25,16 +25,15 @@ class RunningDemo:
     broker_url: str
     servers: list[uvicorn.Server]
     threads: list[threading.Thread]
-    sp: Any
+    #: The portal's ``ehkit.integrations.starlette.EHerkenning`` (its ServiceProvider is ``portal.core.sp``).
+    portal: Any
 
     def stop(self, timeout: float = 10.0) -> None:
         for s in self.servers:
             s.should_exit = True
         for th in self.threads:
             th.join(timeout)
-        close = getattr(self.sp, "close", None)
-        if close is not None:
-            close()
+        self.portal.stop()
 
 
 def port_free(host: str, port: int) -> bool:
@@ -72,7 +71,6 @@ def start(
     root: Path, *, host: str = "127.0.0.1", portal_port: int = PORTAL_PORT, broker_port: int = BROKER_PORT
 ) -> RunningDemo:
     """Prepare the folder, start both servers and return once they accept connections."""
-    from ehkit import ServiceProvider
     from ehkit.broker.app import create_app
     from ehkit.broker.settings import BrokerSettings
     from ehkit.config import load_config
@@ -94,10 +92,11 @@ def start(
     servers.append(s)
     threads.append(th)
     _wait_started(servers, threads)
-    sp = ServiceProvider.from_config(config)
-    portal = create_portal(sp, config)
+    portal = create_portal(paths.config)
     s, th = _serve(portal, host, portal_port)
     servers.append(s)
     threads.append(th)
     _wait_started(servers, threads)
-    return RunningDemo(paths, f"http://{host}:{portal_port}", broker_url(host, broker_port), servers, threads, sp)
+    return RunningDemo(
+        paths, f"http://{host}:{portal_port}", broker_url(host, broker_port), servers, threads, portal.state.ehkit
+    )

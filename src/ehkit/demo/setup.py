@@ -12,8 +12,13 @@ from pathlib import Path
 
 from ehkit.util.files import atomic_write
 
-#: The portal's ACS path: the same as the README's integration example.
-ACS_PATH = "/eherkenning/acs"
+#: The portal's ACS path: where ``ehkit.integrations.starlette`` mounted at /eherkenning has it,
+#: as in the README's integration example.
+ACS_PATH = "/eherkenning/acs/"
+#: The portal's OpenID Connect callback (``broker.oidc.redirect_uri``), from the same mount.
+CALLBACK_PATH = "/eherkenning/oidc/callback/"
+#: The portal's SingleLogoutService (docs/logout.md), from the same mount.
+SLO_PATH = "/eherkenning/slo/"
 
 DEMO_OIN = "00000001234567890000"
 PORTAL_PORT = 8800
@@ -100,6 +105,10 @@ def _demo_adjust(text: str) -> str:
     melding_end = text.index('service_url_en = "https://www.voorbeeldstad.example/en/report"\n')
     melding_end = text.index("\n", melding_end) + 1
     text = text[:melding_end] + _COMPANY_NAME_ATTRIBUTE + text[melding_end:]
+    # Single sign-on for the two company services, with single logout (docs/logout.md).
+    text = text.replace('loa = "EH2+"\n', 'loa = "EH2+"\nsso_support = true\n', 1)
+    text = text.replace('loa = "EH3"\n', 'loa = "EH3"\nsso_support = true\n', 1)
+    text = re.sub(r'(?m)^(acs_url = "[^"]*")$', r'\1\nslo_url = "http://127.0.0.1:8800/eherkenning/slo/"', text, count=1)
     # A fourth service logs in over the simulator's OpenID Connect front instead of SAML (docs/oidc.md).
     text += OIDC_BLOCK
     return text
@@ -112,7 +121,7 @@ OIDC_BLOCK = """
 [broker.oidc]
 issuer = "http://127.0.0.1:8801/oidc"
 client_id = "voorbeeldstad-demo"
-redirect_uri = "http://127.0.0.1:8800/oidc/callback"
+redirect_uri = "http://127.0.0.1:8800/eherkenning/oidc/callback/"
 client_secret_file = "oidc-client-secret.txt"
 profile = "urn-claims"
 
@@ -145,13 +154,15 @@ purpose_en = "To link your report to your company."
 def _refresh_urls(paths: DemoPaths, host: str, portal_port: int, broker_port: int) -> None:
     text = paths.config.read_text(encoding="utf-8")
     new = re.sub(r'(?m)^acs_url = "[^"]*"', f'acs_url = "{_portal_url(host, portal_port)}{ACS_PATH}"', text)
+    new = re.sub(r'(?m)^slo_url = "[^"]*"', f'slo_url = "{_portal_url(host, portal_port)}{SLO_PATH}"', new)
     new = re.sub(
         r'(?m)^metadata_url = "[^"]*"', f'metadata_url = "{broker_url(host, broker_port)}/broker/metadata/1.13"', new
     )
     new = re.sub(r'(?m)^issuer = "http://[^"]*/oidc"', f'issuer = "{broker_url(host, broker_port)}/oidc"', new)
+    # Also moves a folder made before the portal used the integration (/oidc/callback) to the mount's path.
     new = re.sub(
-        r'(?m)^redirect_uri = "[^"]*/oidc/callback"',
-        f'redirect_uri = "{_portal_url(host, portal_port)}/oidc/callback"',
+        r'(?m)^redirect_uri = "[^"]*/oidc/callback/?"',
+        f'redirect_uri = "{_portal_url(host, portal_port)}{CALLBACK_PATH}"',
         new,
     )
     if new != text:

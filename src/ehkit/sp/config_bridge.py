@@ -72,6 +72,7 @@ def provider_parts(
             protocol=cfg.protocol_of(s),
             oidc_client_id=s.oidc_client_id,
             oidc_params=tuple(s.oidc_authorize_params.items()),
+            sso_support=s.sso_support,
         )
         for s in cfg.services
     )
@@ -80,6 +81,7 @@ def provider_parts(
         entity_id=str(dv.entity_id),
         acs_url=dv.acs_url,
         post_acs_url=dv.post_acs_url,
+        slo_url=dv.slo_url,
         broker_entity_id=str(broker.entity_id),
         services=services,
         signing_key=SigningKey(signing.private_key, signing.certificate),

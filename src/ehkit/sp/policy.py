@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ehkit.domain.loa import LevelOfAssurance
+from ehkit.domain.sso import AD_SESSION_MAX
 from ehkit.domain.urns import SERVICE_ID, SERVICE_UUID
 from ehkit.errors import EhkitError, LoginCancelled, LoginFailed, LoginRejected
 from ehkit.saml import constants as c
@@ -154,7 +155,11 @@ def check_assertion(
     authn = assertion.authn
     if authn.authn_instant > now + skew:
         raise _reject("AuthnInstant lies in the future", "time_not_yet_valid")
-    if authn.authn_instant < pending.created_at - skew:
+    if authn.authn_instant < pending.created_at - skew and not (
+        # SSO (SSOSupport below EH4, ForceAuthn="false"): the AD session may predate our request,
+        # but never by more than the afsprakenstelsel's maximum session length.
+        service.sso and authn.authn_instant >= now - AD_SESSION_MAX - skew
+    ):
         raise _reject(
             "the user authenticated before our request (ForceAuthn was asked); an old session was reused",
             "authn_instant_stale",

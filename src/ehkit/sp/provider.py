@@ -65,9 +65,11 @@ from ehkit.xml.parse import DEFAULT_LIMITS, ParsedDocument, ParseLimits, parse_d
 from ehkit.xml.trust import TrustSet
 
 if TYPE_CHECKING:  # the HTTP client is imported only where it is used: the core stays sans-IO
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
+    from ehkit.saml.logout import VerifiedLogout
     from ehkit.sp.artifact_client import ArtifactClient
+    from ehkit.sp.logout import LogoutAnswer, LogoutResult, LogoutStart
     from ehkit.sp.oidc_login import OidcLogin
 
 NO_CACHE_HEADERS: Mapping[str, str] = MappingProxyType({"Cache-Control": "no-cache, no-store", "Pragma": "no-cache"})
@@ -277,7 +279,7 @@ class ServiceProvider:
             destination=sso,
             issuer=entity_id,
             attribute_consuming_service_index=svc.index,
-            force_authn=True,
+            force_authn=not svc.sso,
             requested_loa=requested,
             protocol_binding=c.BINDING_ARTIFACT if response_binding == "artifact" else c.BINDING_POST,
             assertion_consumer_service_url=settings.acs_for(response_binding),
@@ -438,6 +440,75 @@ class ServiceProvider:
             raise
         audit.emit("success")
         return result
+
+    # ------------------------------------------------------------------ single logout (docs/logout.md)
+
+    def start_logout(
+        self,
+        result_or_session: Any,
+        relay_state: str | None = None,
+        *,
+        now: datetime | None = None,
+        binding: Literal["redirect", "post"] | None = None,
+    ) -> LogoutStart:
+        """A signed LogoutRequest for the login in ``result_or_session`` (a LoginResult, or a
+        stored login holding one as ``.result``), remembered until the broker answers.
+
+        End the local session *before* calling this. Raises
+        :class:`~ehkit.saml.logout.LogoutRejected` (``logout_not_supported`` when the
+        broker metadata has no SingleLogoutService): the user is then logged out locally.
+        """
+        from ehkit.sp import logout
+
+        return logout.start_logout(self, result_or_session, relay_state=relay_state, now=_aware(now), binding=binding)
+
+    def finish_logout(
+        self,
+        *,
+        query_string: str | None = None,
+        saml_response: str | None = None,
+        relay_state: str | None = None,
+        request_id: str | None = None,
+        now: datetime | None = None,
+    ) -> LogoutResult:
+        """The broker's LogoutResponse at our SLO endpoint: the raw ``query_string`` for the
+        Redirect binding (the signature is over its exact bytes), or ``saml_response`` and
+        ``relay_state`` from the POST form. ``request_id`` is the one of ``start_logout``
+        when the application kept it. Raises LogoutRejected with a stable reason."""
+        from ehkit.sp import logout
+
+        return logout.finish_logout(
+            self,
+            query_string=query_string,
+            saml_response=saml_response,
+            relay_state=relay_state,
+            request_id=request_id,
+            now=_aware(now),
+        )
+
+    def handle_logout_request(
+        self,
+        *,
+        end_session: Callable[[VerifiedLogout], bool],
+        query_string: str | None = None,
+        saml_request: str | None = None,
+        relay_state: str | None = None,
+        now: datetime | None = None,
+    ) -> LogoutAnswer:
+        """A LogoutRequest from the broker: verify it, call ``end_session(message)`` (end the
+        local session of ``message.session_indexes``; return whether one was found) and build
+        the signed LogoutResponse to send back. Never raises for a bad request: the answer
+        then carries ``rejected`` and a Requester status; end the browser's session anyway."""
+        from ehkit.sp import logout
+
+        return logout.handle_logout_request(
+            self,
+            query_string=query_string,
+            saml_request=saml_request,
+            relay_state=relay_state,
+            end_session=end_session,
+            now=_aware(now),
+        )
 
     # ------------------------------------------------------------------ internals
 
@@ -665,6 +736,15 @@ class ServiceProvider:
             attributes=MappingProxyType(dict(identity.attributes)),
             relay_state=pending.relay_target,
             session_not_on_or_after=assertion.authn.session_not_on_or_after,
+            name_id=(
+                (
+                    assertion.subject_name_id.value,
+                    assertion.subject_name_id.format,
+                    assertion.subject_name_id.name_qualifier,
+                )
+                if assertion.subject_name_id is not None
+                else None
+            ),
         )
 
     def close(self) -> None:

@@ -94,6 +94,8 @@ class LoginResult:
     attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
     relay_state: str | None = None
     session_not_on_or_after: datetime | None = None
+    #: The assertion's Subject NameID (value, Format, NameQualifier), for the LogoutRequest.
+    name_id: tuple[str, str | None, str | None] | None = None
 
     def attribute(self, urn: str) -> str | None:
         """The single value of a requested attribute, or None when absent."""

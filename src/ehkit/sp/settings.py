@@ -53,6 +53,16 @@ class ServiceSettings:
     #: OIDC: this service's own client id, and its own authorize parameters.
     oidc_client_id: str | None = None
     oidc_params: tuple[tuple[str, str], ...] = ()
+    #: The catalogue's SSOSupport: the AuthnRequest then says ForceAuthn="false" and a login may
+    #: reuse the user's AD session (at most AD_SESSION_MAX old). Never at EH4.
+    sso_support: bool = False
+
+    @property
+    def sso(self) -> bool:
+        """SSO applies to this service: SSOSupport below EH4."""
+        from ehkit.domain.sso import sso_allowed
+
+        return sso_allowed(self.sso_support, self.loa)
 
     def __post_init__(self) -> None:
         sid = ServiceID(self.service_id)
@@ -118,6 +128,11 @@ class SpSettings:
     allowed_data_algorithms: tuple[str, ...] = ("aes256-cbc", "aes128-gcm", "aes256-gcm")
     audit_key: bytes | None = field(default=None, repr=False)
     provider_name: str | None = None
+    #: The DV's SingleLogoutService (Redirect and POST): where the broker sends its LogoutResponse
+    #: and its own LogoutRequests. None: no single logout (see docs/logout.md).
+    slo_url: str | None = None
+    #: How long a started logout waits for the broker's LogoutResponse.
+    logout_ttl: timedelta = timedelta(minutes=10)
 
     def __post_init__(self) -> None:
         EntityID(self.entity_id)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, TypeVar
 
 import pydantic
@@ -29,9 +30,12 @@ from ehkit.workspace.models import (
     CHANGE_STATUSES,
     CHANNELS,
     CONNECTION_ROLES,
+    CRITERION_KINDS,
+    INTERFACES,
     INTERMEDIATION,
     QUESTION_STATUSES,
     RACI_LETTERS,
+    RECURRING_PERIODS,
     ROLES,
     STATUSES,
 )
@@ -440,6 +444,176 @@ class QuestionIn(_In):
     notes: FreeText = ""
 
 
+# ------------------------------------------------------------------ step 4
+
+MAX_AMOUNT = Decimal("9999999999.99")
+_AMOUNT_RE = re.compile(r"^[0-9]+([.,][0-9]+)?$")
+
+
+def _decimal(value: Any, places: int, low: Decimal, high: Decimal, key: str, message: str) -> Decimal:
+    if isinstance(value, bool):
+        raise _err(key, message, low=str(low), high=str(high))
+    if isinstance(value, (int, Decimal)):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(str(value))
+    else:
+        text = str(value).strip().replace("\u20ac", "").replace("EUR", "").strip()
+        negative = text.startswith("-")
+        if negative:
+            raise _err(f"{key}_negative", "must not be negative", low=str(low), high=str(high))
+        if not _AMOUNT_RE.match(text):
+            raise _err(key, message, low=str(low), high=str(high))
+        try:
+            number = Decimal(text.replace(",", "."))
+        except InvalidOperation:
+            raise _err(key, message, low=str(low), high=str(high)) from None
+    if number < 0:
+        raise _err(f"{key}_negative", "must not be negative", low=str(low), high=str(high))
+    if number != number.quantize(Decimal(1).scaleb(-places)) or not number.is_finite():
+        raise _err(key, message, low=str(low), high=str(high))
+    if not low <= number <= high:
+        raise _err(key, message, low=str(low), high=str(high))
+    return number.quantize(Decimal(1).scaleb(-places))
+
+
+def _money(value: Any) -> Decimal:
+    return _decimal(
+        value, 2, Decimal(0), MAX_AMOUNT, "money",
+        "must be an amount in euro of at least 0 with at most two decimals, e.g. 1250.00 (no thousands separator)",
+    )  # fmt: skip
+
+
+def _fixed(places: int, high: str, key: str) -> Any:
+    def check(value: Any) -> Decimal:
+        return _decimal(
+            value, places, Decimal(0), Decimal(high), key,
+            "must be a number from {low} to {high} with at most " + str(places) + " decimal(s)",
+        )  # fmt: skip
+
+    return BeforeValidator(check)
+
+
+def _opt(check: Any) -> Any:
+    return BeforeValidator(lambda v: None if _blank_to_none(v) is None else check(v))
+
+
+Money = Annotated[Decimal, BeforeValidator(lambda v: _money("0" if _blank_to_none(v) is None else v))]
+OptMoney = Annotated[Decimal | None, _opt(_money)]
+Weight = Annotated[Decimal, _fixed(2, "1000", "weight")]
+Score = Annotated[Decimal, _fixed(1, "10", "score")]
+OptPercent = Annotated[Decimal | None, _opt(lambda v: _decimal(v, 2, Decimal(0), Decimal(100), "percent",
+                                                                 "must be a percentage from {low} to {high} with at most 2 decimals"))]  # fmt: skip
+BrokerKey = Annotated[str, BeforeValidator(_slug)]
+
+
+class SlaIn(_In):
+    name: Annotated[str, _text(120)]
+    availability_pct: OptPercent = None
+    response_hours: Annotated[int | None, _opt_int(0, 8760)] = None
+    cost_per_year: Money = Decimal("0.00")
+    in_tco: Bool_ = False
+
+
+class QuoteIn(_In):
+    broker: BrokerKey
+    received_on: Date_ = None
+    valid_until: Date_ = None
+    one_off_cost: Money = Decimal("0.00")
+    recurring_cost: Money = Decimal("0.00")
+    recurring_period: Annotated[str, _choice(RECURRING_PERIODS, "recurring_period")] = "year"
+    price_per_login: OptMoney = None
+    price_per_service: OptMoney = None
+    contract_term_months: Annotated[int | None, _opt_int(0, 240)] = None
+    notice_period_months: Annotated[int | None, _opt_int(0, 120)] = None
+    exit_conditions: FreeText = ""
+    custom_work: FreeText = ""
+    support: FreeText = ""
+    interfaces: list[Annotated[str, _choice(INTERFACES, "interface")]] = Field(default_factory=list)
+    supplier_contacts: FreeText = ""
+    references: FreeText = ""
+    notes: FreeText = ""
+    sla_options: list[SlaIn] = Field(default_factory=list)
+
+    @field_validator("interfaces")
+    @classmethod
+    def _unique_interfaces(cls, value: list[str]) -> list[str]:
+        return sorted(set(value), key=INTERFACES.index)
+
+    @field_validator("sla_options")
+    @classmethod
+    def _one_in_tco(cls, value: list[SlaIn]) -> list[SlaIn]:
+        if sum(1 for o in value if o.in_tco) > 1:
+            raise _err("sla_one_in_tco", "mark at most one SLA option as counted in the total cost")
+        return value
+
+
+class ComparisonIn(_In):
+    horizon_years: Annotated[int, _int(1, 30)] = 5
+    logins_per_year: Annotated[int, _int(0, 1_000_000_000)] = 0
+    services_count: Annotated[int | None, _opt_int(0, 9999)] = None
+
+
+class CriterionIn(_In):
+    key: Slug_
+    name_nl: Annotated[str, _text(120)]
+    name_en: Annotated[str, _text(120)]
+    kind: Annotated[str, _choice(CRITERION_KINDS, "criterion_kind")] = "manual"
+    weight: Weight = Decimal("0.00")
+
+
+class WeightsIn(_In):
+    """A whole weight set (criterion key -> weight); a set that sums to zero cannot rank anything."""
+
+    weights: dict[str, Weight]
+
+    @field_validator("weights")
+    @classmethod
+    def _not_zero(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        if value and sum(value.values(), Decimal(0)) == 0:
+            raise _err("weights_sum_zero", "the weights sum to zero: give at least one criterion a weight above 0")
+        return value
+
+
+class ScoreIn(_In):
+    score: Score
+    note: FreeText = ""
+
+
+class DecisionIn(_In):
+    broker: BrokerKey
+    justification: Annotated[str, _text(4000)]
+    decided_on: Date_ = None
+
+
+class ProjectBrokerIn(_In):
+    key: Slug_
+    name: Annotated[str, _text(120)]
+    website: Url_ = None
+    interfaces: list[Annotated[str, _choice(INTERFACES, "interface")]] = Field(default_factory=list)
+    notes: FreeText = ""
+
+
+# ------------------------------------------------------------------ step 6
+
+
+class PlanIn(_In):
+    required_from: Date_ = None
+    info_url: Url_ = None
+    contact: Annotated[str, BeforeValidator(lambda v: "" if v is None else str(v).strip()), _optional_text(200)] = ""
+    notes: FreeText = ""
+
+
+class KeyMessageIn(_In):
+    text_nl: Annotated[str, _text(4000)]
+    text_en: Annotated[str, _text(4000)]
+
+
+class DeclarationIn(_In):
+    confirmed: Bool_ = False
+    note: FreeText = ""
+
+
 # ------------------------------------------------------------------ dashboard
 
 
@@ -517,6 +691,8 @@ _KNOWN_KEYS = {
     "eidas_identifiers", "vestiging_needs_kvk", "privacy_needed", "channel", "intermediation", "change_status",
     "audience", "question_status", "step_status", "override_reason", "role", "list_type", "dict_type",
     "model_type", "string_type", "bool_parsing", "bool_type", "format_version", "uuid",
+    "money", "money_negative", "weight", "weight_negative", "score", "score_negative", "percent", "percent_negative",
+    "recurring_period", "interface", "criterion_kind", "sla_one_in_tco", "weights_sum_zero",
 }  # fmt: skip
 
 
@@ -536,16 +712,27 @@ __all__ = [
     "ActionIn",
     "AttributeIn",
     "ChangeIn",
+    "ComparisonIn",
+    "CriterionIn",
+    "DecisionIn",
+    "DeclarationIn",
     "InviteIn",
+    "KeyMessageIn",
     "MemberIn",
     "OverrideIn",
+    "PlanIn",
+    "ProjectBrokerIn",
     "ProjectEdit",
     "ProjectIn",
     "QuestionIn",
+    "QuoteIn",
     "RoleIn",
+    "ScoreIn",
     "ServiceIn",
     "SettingsIn",
+    "SlaIn",
     "UserIn",
+    "WeightsIn",
     "parse",
     "problems_from",
 ]

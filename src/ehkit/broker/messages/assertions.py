@@ -97,7 +97,8 @@ def build_hm_assertion(
     )
     el(root, SAML, "Issuer", net.hm_entity_id)
     subject = el(root, SAML, "Subject")
-    el(subject, SAML, "NameID", str(uuid.uuid4()), Format=c.NAMEID_TRANSIENT, NameQualifier=grant.ad.entity_id)
+    name_id = grant.name_id or str(uuid.uuid4())
+    el(subject, SAML, "NameID", name_id, Format=c.NAMEID_TRANSIENT, NameQualifier=grant.ad.entity_id)
     confirmation = el(subject, SAML, "SubjectConfirmation", Method=c.CM_BEARER)
     not_on_or_after = format_instant(window + ctx.assertion_lifetime)
     el(
@@ -137,7 +138,13 @@ def build_hm_assertion(
     for name, value in grant.attributes:
         _string_attribute(statement, name, value)
 
-    authn = el(root, SAML, "AuthnStatement", AuthnInstant=format_instant(issued), SessionIndex=str(uuid.uuid4()))
+    authn = el(
+        root,
+        SAML,
+        "AuthnStatement",
+        AuthnInstant=format_instant(grant.authn_instant or issued),
+        SessionIndex=grant.session_index or str(uuid.uuid4()),
+    )
     context = el(authn, SAML, "AuthnContext")
     el(context, SAML, "AuthnContextClassRef", tamper.loa_urn or grant.loa_used.urn)
     el(context, SAML, "AuthenticatingAuthority", grant.ad.entity_id)

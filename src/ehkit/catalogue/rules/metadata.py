@@ -325,6 +325,31 @@ def organization(ctx: c.MetadataContext) -> Iterator[Hit]:
         yield (path_of(ctx.root), "no Organization (set dv.organization_url in ehkit.toml)")
 
 
+@rule(
+    "META-SSO-SLO",
+    E,
+    "metadata",
+    "with --catalogue: a service with SSOSupport has a SingleLogoutService (Redirect or POST) in its metadata",
+    c.AS_SSO,
+)
+def sso_needs_slo(ctx: c.MetadataContext) -> Iterator[Hit]:
+    if ctx.catalogue is None:
+        ctx.notes.append("META-SSO-SLO not checked: pass --catalogue to know which services use single sign-on")
+        return
+    sso = {v.instance.service_id for v in ctx.catalogue.services() if (v.instance.sso or "").strip() in ("true", "1")}
+    bindings = {"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect", "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"}
+    for sp in _descriptors(ctx):
+        services = {sid for acs_el in sp.findall(md("AttributeConsumingService")) for sid in _service_ids(acs_el)}
+        with_sso = sorted(services & sso)
+        has_slo = any(e.get("Binding") in bindings and e.get("Location") for e in sp.findall(md("SingleLogoutService")))
+        if with_sso and not has_slo:
+            yield (
+                path_of(sp),
+                f"{', '.join(with_sso)} declare SSOSupport, so the DV must offer single logout: publish a "
+                "SingleLogoutService (set dv.slo_url in ehkit.toml)",
+            )
+
+
 # ---------------------------------------------------------------- broker profiles
 
 

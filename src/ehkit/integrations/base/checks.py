@@ -156,7 +156,46 @@ def route_findings(config: EhkitConfig, settings: IntegrationSettings, acs_route
             )
         else:
             found.append(Finding("ok", "routes", field, f"{url} reaches this application's ACS"))
+    if config.dv.slo_url and acs_route.endswith("/acs/"):
+        # The SingleLogoutService is mounted next to the ACS: <prefix>/slo/.
+        slo_route = acs_route[: -len("acs/")] + "slo/"
+        path = urlsplit(config.dv.slo_url).path or "/"
+        if path != slo_route:
+            found.append(
+                Finding(
+                    "error",
+                    "routes",
+                    "dv.slo_url",
+                    f"{config.dv.slo_url} has path {path}, but this application's SingleLogoutService is at "
+                    f"{slo_route} (make the URL end in {slo_route})",
+                )
+            )
+        else:
+            found.append(Finding("ok", "routes", "dv.slo_url", f"{config.dv.slo_url} reaches this application's SLO"))
     return found
+
+
+def callback_findings(config: EhkitConfig, settings: IntegrationSettings, callback_route: str | None) -> list[Finding]:
+    """``broker.oidc.redirect_uri`` must reach the OIDC callback this application mounts (when there is an OIDC front)."""
+    oidc = config.broker.oidc
+    if callback_route is None or oidc is None:
+        return []
+    field = (
+        settings.label("OIDC_REDIRECT_URI") if "OIDC_REDIRECT_URI" in settings.overrides else "broker.oidc.redirect_uri"
+    )
+    path = urlsplit(oidc.redirect_uri).path or "/"
+    if path != callback_route:
+        return [
+            Finding(
+                "error",
+                "routes",
+                field,
+                f"{oidc.redirect_uri} has path {path}, but this application's OIDC callback is at {callback_route} "
+                f"(make the URL end in {callback_route}, register it at the provider, or mount the integration "
+                "where the URL points)",
+            )
+        ]
+    return [Finding("ok", "routes", field, f"{oidc.redirect_uri} reaches this application's OIDC callback")]
 
 
 def metadata_findings(config: EhkitConfig) -> list[Finding]:
@@ -205,6 +244,7 @@ def run_checks(
     *,
     acs_route: str | None = None,
     offline: bool = False,
+    callback_route: str | None = None,
     extra: Callable[[IntegrationSettings, EhkitConfig], list[Finding]] | None = None,
 ) -> list[Finding]:
     """Everything, in order; later checks run only when what they need loaded."""
@@ -217,6 +257,7 @@ def run_checks(
         return found
     found += key_findings(config)
     found += route_findings(config, settings, acs_route)
+    found += callback_findings(config, settings, callback_route)
     if extra is not None:
         found += extra(settings, config)
     if not offline:

@@ -7,8 +7,19 @@ framework-free :class:`~ehkit.integrations.base.web.WebRequest` objects.
 The protocol itself stays in ``ehkit.sp``: this module only decides which
 call to make, where the browser goes next, and what the session holds.
 
+The protocol of each service comes from ``ehkit.toml`` (``[broker] protocol``
+or the service's own ``protocol``): :meth:`EHerkenningCore.login` starts a
+SAML AuthnRequest or an OpenID Connect authorization request through the same
+``ServiceProvider.start_login``; the broker's answer arrives at the ACS (SAML)
+or at the OIDC callback (``broker.oidc.redirect_uri``), and both end in the
+same finish step: one typed ``LoginResult`` sealed into a new session, the
+same ``next`` target, the same outcome pages and audit reasons.
+
 The browser binding of a login is a dedicated cookie carrying the pending
-request ID, scoped to the ACS path. It is ``SameSite=None; Secure`` when the
+request ID, scoped to the path the answer comes back to (the ACS, or the OIDC
+callback; for OIDC the request ID is a hash of ``state``, so the callback's
+``state`` must belong to this browser, and the nonce and PKCE verifier stay
+server-side in the state store). It is ``SameSite=None; Secure`` when the
 ACS is https, so it also arrives with the cross-site POST a broker sends for
 the POST binding (and for an artifact delivered by form); on plain-http
 loopback development it is ``SameSite=Lax``, which the artifact binding's
@@ -25,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from ehkit.config import EhkitConfig
 from ehkit.domain.loa import LevelOfAssurance
@@ -39,6 +50,7 @@ from ehkit.integrations.base.web import LANG_COOKIE, Cookie, Page, WebRequest, W
 from ehkit.reasons import UserOutcome, outcome
 from ehkit.saml.timefmt import utcnow
 from ehkit.sp.audit import AuditEvent
+from ehkit.sp.logout import LogoutStart
 from ehkit.sp.provider import LoginStart, ServiceProvider
 from ehkit.sp.result import LoginResult
 
@@ -74,8 +86,8 @@ def build_provider(config: EhkitConfig, settings: IntegrationSettings) -> Servic
     return sp
 
 
-def start_response(start: LoginStart) -> WebResponse:
-    """A ``LoginStart`` as an HTTP answer: 303 to the broker, or the self-posting form."""
+def start_response(start: LoginStart | LogoutStart) -> WebResponse:
+    """A ``LoginStart`` (or ``LogoutStart``) as an HTTP answer: 303 to the broker, or the self-posting form."""
     headers = dict(start.headers)
     headers.setdefault("Cache-Control", "no-cache, no-store")
     if start.method == "redirect":
@@ -103,6 +115,12 @@ class EHerkenningCore:
         acs = urlsplit(self.config.dv.acs_url)
         self.acs_path = acs.path or "/"
         self._acs_https = acs.scheme == "https"
+        self.protocols: dict[str, str] = {s.key: self.config.protocol_of(s) for s in self.config.services}
+        oidc = self.config.broker.oidc
+        callback = urlsplit(oidc.redirect_uri) if oidc is not None else None
+        #: The path of ``broker.oidc.redirect_uri`` (None without an OIDC front).
+        self.callback_path: str | None = (callback.path or "/") if callback is not None else None
+        self._callback_https = callback is not None and callback.scheme == "https"
         self._lock = threading.Lock()
         self._metadata_cache: dict[tuple[str, ...], bytes] = {}
         self._catalogue_cache: tuple[float, bytes] | None = None
@@ -155,15 +173,21 @@ class EHerkenningCore:
     def _cookie_secure(self) -> bool:
         return self.settings.cookie_secure if self.settings.cookie_secure is not None else self._acs_https
 
-    def request_cookie(self, value: str, max_age: int) -> Cookie:
-        secure = self._cookie_secure()
+    def request_cookie(self, value: str, max_age: int, *, oidc: bool = False) -> Cookie:
+        """The browser binding of a pending login, scoped to where the answer comes back:
+        the ACS (SAML) or the OIDC callback."""
+        path = self.callback_path if oidc and self.callback_path else self.acs_path
+        if self.settings.cookie_secure is not None:
+            secure = self.settings.cookie_secure
+        else:
+            secure = self._callback_https if oidc else self._acs_https
         samesite = self.settings.cookie_samesite or ("none" if secure else "lax")
         return Cookie(
-            self.settings.request_cookie, value, max_age, self.acs_path, secure=secure, httponly=True, samesite=samesite
+            self.settings.request_cookie, value, max_age, path, secure=secure, httponly=True, samesite=samesite
         )
 
-    def _drop_request_cookie(self, response: WebResponse) -> None:
-        response.cookies.append(self.request_cookie("", 0))
+    def _drop_request_cookie(self, response: WebResponse, *, oidc: bool = False) -> None:
+        response.cookies.append(self.request_cookie("", 0, oidc=oidc))
 
     # ------------------------------------------------------------------ login
 
@@ -175,7 +199,12 @@ class EHerkenningCore:
         return next(iter(self.levels)) if len(self.levels) == 1 else None
 
     def login(self, req: WebRequest) -> WebResponse:
-        """``login/?service=KEY&next=/path``: a signed AuthnRequest, the browser on its way to the broker."""
+        """``login/?service=KEY&next=/path``: the browser on its way to the broker.
+
+        A SAML service gets a signed AuthnRequest, an OIDC service an
+        authorization request (code flow, PKCE, ``state`` and ``nonce``);
+        which one is ``ehkit.toml``'s business, not the application's.
+        """
         service = self.resolve_service(req.query.get("service"))
         if service is None:
             log.warning("login for an unknown or missing service %.60r", req.query.get("service"))
@@ -185,38 +214,90 @@ class EHerkenningCore:
             start = self.sp.start_login(service, relay_state=target)
         except EhkitError as exc:
             self._audit_refusal(reason=exc.reason, stage="start", service=service)
-            return self.outcome_page(req, outcome(exc.reason), service, target)
+            return self.refused(req, outcome(exc.reason), exc.reason, service, target, render=True)
         response = start_response(start)
         ttl = max(60, int((start.expires_at - self.clock()).total_seconds()))
-        response.cookies.append(self.request_cookie(start.request_id, ttl))
+        response.cookies.append(self.request_cookie(start.request_id, ttl, oidc=self.protocols.get(service) == "oidc"))
         return response
 
-    # ------------------------------------------------------------------ ACS
+    # ------------------------------------------------------------------ the broker's answer
 
     def acs(self, req: WebRequest, session: SessionPort) -> WebResponse:
-        """The broker's answer, by artifact (GET or POST) or by POST binding; then a new session."""
+        """The broker's SAML answer, by artifact (GET or POST) or by POST binding; then a new session."""
         params = req.form if req.method == "POST" else req.query
+        if not params.get("SAMLart") and not params.get("SAMLResponse"):
+            # No message at all: the broker sent a browser back after a finished login (Back button).
+            revisit = self.revisit(session)
+            if revisit is not None:
+                return revisit
         request_id = req.cookies.get(self.settings.request_cookie)
         if not request_id:
-            # Without the binding cookie the answer cannot be tied to this browser: resolving it
-            # would let anyone plant their login in a victim's browser (login CSRF).
-            self._audit_refusal(reason="request_binding_missing", stage="acs")
-            return WebResponse.redirect(req.urls.error_for("refused", None, None))
-        try:
-            result = self.sp.finish_login(
+            return self.unbound(req, session, stage="acs")
+        return self.finish(
+            req,
+            session,
+            lambda: self.sp.finish_login(
                 saml_art=params.get("SAMLart"),
                 saml_response=params.get("SAMLResponse"),
                 relay_state=params.get("RelayState"),
                 request_id=request_id,
-            )
+            ),
+        )
+
+    def oidc_callback(self, req: WebRequest, session: SessionPort) -> WebResponse:
+        """The OpenID provider's answer at ``broker.oidc.redirect_uri`` (``code`` and ``state``, or ``error``).
+
+        The whole query goes to the SP as pairs (a repeated parameter is
+        refused there); the ``state`` must answer the pending login of the
+        binding cookie. Then the same finish step as SAML.
+        """
+        pairs = parse_qsl(urlsplit(req.full_path).query, keep_blank_values=True)
+        if not any(name in ("state", "code", "error") for name, _ in pairs):
+            revisit = self.revisit(session)
+            if revisit is not None:
+                return revisit
+        request_id = req.cookies.get(self.settings.request_cookie)
+        if not request_id:
+            return self.unbound(req, session, stage="oidc_callback")
+        return self.finish(req, session, lambda: self.sp.finish_oidc_login(pairs, request_id=request_id), oidc=True)
+
+    def revisit(self, session: SessionPort) -> WebResponse | None:
+        """A browser back at the ACS or callback after its login finished (Back, reload, the broker's
+        "return" link): where that login was going, instead of an error. None when not logged in."""
+        stored = self.stored_login(session.load())
+        if stored is None:
+            return None
+        return WebResponse.redirect(stored.result.relay_state or self.settings.login_redirect)
+
+    def unbound(self, req: WebRequest, session: SessionPort, *, stage: str) -> WebResponse:
+        """An answer without the binding cookie: never processed.
+
+        Resolving it would let anyone plant their login in a victim's browser
+        (login CSRF). A browser that is logged in already (it went Back to the
+        spent answer) is sent where its login was going; others get the
+        refused page.
+        """
+        self._audit_refusal(reason="request_binding_missing", stage=stage)
+        revisit = self.revisit(session)
+        if revisit is not None:
+            return revisit
+        return self.refused(req, outcome("request_binding_missing"), "request_binding_missing", None, None)
+
+    def finish(
+        self, req: WebRequest, session: SessionPort, complete: Callable[[], LoginResult], *, oidc: bool = False
+    ) -> WebResponse:
+        """The end of every login, SAML or OIDC: ``complete()`` gives the LoginResult (or raises with
+        a reason); the login is sealed into a new session and the browser goes to its ``next``."""
+        try:
+            result = complete()
         except LoginRejected as exc:
             # The SP's audit event already holds the reason.
-            response = WebResponse.redirect(req.urls.error_for(outcome(exc.reason), exc.service, exc.relay_target))
+            response = self.refused(req, outcome(exc.reason), exc.reason, exc.service, exc.relay_target)
             if exc.request_id is not None:  # the pending request is used up
-                self._drop_request_cookie(response)
+                self._drop_request_cookie(response, oidc=oidc)
             return response
         except EhkitError as exc:  # store or configuration trouble before a verdict
-            return WebResponse.redirect(req.urls.error_for(outcome(exc.reason), None, None))
+            return self.refused(req, outcome(exc.reason), exc.reason, None, None)
         now = self.clock()
         expires = now + timedelta(seconds=self.settings.session_max_age)
         if result.session_not_on_or_after is not None:
@@ -229,15 +310,39 @@ class EHerkenningCore:
             self._audit_refusal(
                 reason="session_too_large", stage="session", service=result.service, request=result.request_id
             )
-            return WebResponse.redirect(req.urls.error_for("refused", result.service, result.relay_state))
+            reason = "session_too_large"
+            return self.refused(req, outcome(reason), reason, result.service, result.relay_state)
         except EhkitError as exc:
             self._audit_refusal(reason=exc.reason, stage="session", service=result.service, request=result.request_id)
-            response = WebResponse.redirect(req.urls.error_for(outcome(exc.reason), result.service, result.relay_state))
-            self._drop_request_cookie(response)
+            response = self.refused(req, outcome(exc.reason), exc.reason, result.service, result.relay_state)
+            self._drop_request_cookie(response, oidc=oidc)
             return response
         response = WebResponse.redirect(result.relay_state or self.settings.login_redirect)
-        self._drop_request_cookie(response)
+        self._drop_request_cookie(response, oidc=oidc)
         return response
+
+    def refused(
+        self,
+        req: WebRequest,
+        kind: str,
+        reason: str,
+        service: str | None,
+        next_path: str | None,
+        *,
+        render: bool = False,
+    ) -> WebResponse:
+        """How a login that did not log the user in ends: ``ERROR_HOOK`` if set and it answers,
+        else a redirect to the outcome page (``render``: the page itself, for the login start)."""
+        hook = self.settings.error_hook
+        if hook is not None:
+            answer = hook(req, kind, reason, service, next_path)
+            if answer is not None:
+                if not isinstance(answer, WebResponse):
+                    raise TypeError(f"ERROR_HOOK must return a WebResponse or None, got {type(answer).__name__}")
+                return answer
+        if render:
+            return self.outcome_page(req, kind, service, next_path)
+        return WebResponse.redirect(req.urls.error_for(kind, service, next_path))
 
     def outcome_page(self, req: WebRequest, kind: str, service: str | None, next_path: str | None) -> WebResponse:
         """The page for one way a login can end; never shows the reason code."""
@@ -326,30 +431,112 @@ class EHerkenningCore:
         return req.headers.get("sec-fetch-site") in ("cross-site", "same-site")
 
     def logout(self, req: WebRequest, session: SessionPort) -> WebResponse:
-        """Local logout: the session is destroyed first, whatever happens next.
+        """Logout: the local session is destroyed first, whatever happens next.
 
-        ``LOGOUT_HOOK`` (``hook(sp, login) -> LoginStart | None``) is where
-        SP-initiated single logout at the broker plugs in: a LoginStart it
-        returns is answered like a login start (redirect or self-posting form).
+        Then single logout at the broker (docs/logout.md): with ``dv.slo_url``
+        configured and a SingleLogoutService in the broker metadata, the
+        browser goes to the broker with a signed LogoutRequest and comes back
+        at :meth:`slo`. ``LOGOUT_HOOK`` (``hook(sp, login) -> LoginStart | None``)
+        replaces that step when set: a start it returns is answered like a
+        login start (redirect or self-posting form).
         """
         login = self.current_login(session.load())
         session.destroy()
         if login is not None:
             log.info("local logout (service %s)", login.service)
         hook = self.settings.logout_hook
-        if hook is not None and login is not None:
+        start: Any = None
+        if login is not None:
             try:
-                start = hook(self.sp, login)
+                if hook is not None:
+                    start = hook(self.sp, login)
+                elif self.sp.settings.slo_url:
+                    start = self.sp.start_logout(login, relay_state=self.settings.logout_redirect)
             except EhkitError as exc:
                 log.warning("single logout could not start (%s); logged out locally", exc.reason)
                 start = None
-            if start is not None:
-                response = start_response(start)
-                self._drop_request_cookie(response)
-                return response
         response = WebResponse.redirect(self.settings.logout_redirect)
+        if start is not None:
+            response = start_response(start)
+            if hook is None:  # our own LogoutRequest: bind its answer to this browser, as a login's
+                response.cookies.append(self.logout_cookie(start.request_id, 600))
         self._drop_request_cookie(response)
         return response
+
+    # ------------------------------------------------------------------ single logout endpoint
+
+    @property
+    def slo_path(self) -> str:
+        return urlsplit(self.sp.settings.slo_url or "").path or "/"
+
+    def logout_cookie(self, value: str, max_age: int) -> Cookie:
+        secure = self._cookie_secure()
+        samesite = self.settings.cookie_samesite or ("none" if secure else "lax")
+        name = self.settings.request_cookie + "_logout"
+        return Cookie(name, value, max_age, self.slo_path, secure=secure, httponly=True, samesite=samesite)
+
+    def slo(self, req: WebRequest, session: SessionPort) -> WebResponse:
+        """The DV's SingleLogoutService (``dv.slo_url``), Redirect (GET) and POST bindings.
+
+        * the broker's **LogoutResponse** to our LogoutRequest: verified, then the
+          browser goes on to ``LOGOUT_REDIRECT``; a refused one shows the
+          "close all browser windows" page;
+        * a **LogoutRequest** from the broker: the session it names is ended and
+          the broker gets a signed LogoutResponse.
+
+        Fail closed: any logout message that fails a check still ends the
+        session of this browser.
+        """
+        params = req.form if req.method == "POST" else req.query
+        raw_query = req.query_string if req.method == "GET" else None
+        if "SAMLResponse" in params:
+            session.destroy()
+            try:
+                result = self.sp.finish_logout(
+                    query_string=raw_query,
+                    saml_response=params.get("SAMLResponse") if req.method == "POST" else None,
+                    relay_state=params.get("RelayState") if req.method == "POST" else None,
+                    request_id=req.cookies.get(self.settings.request_cookie + "_logout"),
+                )
+            except EhkitError as exc:
+                self._audit_refusal(reason=exc.reason, stage="logout")
+                log.warning("the broker's LogoutResponse was refused (%s): logged out locally only", exc.reason)
+                response = self.page(req, "ehkit/logout_incomplete.html", 200)
+            else:
+                log.info("single logout confirmed by the broker (service %s)", result.service)
+                target = safe_next(result.relay_target, req.origin) or self.settings.logout_redirect
+                response = WebResponse.redirect(target)
+            response.cookies.append(self.logout_cookie("", 0))
+            return response
+        if "SAMLRequest" in params:
+            current = self.current_login(session.load())
+
+            def end_session(message: Any) -> bool:
+                if current is None or current.session_index not in message.session_indexes:
+                    return False  # not this browser's session: nothing here to end
+                session.destroy()
+                log.info("single logout started by the broker (service %s)", current.service)
+                return True
+
+            try:
+                answer = self.sp.handle_logout_request(
+                    end_session=end_session,
+                    query_string=raw_query,
+                    saml_request=params.get("SAMLRequest") if req.method == "POST" else None,
+                    relay_state=params.get("RelayState") if req.method == "POST" else None,
+                )
+            except EhkitError as exc:  # no broker metadata or SLO endpoint to answer at
+                session.destroy()
+                self._audit_refusal(reason=exc.reason, stage="logout")
+                return self.page(req, "ehkit/logout_incomplete.html", 200)
+            if answer.rejected is not None:
+                session.destroy()  # fail closed
+                self._audit_refusal(reason=answer.rejected.reason, stage="logout")
+                log.warning(
+                    "the broker's LogoutRequest was refused (%s); the local session is ended", answer.rejected.reason
+                )
+            return start_response(answer.response)
+        return self.page(req, "ehkit/not_found.html", 404)
 
     # ------------------------------------------------------------------ documents
 

@@ -139,6 +139,7 @@ def login_to_dict(stored: StoredLogin) -> dict[str, Any]:
         "attributes": {k: list(v) for k, v in r.attributes.items()},
         "relay_state": r.relay_state,
         "session_not_on_or_after": _instant(r.session_not_on_or_after),
+        "name_id": list(r.name_id) if r.name_id else None,
     }
 
 
@@ -175,6 +176,17 @@ def login_from_dict(data: Any) -> StoredLogin:
             raise SessionDataError(f"attribute {key!r} is malformed")
         attributes[str(key)] = tuple(values)
     not_after = data.get("session_not_on_or_after")
+    raw_name_id = data.get("name_id")
+    name_id: tuple[str, str | None, str | None] | None = None
+    if raw_name_id is not None:  # the login's NameID, for the LogoutRequest (absent in older sessions)
+        if (
+            not isinstance(raw_name_id, list)
+            or len(raw_name_id) != 3
+            or not isinstance(raw_name_id[0], str)
+            or not all(v is None or isinstance(v, str) for v in raw_name_id[1:])
+        ):
+            raise SessionDataError("the stored NameID is malformed")
+        name_id = (raw_name_id[0], raw_name_id[1], raw_name_id[2])
     result = LoginResult(
         request_id=_text(data, "request_id") or "",
         service=_text(data, "service") or "",
@@ -200,6 +212,7 @@ def login_from_dict(data: Any) -> StoredLogin:
         attributes=MappingProxyType(attributes),
         relay_state=_text(data, "relay_state", optional=True),
         session_not_on_or_after=_parse_instant(not_after, "session_not_on_or_after") if not_after else None,
+        name_id=name_id,
     )
     return StoredLogin(
         result,

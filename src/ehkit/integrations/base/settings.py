@@ -31,6 +31,7 @@ TOML_OVERRIDES: Mapping[str, tuple[str, str]] = {
     "RELAY_STATE_SECRET": ("state", "relay_state_secret"),
     "METADATA_URL": ("broker", "metadata_url"),
     "METADATA_FILE": ("broker", "metadata_file"),
+    "OIDC_REDIRECT_URI": ("broker.oidc", "redirect_uri"),
 }
 
 #: Keys that exist only in the integration, with their defaults.
@@ -48,6 +49,7 @@ INTEGRATION_DEFAULTS: Mapping[str, Any] = {
     "RESPONSE_BINDING": "artifact",
     "LOGOUT_HOOK": None,
     "CREATE_USERS": True,
+    "ERROR_HOOK": None,
 }
 
 KNOWN_KEYS = frozenset(TOML_OVERRIDES) | frozenset(INTEGRATION_DEFAULTS)
@@ -95,6 +97,7 @@ class IntegrationSettings:
     response_binding: Literal["artifact", "post"]
     logout_hook: Callable[..., Any] | None
     create_users: bool
+    error_hook: Callable[..., Any] | None
     label: Callable[[str], str]
     source: str
 
@@ -184,6 +187,11 @@ class IntegrationSettings:
         except ValueError as exc:
             bad("LOGOUT_HOOK", str(exc))
             hook = None
+        try:
+            error_hook = _dotted(merged["ERROR_HOOK"])
+        except ValueError as exc:
+            bad("ERROR_HOOK", str(exc))
+            error_hook = None
         if not isinstance(merged["CREATE_USERS"], bool):
             bad("CREATE_USERS", "must be True or False")
         if problems:
@@ -203,6 +211,7 @@ class IntegrationSettings:
             response_binding=response_binding,
             logout_hook=hook,
             create_users=bool(merged["CREATE_USERS"]),
+            error_hook=error_hook,
             label=label,
             source=source,
         )
@@ -236,13 +245,23 @@ class IntegrationSettings:
         renamed: dict[str, str] = {}
         for key, value in self.overrides.items():
             table, field = TOML_OVERRIDES[key]
-            section = dict(data.get(table) or {})
+            section = _section(data, table)
+            if section is None:
+                raise ConfigInvalidError(
+                    [
+                        ConfigProblem(
+                            self.label(key),
+                            f"is set, but {file.name} has no [{table}] section to apply it to "
+                            f"(add [{table}] to {file.name}, or remove {self.label(key)}; see docs/oidc.md)",
+                        )
+                    ],
+                    source=self.source,
+                )
             section[field] = value
             if key == "METADATA_URL":
                 section.pop("metadata_file", None)
             elif key == "METADATA_FILE":
                 section.pop("metadata_url", None)
-            data[table] = section
             renamed[f"{table}.{field}"] = f"{self.label(key)} ({table}.{field})"
         try:
             return EhkitConfig.from_dict(data, file.resolve().parent, source=file)
@@ -251,3 +270,26 @@ class IntegrationSettings:
                 raise
             problems = [ConfigProblem(renamed.get(p.path, p.path), p.message) for p in exc.problems]
             raise ConfigInvalidError(problems, source=f"{file} with {self.source}") from None
+
+
+def _section(data: dict[str, Any], table: str) -> dict[str, Any] | None:
+    """The (copied, re-attached) table ``a`` or ``a.b`` of the parsed file, for an override to write into.
+
+    A top-level table is created when missing (``[state]`` may be left out); a
+    nested one (``[broker.oidc]``) is not: it has required fields of its own.
+    """
+    parent = data
+    *outer, last = table.split(".")
+    for part in outer:
+        current = parent.get(part)
+        copied = dict(current) if isinstance(current, dict) else {}
+        parent[part] = copied
+        parent = copied
+    current = parent.get(last)
+    if not isinstance(current, dict):
+        if outer:
+            return None
+        current = {}
+    section = dict(current)
+    parent[last] = section
+    return section

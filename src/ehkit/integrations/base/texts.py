@@ -47,6 +47,13 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "en": "Do you want to log out? Your session with us will then end.",
     },
     "logout_button": {"nl": "Uitloggen", "en": "Log out"},
+    "logout_incomplete_title": {"nl": "U bent hier uitgelogd", "en": "You are logged out here"},
+    "logout_incomplete_text": {
+        "nl": "Uw sessie bij ons is beëindigd, maar het uitloggen bij eHerkenning kon niet worden bevestigd. "
+        "Sluit alle browservensters om het uitloggen af te ronden.",
+        "en": "Your session with us has ended, but the logout at eHerkenning could not be confirmed. "
+        "Close all browser windows to complete the logout.",
+    },
     "not_found_title": {"nl": "Niet gevonden", "en": "Not found"},
     "not_found_text": {
         "nl": "Deze inlogpagina bestaat niet. Ga terug naar de startpagina en kies daar de dienst.",

@@ -49,6 +49,8 @@ class WebRequest:
     #: Lower-case header names.
     headers: Mapping[str, str]
     urls: Urls
+    #: The raw query string as received (the SLO endpoint: a Redirect signature covers its exact bytes).
+    query_string: str = ""
 
     @property
     def path(self) -> str:

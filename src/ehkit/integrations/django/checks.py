@@ -29,6 +29,15 @@ def acs_route() -> str | None:
         return None
 
 
+def callback_route() -> str | None:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse("ehkit:oidc_callback")
+    except NoReverseMatch:
+        return None
+
+
 def django_findings(integration: IntegrationSettings, config: EhkitConfig) -> list[Finding]:
     found: list[Finding] = []
     middleware = list(getattr(settings, "MIDDLEWARE", []) or [])
@@ -79,7 +88,15 @@ def as_messages(findings: list[Finding]) -> list[checks.CheckMessage]:
 def check_configuration(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     from ehkit.integrations.django.conf import integration_settings
 
-    return as_messages(run_checks(integration_settings, acs_route=acs_route(), offline=True, extra=django_findings))
+    return as_messages(
+        run_checks(
+            integration_settings,
+            acs_route=acs_route(),
+            offline=True,
+            extra=django_findings,
+            callback_route=callback_route(),
+        )
+    )
 
 
 def register() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.html import format_html
@@ -25,6 +27,13 @@ def acs(request: HttpRequest) -> HttpResponse:
     return respond(request, get_core().acs(web_request(request), DjangoSession(request)))
 
 
+# The OpenID provider redirects the browser here (a top-level GET): bound to this browser by the request
+# cookie (its state) and to the provider by the ID token's signature.
+@require_GET
+def oidc_callback(request: HttpRequest) -> HttpResponse:
+    return respond(request, get_core().oidc_callback(web_request(request), DjangoSession(request)))
+
+
 @require_GET
 def metadata(request: HttpRequest, group: str) -> HttpResponse:
     return respond(request, get_core().metadata_document(group))
@@ -44,6 +53,15 @@ def logout(request: HttpRequest) -> HttpResponse:
         token = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request))
         return respond(request, core.logout_page(web, csrf_input=token))
     return respond(request, core.logout(web, DjangoSession(request)))  # CSRF-checked by the middleware
+
+
+# The broker's logout messages come from another site (POST binding) without a CSRF token; they
+# are authenticated by the broker's signature, and a refused one only ever ends the session.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def slo(request: HttpRequest) -> HttpResponse:
+    web = replace(web_request(request), query_string=request.META.get("QUERY_STRING", ""))
+    return respond(request, get_core().slo(web, DjangoSession(request)))
 
 
 @require_GET

@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar, cast, overload
 
 import click
@@ -182,6 +183,10 @@ def _blueprint() -> Blueprint:
     def acs() -> Response:
         return _response(EHerkenning.core().acs(_web_request(), FlaskSession()))
 
+    @bp.get("/oidc/callback/")
+    def oidc_callback() -> Response:
+        return _response(EHerkenning.core().oidc_callback(_web_request(), FlaskSession()))
+
     @bp.get("/metadata/<group>/")
     def metadata(group: str) -> Response:
         return _response(EHerkenning.core().metadata_document(group))
@@ -198,6 +203,11 @@ def _blueprint() -> Blueprint:
         if core.cross_site(web):
             return flask.make_response("cross-site logout refused\n", 403)
         return _response(core.logout(web, FlaskSession()))
+
+    @bp.route("/slo/", methods=["GET", "POST"])
+    def slo() -> Response:
+        web = replace(_web_request(), query_string=request.query_string.decode("latin-1"))
+        return _response(EHerkenning.core().slo(web, FlaskSession()))
 
     @bp.get("/error/<outcome>/")
     def error(outcome: str) -> Response:
@@ -277,7 +287,8 @@ def _commands() -> AppGroup:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         with app.test_request_context():  # url_for needs a request (or SERVER_NAME)
             acs = flask.url_for("ehkit.acs")
-        findings = run_checks(lambda: settings_from(app), acs_route=acs, offline=offline)
+            callback = flask.url_for("ehkit.oidc_callback")
+        findings = run_checks(lambda: settings_from(app), acs_route=acs, offline=offline, callback_route=callback)
         _print(findings, as_json)
         if failed(findings):
             raise SystemExit(1)

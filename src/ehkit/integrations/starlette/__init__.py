@@ -35,6 +35,7 @@ import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any, Literal, cast
 
 from starlette.concurrency import run_in_threadpool
@@ -54,6 +55,7 @@ from ehkit.integrations.base import (
     WebResponse,
 )
 from ehkit.integrations.base.jinja import environment, render
+from ehkit.sp.provider import ServiceProvider
 from ehkit.sp.result import LoginResult
 
 __all__ = ["EHerkenning", "NoStoreMiddleware", "StarletteSession"]
@@ -144,10 +146,11 @@ class EHerkenning:
             self._values, label=lambda key: f"settings[{key!r}]", source="EHerkenning(settings=...)"
         )
 
-    def start(self) -> EHerkenningCore:
-        """Load and validate everything; raises ConfigError naming the field. Idempotent."""
+    def start(self, *, sp: ServiceProvider | None = None) -> EHerkenningCore:
+        """Load and validate everything; raises ConfigError naming the field. Idempotent.
+        ``sp``: a ServiceProvider built by the caller (e.g. with its own transports)."""
         if self._core is None:
-            self._core = EHerkenningCore(self.settings())
+            self._core = EHerkenningCore(self.settings(), sp=sp)
         return self._core
 
     def stop(self) -> None:
@@ -187,9 +190,11 @@ class EHerkenning:
         return [
             ("/login/", "login", self.login_view, ["GET"]),
             ("/acs/", "acs", self.acs_view, ["GET", "POST"]),
+            ("/oidc/callback/", "oidc_callback", self.oidc_callback_view, ["GET"]),
             ("/metadata/{group}/", "metadata", self.metadata_view, ["GET"]),
             ("/catalogue/", "catalogue", self.catalogue_view, ["GET"]),
             ("/logout/", "logout", self.logout_view, ["GET", "POST"]),
+            ("/slo/", "slo", self.slo_view, ["GET", "POST"]),
             ("/error/{outcome}/", "error", self.error_view, ["GET"]),
         ]
 
@@ -201,7 +206,8 @@ class EHerkenning:
         ]
 
     def mount(self, path: str = "/eherkenning") -> Mount:
-        """The routes under ``path`` (``dv.acs_url`` must then end in ``<path>/acs/``)."""
+        """The routes under ``path`` (``dv.acs_url`` must then end in ``<path>/acs/``, and
+        ``broker.oidc.redirect_uri``, for an OIDC front, in ``<path>/oidc/callback/``)."""
         return Mount(path, routes=self.routes)
 
     def urls(self, request: Request) -> Urls:
@@ -273,6 +279,12 @@ class EHerkenning:
         session = StarletteSession(request)
         return self.response(await run_in_threadpool(self.core.acs, web, session))
 
+    async def oidc_callback_view(self, request: Request) -> Response:
+        web = await self.web_request(request)
+        session = StarletteSession(request)
+        # The code is redeemed at the provider's token endpoint: blocking I/O, off the event loop.
+        return self.response(await run_in_threadpool(self.core.oidc_callback, web, session))
+
     async def error_view(self, request: Request) -> Response:
         web = await self.web_request(request)
         return self.response(self.core.error_view(web, request.path_params["outcome"]))
@@ -290,6 +302,12 @@ class EHerkenning:
         if self.core.cross_site(web):
             return Response("cross-site logout refused\n", status_code=403, media_type="text/plain")
         return self.response(await run_in_threadpool(self.core.logout, web, StarletteSession(request)))
+
+    async def slo_view(self, request: Request) -> Response:
+        """The SingleLogoutService (dv.slo_url): the broker's LogoutResponse or LogoutRequest."""
+        web = await self.web_request(request, read_form=True)
+        web = replace(web, query_string=request.scope.get("query_string", b"").decode("latin-1"))
+        return self.response(await run_in_threadpool(self.core.slo, web, StarletteSession(request)))
 
     # ------------------------------------------------------------------ for the application's views
 

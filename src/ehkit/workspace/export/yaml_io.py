@@ -9,13 +9,21 @@ file that the answers do not give is an error, so a reviewed file cannot
 silently disagree with the rules.
 
 Accounts and access are not part of a project document (they belong to an
-installation); neither are the audit trail and test runs (history).
+installation); neither are the audit trail and test runs (history). Step 4
+(``broker_comparison``: settings, criteria, the project's own brokers, quotes
+with their scores, the decision), step 6 (``communication``: plan and edited
+key messages; its tasks are ``actions`` with a ``milestone``) and the
+zelfverklaring (``declarations``) are part of it; amounts are written as
+quoted text with two decimals so no reader turns them into floats.
+Declarations imported as confirmed are recorded as confirmed by whoever
+imports the file.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,18 +34,48 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ehkit.workspace.errors import InvalidInput, Problem
-from ehkit.workspace.models import CHECKLIST_ITEMS, Project, Service, User
+from ehkit.workspace.models import (
+    CHECKLIST_ITEMS,
+    DECLARATION_ITEMS,
+    KEY_MESSAGES,
+    MILESTONES,
+    PRESET_CRITERIA,
+    BrokerComparison,
+    CommunicationPlan,
+    Project,
+    QuoteCriterion,
+    Service,
+    User,
+)
 from ehkit.workspace.schemas import (
     ActionIn,
     ChangeIn,
+    ComparisonIn,
+    CriterionIn,
+    DecisionIn,
+    DeclarationIn,
+    KeyMessageIn,
     MemberIn,
+    PlanIn,
+    ProjectBrokerIn,
     ProjectIn,
     QuestionIn,
+    QuoteIn,
     ServiceIn,
     SettingsIn,
     problems_from,
 )
-from ehkit.workspace.services import dashboard, projects, step1_group, step2_inventory, step3_assurance, step5_connect
+from ehkit.workspace.services import (
+    dashboard,
+    projects,
+    step1_group,
+    step2_inventory,
+    step3_assurance,
+    step4_broker,
+    step5_connect,
+    step6_communication,
+    zelfverklaring,
+)
 from ehkit.workspace.services.audit import Actor
 from ehkit.workspace.services.site import Site
 
@@ -93,6 +131,49 @@ class ChecklistDoc(BaseModel):
         return value
 
 
+def _choice_of(allowed: tuple[str, ...]) -> Any:
+    def check(value: str | None) -> str | None:
+        if value is not None and value not in allowed:
+            raise pydantic_core_error("choice", "must be one of: {allowed}", allowed=", ".join(allowed))
+        return value
+
+    return check
+
+
+class ActionDoc(ActionIn):
+    milestone: str | None = None
+
+    _milestone = field_validator("milestone")(_choice_of(MILESTONES))
+
+
+class QuoteDoc(QuoteIn):
+    scores: dict[str, Any] = Field(default_factory=dict)
+
+
+class ComparisonDoc(ComparisonIn):
+    criteria: list[CriterionIn] = Field(default_factory=list)
+    brokers: list[ProjectBrokerIn] = Field(default_factory=list)
+    quotes: list[QuoteDoc] = Field(default_factory=list)
+    decision: DecisionIn | None = None
+
+
+class MessageDoc(KeyMessageIn):
+    key: str
+
+    _key = field_validator("key")(_choice_of(KEY_MESSAGES))
+
+
+class CommunicationDoc(PlanIn):
+    messages: list[MessageDoc] = Field(default_factory=list)
+
+
+class DeclarationDoc(DeclarationIn):
+    service: str
+    item: str
+
+    _item = field_validator("item")(_choice_of(DECLARATION_ITEMS))
+
+
 class ProjectDocument(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -103,8 +184,11 @@ class ProjectDocument(BaseModel):
     services: list[ServiceDoc] = Field(default_factory=list)
     communication_questions: list[QuestionIn] = Field(default_factory=list)
     status_overrides: list[OverrideDoc] = Field(default_factory=list)
-    actions: list[ActionIn] = Field(default_factory=list)
+    actions: list[ActionDoc] = Field(default_factory=list)
     checklist: list[ChecklistDoc] = Field(default_factory=list)
+    broker_comparison: ComparisonDoc | None = None
+    communication: CommunicationDoc | None = None
+    declarations: list[DeclarationDoc] = Field(default_factory=list)
 
     @field_validator("ehkit_workspace")
     @classmethod
@@ -199,6 +283,37 @@ def _check_references(doc: ProjectDocument) -> list[Problem]:
     for i, a in enumerate(doc.actions):
         if a.owner and a.owner not in names:
             problems.append(Problem(f"actions[{i}].owner", "unknown_member", {"name": a.owner}))
+    seen_milestones: set[str] = set()
+    for i, a in enumerate(doc.actions):
+        if a.milestone and a.milestone in seen_milestones:
+            problems.append(Problem(f"actions[{i}].milestone", "duplicate_milestone", {"milestone": a.milestone}))
+        if a.milestone:
+            seen_milestones.add(a.milestone)
+    for i, d in enumerate(doc.declarations):
+        if d.service not in keys:
+            problems.append(Problem(f"declarations[{i}].service", "unknown_service", {"key": d.service}))
+    comparison = doc.broker_comparison
+    if comparison is not None:
+        criteria = [c.key for c in comparison.criteria] or [key for key, _, _ in PRESET_CRITERIA]
+        kinds = {c.key: c.kind for c in comparison.criteria} or {k: kind for k, kind, _ in PRESET_CRITERIA}
+        if comparison.criteria and sum(c.weight for c in comparison.criteria) == 0:
+            problems.append(Problem("broker_comparison.criteria", "weights_sum_zero"))
+        known = {b.key for b in step4_broker.broker_data().brokers} | {b.key for b in comparison.brokers}
+        for i, quote in enumerate(comparison.quotes):
+            if quote.broker not in known:
+                problems.append(
+                    Problem(f"broker_comparison.quotes[{i}].broker", "unknown_broker", {"key": quote.broker})
+                )
+            for key in quote.scores:
+                if key not in criteria or kinds.get(key) != "manual":
+                    problems.append(
+                        Problem(f"broker_comparison.quotes[{i}].scores.{key}", "unknown_criterion", {"key": key})
+                    )
+        quoted = [x.broker for x in comparison.quotes]
+        if comparison.decision is not None and comparison.decision.broker not in quoted:
+            problems.append(
+                Problem("broker_comparison.decision.broker", "decision_no_quote", {"key": comparison.decision.broker})
+            )
     steps = [o.step for o in doc.status_overrides]
     for i, step in enumerate(steps):
         if step in steps[:i]:
@@ -304,13 +419,83 @@ def import_project(
             raise _prefixed(exc, f"status_overrides[{i}]") from None
     for i, a in enumerate(doc.actions):
         try:
-            dashboard.add_action(session, project, a.model_dump(), actor)
+            found_action = dashboard.add_action(session, project, a.model_dump(exclude={"milestone"}), actor)
+            if a.milestone:
+                found_action.milestone = a.milestone
         except InvalidInput as exc:
             raise _prefixed(exc, f"actions[{i}]") from None
     for c in doc.checklist:
         step5_connect.mark_delivered(session, project, c.item, c.delivered, c.note, actor, version=None)
+    _import_step4(session, project, doc, actor)
+    _import_step6(session, project, doc, actor, created)
     session.flush()
     return project
+
+
+def _import_step4(session: Session, project: Project, doc: ProjectDocument, actor: Actor) -> None:
+    comparison = doc.broker_comparison
+    if comparison is None:
+        return
+    prefix = "broker_comparison"
+    try:
+        step4_broker.save_comparison(
+            session, project, comparison.model_dump(include={"horizon_years", "logins_per_year", "services_count"}),
+            actor, version=None,
+        )  # fmt: skip
+        if comparison.criteria:
+            step4_broker.set_criteria(session, project, [c.model_dump() for c in comparison.criteria], actor)
+            session.flush()
+        for i, b in enumerate(comparison.brokers):
+            try:
+                step4_broker.add_project_broker(session, project, b.model_dump(), actor)
+            except InvalidInput as exc:
+                raise _prefixed(exc, f"{prefix}.brokers[{i}]") from None
+        session.flush()
+        for i, q in enumerate(comparison.quotes):
+            try:
+                found = step4_broker.add_quote(session, project, q.model_dump(exclude={"scores"}), actor)
+                session.flush()
+                for key, score in q.scores.items():
+                    step4_broker.set_score(session, project, found.id, key, {"score": score}, actor)
+            except InvalidInput as exc:
+                raise _prefixed(exc, f"{prefix}.quotes[{i}]") from None
+        if comparison.decision is not None:
+            session.flush()
+            try:
+                step4_broker.record_decision(session, project, comparison.decision.model_dump(), actor)
+            except InvalidInput as exc:
+                raise _prefixed(exc, f"{prefix}.decision") from None
+    except InvalidInput as exc:
+        if exc.problems and exc.problems[0].field.startswith(prefix):
+            raise
+        raise _prefixed(exc, prefix) from None
+
+
+def _import_step6(
+    session: Session, project: Project, doc: ProjectDocument, actor: Actor, services: dict[str, Service]
+) -> None:
+    if doc.communication is not None:
+        try:
+            step6_communication.save_plan(
+                session, project, doc.communication.model_dump(exclude={"messages"}), actor, version=None
+            )
+            for i, m in enumerate(doc.communication.messages):
+                try:
+                    step6_communication.save_message(
+                        session, project, m.key, m.model_dump(exclude={"key"}), actor, version=None
+                    )
+                except InvalidInput as exc:
+                    raise _prefixed(exc, f"messages[{i}]") from None
+        except InvalidInput as exc:
+            raise _prefixed(exc, "communication") from None
+    for i, d in enumerate(doc.declarations):
+        try:
+            zelfverklaring.confirm(
+                session, project, services[d.service].id, d.item, d.model_dump(include={"confirmed", "note"}), actor,
+                version=None,
+            )  # fmt: skip
+        except InvalidInput as exc:
+            raise _prefixed(exc, f"declarations[{i}]") from None
 
 
 # ------------------------------------------------------------------ export
@@ -376,11 +561,12 @@ def export_project(session: Session, project: Project) -> dict[str, Any]:
         ]
     acts = [
         _pruned(
-            ActionIn,
-            {"step": a.step, "title": a.title, "owner": by_id.get(a.owner_id or -1), "due": a.due, "done": a.done},
+            ActionDoc,
+            {"step": a.step, "title": a.title, "owner": by_id.get(a.owner_id or -1), "due": a.due, "done": a.done,
+             "milestone": a.milestone},
         )
         for a in dashboard.actions(session, project)
-    ]
+    ]  # fmt: skip
     if acts:
         doc["actions"] = acts
     marks = [m for m in step5_connect.checklist_marks(session, project) if m.delivered or m.note]
@@ -388,7 +574,95 @@ def export_project(session: Session, project: Project) -> dict[str, Any]:
         doc["checklist"] = [
             {"item": m.item, "delivered": m.delivered, **({"note": m.note} if m.note else {})} for m in marks
         ]
+    comparison = _export_step4(session, project)
+    if comparison:
+        doc["broker_comparison"] = comparison
+    communication = _export_step6(session, project)
+    if communication:
+        doc["communication"] = communication
+    declarations = [
+        {"service": d.service.key, "item": x.item, "confirmed": x.confirmed, **({"note": x.note} if x.note else {})}
+        for d in zelfverklaring.drafts(session, project, statuses={})
+        for x in d.declarations
+        if x.version is not None
+    ]
+    if declarations:
+        doc["declarations"] = declarations
     return doc
+
+
+def _number(value: Decimal) -> int | float:
+    """A weight or score as a plain YAML number (int when whole)."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _amounts(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: (f"{v:.2f}" if isinstance(v, Decimal) else v) for k, v in data.items()}
+
+
+def _export_step4(session: Session, project: Project) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    stored = session.scalar(select(BrokerComparison).where(BrokerComparison.project_id == project.id))
+    if stored is not None:
+        out |= _pruned(ComparisonIn, {"horizon_years": stored.horizon_years, "logins_per_year": stored.logins_per_year,
+                                      "services_count": stored.services_count})  # fmt: skip
+    rows = session.scalars(
+        select(QuoteCriterion)
+        .where(QuoteCriterion.project_id == project.id)
+        .order_by(QuoteCriterion.position, QuoteCriterion.id)
+    ).all()
+    presets = [(key, kind, Decimal(weight)) for key, kind, weight in PRESET_CRITERIA]
+    mine = [(c.key, c.kind, c.weight) for c in rows]
+    names_default = all(step4_broker.PRESET_NAMES.get(c.key) == (c.name_nl, c.name_en) for c in rows)
+    if rows and (mine != presets or not names_default):
+        out["criteria"] = [
+            {"key": c.key, "name_nl": c.name_nl, "name_en": c.name_en, "kind": c.kind, "weight": _number(c.weight)}
+            for c in rows
+        ]
+    own = step4_broker.project_brokers(session, project)
+    if own:
+        out["brokers"] = [
+            _pruned(ProjectBrokerIn, {"key": b.key, "name": b.name, "website": b.website,
+                                      "interfaces": list(b.interfaces), "notes": b.notes})
+            for b in own
+        ]  # fmt: skip
+    by_id = {c.id: c.key for c in rows}
+    all_scores = step4_broker.scores(session, project)
+    quotes = []
+    for q in step4_broker.quotes(session, project):
+        entry = _amounts(_pruned(QuoteIn, step4_broker.quote_form(q)))
+        if "sla_options" in entry:
+            entry["sla_options"] = [_amounts(o) for o in entry["sla_options"]]
+            for o in entry["sla_options"]:
+                if "availability_pct" in o:
+                    o["availability_pct"] = _number(Decimal(o["availability_pct"]))
+        given = {by_id[cid]: _number(sc.score) for (qid, cid), sc in sorted(all_scores.items()) if qid == q.id}
+        if given:
+            entry["scores"] = given
+        quotes.append(entry)
+    if quotes:
+        out["quotes"] = quotes
+    chosen = step4_broker.decision(session, project)
+    if chosen is not None:
+        out["decision"] = {"broker": chosen.broker_key, "justification": chosen.justification,
+                           "decided_on": chosen.decided_on}  # fmt: skip
+    return out
+
+
+def _export_step6(session: Session, project: Project) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    stored = session.scalar(select(CommunicationPlan).where(CommunicationPlan.project_id == project.id))
+    if stored is not None:
+        out |= _pruned(PlanIn, {"required_from": stored.required_from, "info_url": stored.info_url,
+                                "contact": stored.contact, "notes": stored.notes})  # fmt: skip
+    edited = step6_communication.stored_messages(session, project)
+    if edited:
+        out["messages"] = [
+            {"key": key, "text_nl": edited[key].text_nl, "text_en": edited[key].text_en}
+            for key in KEY_MESSAGES
+            if key in edited
+        ]
+    return out
 
 
 class _Dumper(yaml.SafeDumper):

@@ -7,9 +7,10 @@ later drop or alter) every constraint the same way on SQLite and PostgreSQL.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, MetaData, TypeDecorator
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
@@ -64,3 +65,35 @@ class Versioned:
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - a class-level directive
         return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+class Fixed(TypeDecorator[Decimal]):
+    """An exact decimal with ``places`` decimals, stored as a scaled integer on both engines.
+
+    SQLite has no decimal type (SQLAlchemy would round-trip it through a float),
+    so amounts in euro (two decimals), weights and scores are kept as whole
+    numbers of cents, hundredths or tenths; Python code only ever sees
+    :class:`~decimal.Decimal`. A value with more decimals than the column holds
+    is refused rather than rounded: the input models round, never the database.
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def __init__(self, places: int) -> None:
+        super().__init__()
+        self.places = places
+        self._scale = Decimal(10) ** places
+
+    def process_bind_param(self, value: Decimal | int | None, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        scaled = Decimal(value) * self._scale
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"{value} has more than {self.places} decimals")
+        return int(scaled)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return (Decimal(int(value)) / self._scale).quantize(Decimal(1).scaleb(-self.places))

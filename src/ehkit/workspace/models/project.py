@@ -80,10 +80,12 @@ class StepOverride(Versioned, Base):
 class Action(Versioned, Base):
     """A next action for a step, owned by a member of the project group.
 
-    Step 6's communication tasks (next issue) are actions with ``step = 6``.
+    Step 6's communication tasks are actions with ``step = 6`` and the
+    ``milestone`` of the timeline they carry out (one per milestone).
     """
 
     __tablename__ = "actions"
+    __table_args__ = (UniqueConstraint("project_id", "milestone"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), nullable=False)
@@ -93,6 +95,7 @@ class Action(Versioned, Base):
     due: Mapped[date | None] = mapped_column(Date, nullable=True)
     done: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    milestone: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class ChecklistMark(Versioned, Base):

@@ -2,8 +2,8 @@
 the next actions with their owners, and the days to go-live; and the portfolio over all projects.
 
 A status a person sets by hand (with a reason) wins over the computed one and
-is shown as such, because steps 4 and 6 and offline work cannot be read from
-the data.
+is shown as such, because offline work cannot be read from the data. Step 4
+is done with a recorded decision; step 6 follows its milestone tasks.
 """
 
 from __future__ import annotations
@@ -19,7 +19,15 @@ from sqlalchemy.orm import Session
 from ehkit.workspace.errors import NotFound
 from ehkit.workspace.models import STEPS, Action, GroupMember, Project, StepOverride, User, utcnow
 from ehkit.workspace.schemas import ActionIn, OverrideIn, parse
-from ehkit.workspace.services import step1_group, step2_inventory, step3_assurance, step5_connect
+from ehkit.workspace.services import (
+    step1_group,
+    step2_inventory,
+    step3_assurance,
+    step4_broker,
+    step5_connect,
+    step6_communication,
+    zelfverklaring,
+)
 from ehkit.workspace.services.access import projects_of
 from ehkit.workspace.services.audit import Actor, created, deleted
 from ehkit.workspace.services.common import check_version, update
@@ -95,11 +103,18 @@ def _step3(session: Session, project: Project) -> tuple[str, list[Item], list[It
     return ("done" if not todo else "in_progress"), [], todo
 
 
-def _step4(project: Project) -> tuple[str, list[Item], list[Item]]:
-    chosen = project.settings.broker_entity_id
-    if chosen and chosen != step5_connect.SIMULATOR_HM:
+def _step4(session: Session, project: Project) -> tuple[str, list[Item], list[Item]]:
+    chosen = step4_broker.decision(session, project)
+    if chosen is not None:
         return "done", [], []
-    return "not_started", [], [Item("todo_choose_broker")]
+    broker = project.settings.broker_entity_id
+    if broker and broker != step5_connect.SIMULATOR_HM:
+        return "done", [], []  # chosen outside the workspace and entered in step 5
+    count = len(step4_broker.quotes(session, project))
+    if not count:
+        return "not_started", [], [Item("todo_choose_broker")]
+    todo = [Item("todo_more_quotes", {"count": count})] if count < 3 else []
+    return "in_progress", [], [*todo, Item("todo_decide_broker")]
 
 
 def _step5(session: Session, project: Project, step3: str) -> tuple[str, list[Item], list[Item]]:
@@ -111,6 +126,12 @@ def _step5(session: Session, project: Project, step3: str) -> tuple[str, list[It
     items = step5_connect.checklist(session, project, artefacts)
     todo += [Item("todo_checklist", {"item": i.item}) for i in items if i.status != "ready"]
     todo += [Item("todo_deliver", {"item": i.item}) for i in items if i.status == "ready" and not i.delivered]
+    statuses = {i.item: i.status for i in items}
+    todo += [
+        Item("todo_zelfverklaring", {"service": d.service.key})
+        for d in zelfverklaring.drafts(session, project, statuses=statuses)
+        if d.confirmed < len(d.declarations)
+    ]
     last = step5_connect.last_run(session, project)
     if last is None or last.outcome != "passed":
         todo.append(Item("todo_simulator"))
@@ -123,19 +144,29 @@ def _step5(session: Session, project: Project, step3: str) -> tuple[str, list[It
     return ("done" if not todo else "in_progress"), blockers, todo
 
 
-def _step6(project: Project, step3: str) -> tuple[str, list[Item], list[Item]]:
+def _step6(session: Session, project: Project, step3: str, today: date) -> tuple[str, list[Item], list[Item]]:
     blockers = [] if project.go_live else [Item("block_no_go_live")]
     if step3 != "done":
         blockers.append(Item("block_levels_unknown"))
-    return "not_started", blockers, [Item("todo_inform_users")]
+    todo: list[Item] = []
+    timeline = step6_communication.plan(session, project, today=today)
+    if timeline is not None and timeline.too_close:
+        todo.append(Item("todo_go_live_too_close", {"date": timeline.recommended_go_live.isoformat()}))
+    tasks = [t for t in step6_communication.tasks(session, project) if t.milestone]
+    if not tasks:
+        return "not_started", blockers, [*todo, Item("todo_inform_users")]
+    open_tasks = [t for t in tasks if not t.done]
+    todo += [Item("todo_comm_task", {"title": t.title, "due": t.due.isoformat() if t.due else "-"})
+             for t in open_tasks[:3]]  # fmt: skip
+    return ("done" if not open_tasks else "in_progress"), blockers, todo
 
 
-def _computed(session: Session, project: Project) -> dict[int, tuple[str, list[Item], list[Item]]]:
+def _computed(session: Session, project: Project, today: date) -> dict[int, tuple[str, list[Item], list[Item]]]:
     out: dict[int, tuple[str, list[Item], list[Item]]] = {1: _step1(session, project), 2: _step2(session, project)}
     out[3] = _step3(session, project)
-    out[4] = _step4(project)
+    out[4] = _step4(session, project)
     out[5] = _step5(session, project, out[3][0])
-    out[6] = _step6(project, out[3][0])
+    out[6] = _step6(session, project, out[3][0], today)
     return out
 
 
@@ -144,7 +175,8 @@ def overrides(session: Session, project: Project) -> dict[int, StepOverride]:
 
 
 def overview(session: Session, project: Project, role: str, *, today: date | None = None) -> ProjectOverview:
-    computed = _computed(session, project)
+    today = today or utcnow().date()
+    computed = _computed(session, project, today)
     manual = overrides(session, project)
     steps = []
     for step in STEPS:
@@ -156,7 +188,7 @@ def overview(session: Session, project: Project, role: str, *, today: date | Non
                 step1_group.responsible_for(session, project, step),
             )
         )  # fmt: skip
-    days = (project.go_live - (today or utcnow().date())).days if project.go_live else None
+    days = (project.go_live - today).days if project.go_live else None
     return ProjectOverview(project, role, tuple(steps), tuple(actions(session, project, open_only=True)), days)
 
 

@@ -21,8 +21,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ehkit.workspace.db import Database
 from ehkit.workspace.services.site import Site
 from ehkit.workspace.web import routes_account as a
+from ehkit.workspace.web import routes_conformance as c
+from ehkit.workspace.web import routes_dossier as d
 from ehkit.workspace.web import routes_project as p
 from ehkit.workspace.web import routes_steps as s
+from ehkit.workspace.web import routes_steps46 as s46
 from ehkit.workspace.web.i18n import T, t
 
 SECURITY_HEADERS = [
@@ -94,6 +97,7 @@ def create_app(database: Database, site: Site | None = None) -> Starlette:
         Route(P + "/access/{user_id:int}", p.access_role, methods=["POST"]),
         Route(P + "/audit", p.audit_page),
         Route(P + "/export.yaml", p.export_yaml),
+        Route(P + "/dossier", d.dossier_download),
         Route(P + "/step1", s.step1, methods=["GET", "POST"]),
         Route(P + "/members/{member_id:int}", s.member_edit, methods=["GET", "POST"]),
         Route(P + "/step2", s.step2),
@@ -112,6 +116,26 @@ def create_app(database: Database, site: Site | None = None) -> Starlette:
         Route(P + "/step5/checklist/{item}", s.step5_checklist, methods=["POST"]),
         Route(P + "/step5/run", s.step5_run, methods=["POST"]),
         Route(P + "/step5/download/{name}", s.download),
+        Route(P + "/step5/conformance", c.conformance_start, methods=["POST"]),
+        Route(P + "/step5/conformance/{run_id:int}", c.conformance_page),
+        Route(P + "/step5/conformance/{run_id:int}/{name}", c.conformance_file),
+        Route(P + "/step4", s46.step4),
+        Route(P + "/step4/comparison", s46.step4_comparison, methods=["POST"]),
+        Route(P + "/step4/weights", s46.step4_weights, methods=["POST"]),
+        Route(P + "/step4/criteria", s46.step4_criterion_add, methods=["POST"]),
+        Route(P + "/step4/criteria/{criterion_id:int}/delete", s46.step4_criterion_delete, methods=["POST"]),
+        Route(P + "/step4/decision", s46.step4_decision, methods=["POST"]),
+        Route(P + "/step4/brokers", s46.step4_broker_add, methods=["POST"]),
+        Route(P + "/quotes/new", s46.quote_new, methods=["GET", "POST"]),
+        Route(P + "/quotes/{quote_id:int}", s46.quote_edit, methods=["GET", "POST"]),
+        Route(P + "/quotes/{quote_id:int}/scores", s46.quote_scores, methods=["POST"]),
+        Route(P + "/step6", s46.step6),
+        Route(P + "/step6/plan", s46.step6_plan, methods=["POST"]),
+        Route(P + "/step6/messages/{key}", s46.step6_message, methods=["POST"]),
+        Route(P + "/step6/tasks", s46.step6_tasks, methods=["POST"]),
+        Route(P + "/step6/timeline.ics", s46.step6_ics),
+        Route(P + "/zelfverklaring", s46.zelfverklaring_page),
+        Route(P + "/zelfverklaring/{service_id:int}/{item}", s46.zelfverklaring_confirm, methods=["POST"]),
         Mount("/static", StaticFiles(directory=static), name="static"),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])

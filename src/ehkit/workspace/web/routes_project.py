@@ -7,7 +7,7 @@ from starlette.responses import Response
 from ehkit.workspace.errors import InvalidInput
 from ehkit.workspace.models import STATUSES, STEPS, GroupMember
 from ehkit.workspace.schemas import SECTORS
-from ehkit.workspace.services import access, audit, dashboard, projects, step1_group
+from ehkit.workspace.services import access, audit, conformance_runs, dashboard, projects, step1_group, step5_connect
 from ehkit.workspace.web.context import Ctx, path_int, view
 
 
@@ -34,9 +34,14 @@ async def project_new(ctx: Ctx) -> Response:
 @view(need="viewer")
 async def project_dashboard(ctx: Ctx) -> Response:
     overview = dashboard.overview(ctx.db, ctx.p, ctx.r)
+    latest = {
+        "simulator": step5_connect.last_run(ctx.db, ctx.p),
+        "conformance": conformance_runs.last_run(ctx.db, ctx.p),
+    }
     return ctx.render(
         "dashboard.html", overview=overview, statuses=STATUSES, steps=STEPS,
-        members=step1_group.members(ctx.db, ctx.p), errors={}, summary=[], values={},
+        members=step1_group.members(ctx.db, ctx.p), errors={}, summary=[], values={}, latest=latest,
+        conf_status=conformance_runs.status,
     )  # fmt: skip
 
 

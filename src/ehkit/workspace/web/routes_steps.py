@@ -22,7 +22,14 @@ from ehkit.workspace.models import (
     GroupMember,
 )
 from ehkit.workspace.schemas import IDENTIFIER_TYPES
-from ehkit.workspace.services import simulator, step1_group, step2_inventory, step3_assurance, step5_connect
+from ehkit.workspace.services import (
+    conformance_runs,
+    simulator,
+    step1_group,
+    step2_inventory,
+    step3_assurance,
+    step5_connect,
+)
 from ehkit.workspace.web.context import Ctx, error_page, path_int, view
 
 # ------------------------------------------------------------------ step 1
@@ -323,8 +330,11 @@ async def _step5(ctx: Ctx, status: int = 200, **extra: Any) -> Response:
     extra.setdefault("values", step5_connect.settings_form(settings))
     extra.setdefault("errors", {})
     extra.setdefault("summary", [])
+    extra.setdefault("conf_values", conformance_runs.target_form(conformance_runs.target(ctx.db, ctx.p)))
+    extra.setdefault("conf_errors", {})
     return ctx.render(
-        "step5.html", status=status, artefacts=artefacts, checklist=step5_connect.checklist(ctx.db, ctx.p, artefacts),
+        "step5.html", conf_runs=conformance_runs.runs(ctx.db, ctx.p), conf_status=conformance_runs.status,
+        simulator_hm=step5_connect.SIMULATOR_HM, status=status, artefacts=artefacts, checklist=step5_connect.checklist(ctx.db, ctx.p, artefacts),
         runs=step5_connect.runs(ctx.db, ctx.p), profiles=PROFILES, chosen=profiles, settings=settings,
         key_folder=str(ctx.state.site.key_dir(ctx.p.slug)), **extra,
     )  # fmt: skip

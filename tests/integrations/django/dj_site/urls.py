@@ -11,5 +11,6 @@ urlpatterns = [
     path("vergunning", views.vergunning),
     path("overzicht", views.overzicht),
     path("api/wie", views.wie),
+    path("api/login", views.whole),
     path("aanvraag", views.Aanvraag.as_view()),
 ]

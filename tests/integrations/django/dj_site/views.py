@@ -59,6 +59,13 @@ async def wie(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"service": login.service, "legal": str(login.legal_subject)})
 
 
+@eherkenning_required
+def whole(request: HttpRequest) -> JsonResponse:
+    from dv_apps import login_json
+
+    return JsonResponse(login_json(request.eherkenning))  # type: ignore[attr-defined]
+
+
 class Aanvraag(EHerkenningRequiredMixin, View):
     eherkenning_service = "vergunning"
 

@@ -41,10 +41,16 @@ class Command(BaseCommand):
             raise CommandError(f"{exc.message} ({exc.reason})") from None
 
     def _check(self, offline: bool, as_json: bool) -> None:
-        from ehkit.integrations.django.checks import acs_route, django_findings
+        from ehkit.integrations.django.checks import acs_route, callback_route, django_findings
         from ehkit.integrations.django.conf import integration_settings
 
-        findings = run_checks(integration_settings, acs_route=acs_route(), offline=offline, extra=django_findings)
+        findings = run_checks(
+            integration_settings,
+            acs_route=acs_route(),
+            offline=offline,
+            extra=django_findings,
+            callback_route=callback_route(),
+        )
         if as_json:
             self.stdout.write(
                 json.dumps({"ok": not failed(findings), "findings": [f.as_dict() for f in findings]}, indent=2)
