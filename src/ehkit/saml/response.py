@@ -133,9 +133,11 @@ def message_element(doc: ParsedDocument) -> etree._Element:
     return payload[0]
 
 
-def _verify(element: etree._Element, trust: TrustSet, what: str) -> VerifiedSignature:
+def _verify(
+    element: etree._Element, trust: TrustSet, what: str, namespace_declarations: int | None = None
+) -> VerifiedSignature:
     try:
-        return verify_element(element, trust)
+        return verify_element(element, trust, namespace_declarations=namespace_declarations)
     except EhkitError as exc:
         raise _reject(f"{what} signature: {exc.message}", exc.reason) from None
 
@@ -227,7 +229,7 @@ def verify_message(
         raise _reject("Response Version must be 2.0", "version_unsupported")
     response_signature = None
     if find_signature(response) is not None:
-        response_signature = _verify(response, trust, "Response")
+        response_signature = _verify(response, trust, "Response", doc.namespace_declarations)
     elif binding == "post" or require_response_signature:
         raise _reject("the Response is not signed", "signature_missing")
     _require_issuer(response, broker_entity_id, "Response")
@@ -256,7 +258,7 @@ def verify_message(
                 raise _reject("an Assertion appears outside the signed assertion's Advice", "assertion_wrapping")
         if find_signature(assertion) is None:
             raise _reject("the Assertion is not signed", "signature_missing")
-        assertion_signature = _verify(assertion, trust, "Assertion")
+        assertion_signature = _verify(assertion, trust, "Assertion", doc.namespace_declarations)
         if assertion.getparent() is not response:
             raise _reject("the signed Assertion is not a direct child of the Response", "assertion_wrapping")
         _require_issuer(assertion, broker_entity_id, "Assertion")

@@ -21,6 +21,7 @@ import os
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import padding as sym_padding
@@ -94,8 +95,9 @@ class DecryptionPolicy:
         default_factory=lambda: ParseLimits(max_bytes=16 * 1024, max_depth=8, max_elements=32)
     )
 
-    @property
+    @cached_property
     def all_key_names(self) -> frozenset[str]:
+        # computed once per policy (configuration, not message data)
         return frozenset(n.lower() for k in self.keys for n in k.key_names)
 
 
@@ -227,7 +229,15 @@ def _oaep_for(ek: etree._Element, policy: DecryptionPolicy) -> padding.OAEP:
         raise _refuse("OAEP digest not allowed", "encryption_algorithm")
     if uri == alg.RSA_OAEP_MGF1P:
         mgf_hash = hashes.SHA1  # by definition of rsa-oaep-mgf1p
-    return padding.OAEP(mgf=padding.MGF1(algorithm=mgf_hash()), algorithm=digest(), label=None)
+    oaep = _OAEP.get((mgf_hash, digest))
+    if oaep is None:  # a handful of allow-listed combinations: built once each
+        oaep = _OAEP[(mgf_hash, digest)] = padding.OAEP(
+            mgf=padding.MGF1(algorithm=mgf_hash()), algorithm=digest(), label=None
+        )
+    return oaep
+
+
+_OAEP: dict[tuple[type[hashes.HashAlgorithm], type[hashes.HashAlgorithm]], padding.OAEP] = {}
 
 
 def decrypt_element(container: etree._Element, policy: DecryptionPolicy) -> etree._Element:

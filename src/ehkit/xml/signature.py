@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
@@ -100,11 +102,21 @@ def _signature_slot(element: etree._Element, signature: etree._Element | None = 
     return 1 if kids and kids[0].tag == SAML_ISSUER else 0
 
 
-def canonicalize(element: etree._Element, inclusive_prefixes: Sequence[str] | None = None) -> bytes:
+def canonicalize(
+    element: etree._Element,
+    inclusive_prefixes: Sequence[str] | None = None,
+    *,
+    namespace_declarations: int | None = None,
+) -> bytes:
     """Exclusive c14n without comments. Any failure, or an empty result, is fatal
-    (a c14n error silently yielding "" was CVE-2025-66568)."""
+    (a c14n error silently yielding "" was CVE-2025-66568).
+
+    ``namespace_declarations``: an upper bound on the declarations in the whole document
+    (:attr:`ParsedDocument.namespace_declarations`); at or below the in-scope limit the
+    per-element count is not needed, since no element can have more in scope."""
     if inclusive_prefixes:
-        if _too_many_namespaces_in_scope(element):
+        bounded = namespace_declarations is not None and namespace_declarations <= MAX_NAMESPACES_IN_SCOPE
+        if not bounded and _too_many_namespaces_in_scope(element):
             raise _fail(
                 f"more than {MAX_NAMESPACES_IN_SCOPE} namespace declarations in scope with an InclusiveNamespaces PrefixList",
                 "c14n_failed",
@@ -178,6 +190,7 @@ def _digest_without(
     signature: etree._Element,
     prefixes: Sequence[str] | None,
     hash_cls: type[hashes.HashAlgorithm],
+    namespace_declarations: int | None = None,
 ) -> bytes:
     """Digest of ``element`` with ``signature`` taken out (the enveloped transform).
 
@@ -201,7 +214,7 @@ def _digest_without(
     signature.tail = None
     parent.remove(signature)
     try:
-        c14n = canonicalize(element, prefixes)
+        c14n = canonicalize(element, prefixes, namespace_declarations=namespace_declarations)
     finally:
         if tail:
             if prev is not None:
@@ -210,8 +223,20 @@ def _digest_without(
                 parent.text = parent_text  # type: ignore[possibly-undefined]
         parent.insert(index, signature)
         signature.tail = tail
+    return _hash(hash_cls, c14n)
+
+
+# hashlib's constructors for the allow-listed digests (the same algorithms, without
+# building a cryptography Hash context per call); anything else goes through cryptography.
+_HASHLIB = {hashes.SHA256: hashlib.sha256, hashes.SHA384: hashlib.sha384, hashes.SHA512: hashlib.sha512}
+
+
+def _hash(hash_cls: type[hashes.HashAlgorithm], data: bytes) -> bytes:
+    fast = _HASHLIB.get(hash_cls)
+    if fast is not None:
+        return fast(data).digest()
     h = hashes.Hash(hash_cls())
-    h.update(c14n)
+    h.update(data)
     return h.finalize()
 
 
@@ -376,7 +401,11 @@ def _shape(element: etree._Element) -> _Shape:
     if signature is None:
         raise _fail("the element is not signed", "signature_missing")
     kids = _children(element)
-    if kids.index(signature) != _signature_slot(element, signature):
+    index = kids.index(signature)
+    # _signature_slot without a second list: the first child other than the signature
+    first_other = kids[1] if index == 0 and len(kids) > 1 else kids[0]
+    slot = 1 if first_other is not signature and first_other.tag == SAML_ISSUER else 0
+    if index != slot:
         raise _fail("Signature is not in its schema position", "signature_position")
     element_id = element.get("ID")
     if not element_id:
@@ -471,10 +500,18 @@ def check_signature_shape(element: etree._Element) -> etree._Element:
     return _shape(element).signature
 
 
-def verify_element(element: etree._Element, trust: TrustSet, *, required: bool = True) -> VerifiedSignature:
+def verify_element(
+    element: etree._Element,
+    trust: TrustSet,
+    *,
+    required: bool = True,
+    namespace_declarations: int | None = None,
+) -> VerifiedSignature:
     """Verify the enveloped signature of ``element`` against ``trust``.
 
     Raises :class:`SignatureError` with a stable reason; returns the proof.
+    ``namespace_declarations``: the document's bound from :func:`parse_document`
+    (:attr:`ParsedDocument.namespace_declarations`), when the caller has it.
     """
     if not trust:
         raise _fail("no trusted keys configured for this signer", "signature_no_trusted_keys")
@@ -484,7 +521,7 @@ def verify_element(element: etree._Element, trust: TrustSet, *, required: bool =
     # RSA over SignedInfo first: it is small, so a message signed by anyone we do not
     # trust is refused before the expensive canonicalisation of the whole element.
     # Then the digest, which ties the verified SignedInfo to this element.
-    si_c14n = canonicalize(shape.signed_info, shape.si_prefixes)
+    si_c14n = canonicalize(shape.signed_info, shape.si_prefixes, namespace_declarations=namespace_declarations)
     verified_key = None
     for key in trust.candidates(shape.key_name):
         if len(sig_bytes) != (key.public_key.key_size + 7) // 8:
@@ -497,15 +534,13 @@ def verify_element(element: etree._Element, trust: TrustSet, *, required: bool =
         break
     if verified_key is None:
         raise _fail("the signature does not verify with any trusted key", "signature_untrusted")
-    actual = _digest_without(element, shape.signature, shape.ref_prefixes, shape.digest_hash)
+    actual = _digest_without(element, shape.signature, shape.ref_prefixes, shape.digest_hash, namespace_declarations)
     if not _consteq(actual, shape.expected_digest):
         raise _fail("digest mismatch: the signed element was changed", "signature_digest")
     return VerifiedSignature(element, verified_key, shape.signature_method, shape.key_name)
 
 
 def _consteq(a: bytes, b: bytes) -> bool:
-    import hmac
-
     return hmac.compare_digest(a, b)
 
 
@@ -612,9 +647,7 @@ def _require_stable_context(element: etree._Element, prefixes: Sequence[str]) ->
 
 
 def _digest_plain(element: etree._Element, prefixes: Sequence[str], hash_cls: type[hashes.HashAlgorithm]) -> bytes:
-    h = hashes.Hash(hash_cls())
-    h.update(canonicalize(element, prefixes))
-    return h.finalize()
+    return _hash(hash_cls, canonicalize(element, prefixes))
 
 
 class _DsBuilder:
