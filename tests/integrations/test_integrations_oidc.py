@@ -41,6 +41,7 @@ PROTOCOL_FIELDS = {
     "authenticating_authority",
     "authorization_registry",
     "session_not_on_or_after",
+    "name_id",  # the SAML Subject NameID, for single logout
 }
 CALLBACK = "/eherkenning/oidc/callback/"
 
