@@ -50,7 +50,10 @@ def audit() -> Iterator[_Collect]:
         audit_logger.removeHandler(h)
     audit_logger.setLevel(logging.NOTSET)
     audit_logger.propagate, audit_logger.disabled = True, False
+    listeners = list(ehkit.sp.audit._listeners)  # installed by others (metrics): they outlive the reload
     importlib.reload(ehkit.sp.audit)  # the module's own default, exactly as at first import
+    for listener in listeners:
+        ehkit.sp.audit.add_listener(listener)
     handler = _Collect()
     old_level = root.level
     root.addHandler(handler)
