@@ -51,7 +51,15 @@ def test_results_json_is_well_formed(result: dict) -> None:
     assert data["machine"]["cpu"]
     assert data["machine"]["python"]
     assert data["fixture"]["bytes"] > 10_000
-    assert {t["id"] for t in data["targets"]} == {"validate", "signatures", "authn", "hostile", "http"}
+    assert {t["id"] for t in data["targets"]} == {
+        "validate",
+        "signatures",
+        "authn",
+        "hostile",
+        "http",
+        "validate_floor",  # issue 18: ratios to the floor and to the xmlsec binding in one run
+        "sp_cpu",  # issue 18: the SP's own CPU per login, and the simulator's
+    }
     for row in data["rows"]:
         assert set(row) >= {"section", "case", "stack", "median", "min", "max", "status", "notes"}
         if row["status"] == "ok" and row["section"] != "memory":
