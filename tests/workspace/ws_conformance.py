@@ -59,5 +59,5 @@ def start_project_dv(db: Database, slug: str, site: Site, root: Path) -> Running
     atomic_write(path, toml.encode("utf-8"))
     config = load_config(path)
     sp: Any = ServiceProvider.from_config(config)
-    server = ServerThread(create_portal(sp, config), port=dv_port).__enter__()
+    server = ServerThread(create_portal(path, sp=sp), port=dv_port).__enter__()
     return RunningDv(server.url, simulator_url, server)
